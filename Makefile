@@ -1,0 +1,63 @@
+# One-command set-up: `make demo` and `make test` bootstrap everything they need.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Debian packages the tests use: a JDK (Spark, keytool, differential tests), openssl and nginx
+# (TLS endpoints), sslscan (reference scanner), softhsm2 + opensc (PKCS#11), chromium (HTML report).
+DEB_PACKAGES := default-jdk-headless openssl nginx sslscan softhsm2 opensc chromium
+DEB_COMMANDS := java keytool openssl nginx sslscan softhsm2-util pkcs11-tool chromium
+
+.PHONY: all bootstrap system-packages venv test lint typecheck pytest demo docs bench clean
+
+all: test
+
+bootstrap: system-packages venv
+
+system-packages:
+	@missing=""; for c in $(DEB_COMMANDS); do command -v $$c >/dev/null 2>&1 || [ -x /usr/sbin/$$c ] || missing="$$missing $$c"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing Debian packages (missing:$$missing)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEB_PACKAGES) >/dev/null; \
+	  else \
+	    echo "not root: cannot install$$missing; tests that need them are skipped (or fail under CI=true)"; \
+	  fi; \
+	fi
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,test]'
+	touch $(STAMP)
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: venv
+	$(BIN)/mypy
+
+pytest: bootstrap
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -q -p no:cacheprovider
+
+test: bootstrap lint typecheck pytest
+
+docs: venv
+	$(BIN)/triplock rules --format markdown > docs/rules.md
+
+demo: bootstrap
+	@echo "== triplock audit examples/spark-on-k8s/insecure"
+	@$(BIN)/triplock audit examples/spark-on-k8s/insecure --format table; test $$? -le 1
+	@echo
+	@echo "== triplock audit examples/spark-on-k8s/hardened --fail-on medium"
+	@$(BIN)/triplock audit examples/spark-on-k8s/hardened --format table --fail-on medium
+
+bench: bootstrap
+	$(PY) benchmarks/audit_speed.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache build *.egg-info src/*.egg-info

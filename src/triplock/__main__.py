@@ -1,0 +1,5 @@
+import sys
+
+from triplock.cli import main
+
+sys.exit(main())

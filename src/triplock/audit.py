@@ -1,0 +1,113 @@
+"""audit(): inputs -> sources -> Inventory -> rules -> findings -> checklist -> AuditResult."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from triplock.controls import CONTROLS
+from triplock.inventory import Inventory
+from triplock.model import AuditResult, ControlStatus, Finding, Location, Status
+from triplock.rules.registry import Context, Outcome, Rule, all_rules
+from triplock.sources import all_sources
+from triplock.sources.discovery import DEFAULT_MAX_BYTES, discover
+
+# Steps that run on the findings after the rules (waivers, for one); each may edit the result.
+PostStep = Callable[[AuditResult, "AuditOptions"], None]
+
+
+@dataclass
+class AuditOptions:
+    paths: list[str]
+    spark_version: str | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+    disabled_rules: frozenset[str] = frozenset()
+    # Options of components (keystore passwords, endpoint scanning, waivers, ...), by name.
+    extra: dict[str, Any] = field(default_factory=dict)
+    post_steps: list[PostStep] = field(default_factory=list)
+
+
+def audit(options: AuditOptions) -> AuditResult:
+    inventory = Inventory()
+    discover(options.paths, all_sources(), inventory, options.max_bytes)
+    return judge(inventory, options)
+
+
+def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
+    ctx = Context(inventory, options.spark_version, options.extra)
+    findings: dict[tuple[str, str, str, str], Finding] = {}
+    result = AuditResult(inputs=inventory.inputs, errors=inventory.errors)
+    for rule in all_rules():
+        if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:
+            continue
+        facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
+        for fact in facts:
+            try:
+                outcomes = list(rule.check(fact, ctx))
+            except Exception as e:  # a rule bug must not lose the rest of the audit
+                result.errors.append(_rule_error(rule, fact, e))
+                continue
+            for outcome in outcomes:
+                finding = _finding(rule, outcome)
+                findings.setdefault(finding.identity(), finding)
+    result.findings = sorted(findings.values(), key=_finding_order)
+    for step in options.post_steps:
+        step(result, options)
+    result.checklist = checklist(result.findings)
+    return result
+
+
+def _rule_error(rule: Rule, fact: object, error: Exception) -> Any:
+    from triplock.model import InputError
+
+    where = getattr(fact, "name", None) or getattr(fact, "path", None) or type(fact).__name__
+    return InputError(str(where), f"internal error in rule {rule.meta.id}: {error!r}")
+
+
+def _finding(rule: Rule, outcome: Outcome) -> Finding:
+    return Finding(
+        rule=rule.meta,
+        status=outcome.status,
+        message=outcome.message,
+        location=outcome.location,
+        severity=outcome.severity or rule.meta.severity,
+        evidence=outcome.evidence,
+        fix=outcome.fix,
+    )
+
+
+_STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}
+
+
+def _finding_order(f: Finding) -> tuple[int, int, str, int, str]:
+    loc: Location = f.location
+    return (
+        _STATUS_ORDER[f.status],
+        -f.severity.rank,
+        loc.path or loc.url or "",
+        loc.line or 0,
+        f.rule.id,
+    )
+
+
+def checklist(findings: list[Finding]) -> list[ControlStatus]:
+    """Each control's status: fail if any counted failure, else unknown if anything could not
+    be judged, else pass; `not assessed` when no input spoke to it."""
+    out: list[ControlStatus] = []
+    for control in CONTROLS:
+        mine = [f for f in findings if f.rule.control == control]
+        fails = sum(1 for f in mine if f.counts)
+        waived = sum(1 for f in mine if f.status is Status.FAIL and f.waiver is not None)
+        unknowns = sum(1 for f in mine if f.status is Status.UNKNOWN)
+        passes = sum(1 for f in mine if f.status is Status.PASS)
+        if fails:
+            status = "fail"
+        elif unknowns:
+            status = "unknown"
+        elif passes or waived:
+            status = "pass"
+        else:
+            status = "not assessed"
+        out.append(ControlStatus(control, status, fails, passes, unknowns, waived))
+    return out

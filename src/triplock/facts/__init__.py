@@ -1,0 +1,1 @@
+"""Typed facts, one module per component. Sources create them; rules read them."""

@@ -1,0 +1,79 @@
+"""Facts about Spark applications: the effective configuration of one conf file or one launch."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from triplock.inventory import Setting
+from triplock.model import Location
+
+
+class SparkOrigin(enum.Enum):
+    DEFAULTS_FILE = "defaults-file"  # spark-defaults.conf or a --properties-file
+    SUBMIT_COMMAND = "submit-command"  # spark-submit / pyspark / spark-sql in a script
+    KUBERNETES = "kubernetes"  # SparkApplication / SparkCluster resources
+
+
+_TRUE = {"true"}
+_FALSE = {"false"}
+
+
+@dataclass
+class SparkApp:
+    """The effective Spark settings of one application as far as the inputs show them.
+
+    `settings` maps a key to its last assignment (later wins, as in spark-submit). For a submit
+    command, `base` names the properties file its settings were layered on.
+    """
+
+    name: str
+    origin: Location
+    kind: SparkOrigin
+    settings: dict[str, Setting] = field(default_factory=dict)
+    base: str | None = None
+    spark_version: str | None = None
+    properties_files: list[Setting] = field(default_factory=list)
+
+    def get(self, key: str) -> Setting | None:
+        return self.settings.get(key)
+
+    def set(self, setting: Setting) -> None:
+        self.settings[setting.key] = setting
+
+    def flag(self, key: str, default: bool) -> bool | None:
+        """A boolean setting: its value, the default when unset, None when templated/invalid."""
+        s = self.settings.get(key)
+        if s is None:
+            return default
+        if s.templated:
+            return None
+        v = s.value.strip().lower()
+        if v in _TRUE:
+            return True
+        if v in _FALSE:
+            return False
+        return None
+
+    def value(self, key: str) -> str | None:
+        s = self.settings.get(key)
+        return None if s is None else s.value.strip()
+
+    def matching(self, prefix: str) -> list[Setting]:
+        return [s for k, s in self.settings.items() if k.startswith(prefix)]
+
+    @property
+    def master(self) -> str | None:
+        return self.value("spark.master")
+
+    @property
+    def on_kubernetes(self) -> bool:
+        if self.kind is SparkOrigin.KUBERNETES:
+            return True
+        m = self.master
+        return bool(m) and m is not None and m.startswith("k8s://")
+
+    def where(self, key: str) -> Location:
+        """Where a finding about `key` should point: its assignment, else the app's origin."""
+        s = self.settings.get(key)
+        return s.location if s else self.origin

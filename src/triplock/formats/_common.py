@@ -1,0 +1,56 @@
+"""Pieces every format shares: the finding and result as plain data (the JSON contract)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from triplock import __version__
+from triplock.controls import CONTROLS
+from triplock.model import AuditResult, Finding
+
+SCHEMA_VERSION = "1.0"
+
+
+def finding_dict(f: Finding) -> dict[str, Any]:
+    return {
+        "rule_id": f.rule.id,
+        "slug": f.rule.slug,
+        "control": f.rule.control,
+        "stage": f.stage,
+        "severity": f.severity.value,
+        "status": f.status.value,
+        "title": f.rule.title,
+        "message": f.message,
+        "location": f.location.to_dict(),
+        "evidence": [e.to_dict() for e in f.evidence],
+        "remediation": f.rule.remediation,
+        "fix": f.fix.to_dict() if f.fix else None,
+        "waiver": f.waiver.to_dict() if f.waiver else None,
+    }
+
+
+def result_dict(result: AuditResult) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "triplock", "version": __version__},
+        "inputs": [i.to_dict() for i in result.inputs],
+        "findings": [finding_dict(f) for f in result.findings],
+        "checklist": [
+            {
+                "control": c.control,
+                "stage": CONTROLS[c.control].stage,
+                "status": c.status,
+                "asks": CONTROLS[c.control].asks,
+                "assessed_by": CONTROLS[c.control].assessed_by,
+                "counts": {
+                    "fail": c.fail,
+                    "pass": c.passed,
+                    "unknown": c.unknown,
+                    "waived": c.waived,
+                },
+            }
+            for c in result.checklist
+        ],
+        "errors": [e.to_dict() for e in result.errors],
+        "expired_waivers": list(result.expired_waivers),
+    }

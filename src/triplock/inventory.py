@@ -1,0 +1,69 @@
+"""Everything known about a deployment: typed facts, each value with its provenance.
+
+Sources add facts; rules read them. Fact classes live in triplock.facts, one module per
+component; the Inventory stores them by type so that a new component needs no change here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TypeVar
+
+from triplock.model import InputError, InputRecord, Location
+
+T = TypeVar("T")
+
+_TEMPLATE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$\(|`|\{\{.*?\}\}")
+
+
+def is_templated(value: str) -> bool:
+    """True when a value holds a shell/Hadoop variable, command substitution or Helm template."""
+    return bool(_TEMPLATE.search(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One key=value as written somewhere, with where it was written.
+
+    `templated`: the value holds a variable or template, so its real value is unknown.
+    `exposed`: the value is visible beyond the file (a command line, a pod spec).
+    """
+
+    key: str
+    value: str
+    location: Location
+    templated: bool = False
+    exposed: bool = False
+
+    @classmethod
+    def literal_or_templated(
+        cls, key: str, value: str, location: Location, exposed: bool = False
+    ) -> Setting:
+        return cls(key, value, location, templated=is_templated(value), exposed=exposed)
+
+
+class Inventory:
+    def __init__(self) -> None:
+        self._facts: dict[type, list[object]] = defaultdict(list)
+        self.inputs: list[InputRecord] = []
+        self.errors: list[InputError] = []
+
+    def add(self, fact: object) -> None:
+        self._facts[type(fact)].append(fact)
+
+    def of(self, kind: type[T]) -> list[T]:
+        return self._facts.get(kind, [])  # type: ignore[return-value]
+
+    def remove(self, fact: object) -> None:
+        self._facts[type(fact)].remove(fact)
+
+    def kinds(self) -> list[type]:
+        return [k for k, v in self._facts.items() if v]
+
+    def record_input(self, path: str, kind: str) -> None:
+        self.inputs.append(InputRecord(path, kind))
+
+    def record_error(self, path: str, reason: str) -> None:
+        self.errors.append(InputError(path, reason))

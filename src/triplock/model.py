@@ -1,0 +1,223 @@
+"""The vocabulary every part of triplock speaks: severities, statuses, locations, findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Severity(enum.Enum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+class Status(enum.Enum):
+    FAIL = "fail"
+    PASS = "pass"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a fact came from: a file and line, a URL, and/or an object inside it."""
+
+    path: str | None = None
+    line: int | None = None
+    url: str | None = None
+    object: str | None = None
+
+    def describe(self) -> str:
+        where = self.path or self.url or "<unknown>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        if self.object:
+            where = f"{where} ({self.object})"
+        return where
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "url": self.url, "object": self.object}
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a finding saw. `shown` is always the output of redact.show(): never a raw secret."""
+
+    key: str | None
+    shown: str | None
+
+    @classmethod
+    def of(cls, key: str | None, value: str | None) -> Evidence:
+        from triplock.redact import show
+
+        return cls(key=key, shown=None if value is None else show(key, value))
+
+    def describe(self) -> str:
+        if self.key and self.shown is not None:
+            return f"{self.key}={self.shown}"
+        return self.key or self.shown or ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "value": self.shown}
+
+
+class FixAction(enum.Enum):
+    SET = "set"
+    UNSET = "unset"
+    CHMOD = "chmod"
+    REPLACE = "replace"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A machine-applicable remedy: set/unset a key in a file, chmod a path, or a manual step."""
+
+    action: FixAction
+    target: str
+    value: str | None = None
+    path: str | None = None
+
+    def describe(self) -> str:
+        match self.action:
+            case FixAction.SET:
+                return f"set {self.target}={self.value}"
+            case FixAction.UNSET:
+                return f"remove {self.target}"
+            case FixAction.CHMOD:
+                return f"chmod {self.value} {self.target}"
+            case FixAction.REPLACE:
+                return f"replace {self.target} with {self.value}"
+            case FixAction.MANUAL:
+                return self.target
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "target": self.target,
+            "value": self.value,
+            "path": self.path,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    """Everything a rule says about itself, independent of any input."""
+
+    id: str
+    slug: str
+    title: str
+    control: str
+    severity: Severity
+    rationale: str
+    remediation: str
+    references: tuple[str, ...] = ()
+    target: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Waiver:
+    reason: str
+    source: str
+    expires: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason, "source": self.source, "expires": self.expires}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: RuleMeta
+    status: Status
+    message: str
+    location: Location
+    severity: Severity
+    evidence: tuple[Evidence, ...] = ()
+    fix: Fix | None = None
+    waiver: Waiver | None = None
+
+    @property
+    def stage(self) -> str:
+        from triplock.controls import CONTROLS
+
+        return CONTROLS[self.rule.control].stage
+
+    @property
+    def counts(self) -> bool:
+        """Whether this finding can fail a run (a non-waived failure)."""
+        return self.status is Status.FAIL and self.waiver is None
+
+    def identity(self) -> tuple[str, str, str, str]:
+        return (self.rule.id, self.status.value, self.location.describe(), self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecord:
+    path: str
+    kind: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "kind": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class InputError:
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class ControlStatus:
+    control: str
+    status: str
+    fail: int = 0
+    passed: int = 0
+    unknown: int = 0
+    waived: int = 0
+
+
+@dataclass
+class AuditResult:
+    inputs: list[InputRecord] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    checklist: list[ControlStatus] = field(default_factory=list)
+    expired_waivers: list[str] = field(default_factory=list)
+
+    def exit_code(self, fail_on: Severity) -> int:
+        if not self.inputs and self.errors:
+            return 2
+        return 1 if any(f.counts and f.severity >= fail_on for f in self.findings) else 0

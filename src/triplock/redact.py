@@ -1,0 +1,91 @@
+"""The one place where values are made safe to show. Every value a report prints passes here."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+MASK = "****"
+
+# Key names that hold secrets (matched anywhere in the key, case-insensitive). Wider than
+# Spark's default spark.redaction.regex on purpose: a false mask costs nothing.
+SENSITIVE_KEY = re.compile(
+    r"(?i)(secret|passw|pwd|token|credential|access[._-]?key|private[._-]?key|api[._-]?key|"
+    r"auth[._-]?key|encryption[._-]?key|\.key$|_key$|keytab_?pass|session[._-]?key|cookie|"
+    r"signature|salt|passphrase|jwt|bearer)"
+)
+
+# A value that is only a reference ($VAR, ${VAR}, {{ .Values.x }}, ${env.X}) reveals nothing.
+_REFERENCE = re.compile(r"^\s*(\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{[^}]*\}\})\s*$")
+
+# Values that look like secrets whatever the key: PEM blocks, known token formats, JWTs.
+_SECRET_VALUE = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----|"
+    r"\bAKIA[0-9A-Z]{16}\b|\bASIA[0-9A-Z]{16}\b|"
+    r"\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abpr]-[A-Za-z0-9-]{10,}\b|"
+    r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|"
+    r"\bsk-[A-Za-z0-9]{20,}\b|\bAIza[0-9A-Za-z_-]{35}\b"
+)
+
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]+):[^@/\s]+@")
+
+
+def is_reference(value: str) -> bool:
+    return bool(_REFERENCE.match(value))
+
+
+def is_sensitive_key(key: str | None) -> bool:
+    return bool(key) and bool(SENSITIVE_KEY.search(key or ""))
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def looks_secret(value: str) -> bool:
+    """A value that is a secret whatever its key: known token formats or a long random string."""
+    if _SECRET_VALUE.search(value):
+        return True
+    token = value.strip()
+    return (
+        len(token) >= 24
+        and " " not in token
+        and "/" not in token
+        and not token.startswith(("http:", "https:", "file:", "hdfs:", "s3a:", "local:"))
+        and entropy(token) >= 4.0
+    )
+
+
+def show(key: str | None, value: str) -> str:
+    """The form of `value` that a report may print, knowing it belongs to `key`."""
+    if is_reference(value):
+        return value
+    if is_sensitive_key(key) or looks_secret(value):
+        return MASK if value else ""
+    return _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", value)
+
+
+def show_command(argv: Iterable[str]) -> str:
+    """A command line for display, with the values of secret-bearing options masked."""
+    out: list[str] = []
+    mask_next = False
+    for arg in argv:
+        if mask_next:
+            out.append(show("secret", arg))
+            mask_next = False
+            continue
+        if "=" in arg:
+            key, _, value = arg.partition("=")
+            out.append(f"{key}={show(key, value)}")
+            continue
+        if arg.startswith("-") and is_sensitive_key(arg.lstrip("-")):
+            mask_next = True
+        out.append(show(None, arg))
+    return " ".join(out)

@@ -1,0 +1,131 @@
+"""Walk the paths a user gave, read each file once, hand it to the source that claims it.
+
+Every input that cannot be read (missing, permission denied, not UTF-8, too large, binary of no
+known kind, malformed) becomes an entry in `errors`, and the walk goes on.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from triplock.inventory import Inventory
+from triplock.sources.interface import InputFile, NotText, Source, SourceError
+
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+STDIN = "-"
+
+# Directories that never hold deployment files and can be huge.
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
+
+
+def discover(
+    paths: list[str],
+    sources: list[Source],
+    inventory: Inventory,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> None:
+    """Parse every claimed input under `paths` into `inventory`, then let sources link facts."""
+    for given in paths:
+        if given == STDIN:
+            _consider(InputFile("<stdin>", sys.stdin.buffer.read(max_bytes + 1)), sources,
+                      inventory, max_bytes, explicit=True)
+            continue
+        root = given if os.path.isdir(given) else os.path.dirname(given) or "."
+        for path, explicit in _walk(given, inventory):
+            data = _read(path, max_bytes, inventory)
+            if data is not None:
+                _consider(InputFile(path, data, root), sources, inventory, max_bytes, explicit)
+    for source in sources:
+        source.link(inventory)
+
+
+def _walk(given: str, inventory: Inventory) -> Iterator[tuple[str, bool]]:
+    if os.path.islink(given) and not os.path.exists(given):
+        inventory.record_error(given, "broken symbolic link")
+        return
+    if not os.path.exists(given):
+        inventory.record_error(given, "no such file or directory")
+        return
+    if not os.path.isdir(given):
+        yield given, True
+        return
+    for dirpath, dirnames, filenames in os.walk(given, onerror=_walk_error(inventory)):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for name in sorted(filenames):
+            path = os.path.join(dirpath, name)
+            if os.path.islink(path) and not os.path.exists(path):
+                inventory.record_error(path, "broken symbolic link")
+                continue
+            if not os.path.isfile(path):
+                continue  # sockets, fifos, devices
+            yield path, False
+
+
+def _walk_error(inventory: Inventory) -> object:
+    def record(error: OSError) -> None:
+        inventory.record_error(str(error.filename), _os_reason(error))
+
+    return record
+
+
+def _read(path: str, max_bytes: int, inventory: Inventory) -> bytes | None:
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            inventory.record_error(
+                path, f"too large ({size:,} bytes; limit {max_bytes:,}, see --max-file-size)"
+            )
+            return None
+        return Path(path).read_bytes()
+    except OSError as e:
+        inventory.record_error(path, _os_reason(e))
+        return None
+
+
+def _os_reason(error: OSError) -> str:
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    if isinstance(error, FileNotFoundError):
+        return "no such file or directory"
+    return error.strerror or str(error)
+
+
+def _consider(
+    file: InputFile, sources: list[Source], inventory: Inventory, max_bytes: int, explicit: bool
+) -> None:
+    if len(file.data) > max_bytes:
+        inventory.record_error(file.path, f"too large (limit {max_bytes:,} bytes)")
+        return
+    for source in sources:
+        try:
+            claimed = source.claims(file)
+        except NotText:
+            claimed = False
+        if not claimed:
+            continue
+        try:
+            source.parse(file, inventory)
+        except (SourceError, NotText) as e:
+            inventory.record_error(file.path, f"{source.kind}: {e}")
+        except RecursionError:
+            inventory.record_error(file.path, f"{source.kind}: nesting too deep")
+        else:
+            inventory.record_input(file.path, source.kind)
+        return
+    _unclaimed(file, inventory, explicit)
+
+
+def _unclaimed(file: InputFile, inventory: Inventory, explicit: bool) -> None:
+    if file.is_binary:
+        inventory.record_error(file.path, "binary file of no kind triplock reads; skipped")
+        return
+    try:
+        file.text  # noqa: B018 - decoding is the check
+    except NotText as e:
+        inventory.record_error(file.path, str(e))
+        return
+    if explicit:
+        inventory.record_error(file.path, "not a kind of file triplock reads; skipped")

@@ -1,0 +1,64 @@
+"""What a source is: it claims inputs of one kind and turns them into facts, never judging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+from triplock.inventory import Inventory
+
+
+class NotText(Exception):
+    """The input is not valid UTF-8 text."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    """One input: a file's bytes (or stdin's), with the path reports name it by.
+
+    `root` is the directory the user named, so that sources can resolve references
+    (a --properties-file, an xi:include, a keystore path) inside the audited tree only.
+    """
+
+    path: str
+    data: bytes
+    root: str | None = None
+
+    @property
+    def text(self) -> str:
+        try:
+            return self.data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise NotText(f"not UTF-8 text (invalid byte at offset {e.start})") from e
+
+    @property
+    def name(self) -> str:
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
+    def is_binary(self) -> bool:
+        return b"\x00" in self.data[:8192]
+
+
+class SourceError(Exception):
+    """An input a source claimed but cannot read; the message says why, for `errors`."""
+
+
+class Source(Protocol):
+    """A parser for one kind of input. `priority`: lower claims first."""
+
+    kind: ClassVar[str]
+    priority: ClassVar[int]
+
+    def claims(self, file: InputFile) -> bool:
+        """Whether this input is of this source's kind, judged by name and content."""
+        ...
+
+    def parse(self, file: InputFile, inventory: Inventory) -> None:
+        """Add this input's facts to the inventory; raise SourceError (or NotText) if unreadable."""
+        ...
+
+    def link(self, inventory: Inventory) -> None:
+        """After every input is parsed: connect facts across inputs (e.g. a submit command to
+        the properties file it loads). Most sources do nothing here."""
+        ...

@@ -1,0 +1,28 @@
+"""No secret reaches any output. Every file under tests/fixtures/canary/ plants secrets whose
+values contain CANARY; every format of `triplock audit` is grepped for that marker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import ROOT, run_cli
+from triplock import formats
+
+CANARY_DIR = ROOT / "tests" / "fixtures" / "canary"
+MARKER = "CANARY"
+
+
+def test_canary_fixtures_exist() -> None:
+    planted = [p for p in CANARY_DIR.rglob("*") if p.is_file() and MARKER.encode() in p.read_bytes()]
+    assert len(planted) >= 2, "the canary corpus must plant secrets"
+
+
+@pytest.mark.parametrize("fmt", formats.names())
+def test_no_canary_in_any_format(fmt: str, tmp_path: object) -> None:
+    result = run_cli("audit", str(CANARY_DIR), "--format", fmt, "--fail-on", "critical")
+    assert result.code in (0, 1), result.err
+    assert result.out.strip(), f"{fmt} printed nothing"
+    assert MARKER not in result.out, f"a secret leaked into --format {fmt}"
+    assert MARKER not in result.err
+    if fmt == "json":
+        assert result.json()["findings"], "the canary corpus must produce findings"
