@@ -30,6 +30,7 @@ class AuditOptions:
 
 def audit(options: AuditOptions) -> AuditResult:
     inventory = Inventory()
+    inventory.options = {**options.extra, "paths": options.paths}
     discover(options.paths, all_sources(), inventory, options.max_bytes)
     return judge(inventory, options)
 

@@ -1,4 +1,4 @@
-"""The checklist of the "Secure Your Services" guide: one control id per item, in the guide's words."""
+"""The checklist of the "Secure Your Services" guide: one control id per item, in its words."""
 
 from __future__ import annotations
 
@@ -156,7 +156,8 @@ _CONTROLS = (
     Control(
         "spark.access-control",
         "spark",
-        "Beyond the guide: the Spark UI and REST endpoints require authentication filters and ACLs.",
+        "Beyond the guide: the Spark UI and REST endpoints require authentication filters "
+        "and ACLs.",
         "spark-defaults.conf, spark-submit scripts or SparkApplication sparkConf",
     ),
     Control(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from triplock.model import InputError, InputRecord, Location
 
@@ -49,6 +49,9 @@ class Inventory:
         self._facts: dict[type, list[object]] = defaultdict(list)
         self.inputs: list[InputRecord] = []
         self.errors: list[InputError] = []
+        # The audit's options (AuditOptions.extra plus "paths"), for sources that need them in
+        # link(): keystore passwords, the audited roots.
+        self.options: dict[str, Any] = {}
 
     def add(self, fact: object) -> None:
         self._facts[type(fact)].append(fact)

@@ -37,10 +37,11 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--fail-on",
         choices=SEVERITIES,
-        default="high",
         help="exit 1 when a failing finding has this severity or higher (default: high)",
     )
-    p.add_argument("--spark-version", help="Spark version of the deployment, for version-aware advice")
+    p.add_argument(
+        "--spark-version", help="Spark version of the deployment, for version-aware advice"
+    )
     p.add_argument(
         "--max-file-size",
         type=int,
@@ -55,6 +56,26 @@ def register(sub: Any) -> None:
         metavar="RULE",
         help="do not run this rule (id or slug; repeatable)",
     )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="defaults from FILE (default: ./.triplock.yaml or [tool.triplock] in "
+        "./pyproject.toml); flags on the command line win",
+    )
+    p.add_argument(
+        "--waivers", metavar="FILE", help="apply the waivers of FILE (YAML; see docs/reports.md)"
+    )
+    p.add_argument(
+        "--no-inline-waivers",
+        action="store_true",
+        help="ignore `triplock: ignore` comments in the audited files",
+    )
+    p.add_argument(
+        "--keystore-password-file",
+        metavar="FILE",
+        help="passwords to try on JKS/JCEKS/PKCS#12 keystores, one a line (also "
+        "$TRIPLOCK_KEYSTORE_PASSWORD); never printed",
+    )
     p.set_defaults(run=run)
 
 
@@ -62,19 +83,53 @@ def run(args: argparse.Namespace) -> int:
     from triplock.audit import AuditOptions, audit
     from triplock.model import Severity
 
-    formats, outputs = _pair_outputs(args.formats, args.outputs)
+    config = _config(args)
+    if args.formats:
+        formats, outputs = _pair_outputs(args.formats, args.outputs)
+    else:
+        formats, outputs = _pair_outputs(
+            list(config.formats) or None, args.outputs or list(config.outputs)
+        )
     options = AuditOptions(
         paths=args.paths,
         spark_version=args.spark_version,
         max_bytes=args.max_file_size,
-        disabled_rules=frozenset(args.disable),
+        disabled_rules=frozenset([*args.disable, *config.disable]),
+        post_steps=[_waiver_step(args, config)],
+        extra={"keystore_password_file": args.keystore_password_file},
     )
     result = audit(options)
     _emit(result, formats, outputs)
     if not result.inputs and not result.errors:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
         return 2
-    return result.exit_code(Severity(args.fail_on))
+    return result.exit_code(Severity(args.fail_on or config.fail_on or "high"))
+
+
+def _config(args: argparse.Namespace) -> Any:
+    from triplock import config
+    from triplock.cli import UsageError
+
+    try:
+        return config.load(args.config or config.find())
+    except config.ConfigError as e:
+        raise UsageError(str(e)) from None
+
+
+def _waiver_step(args: argparse.Namespace, config: Any) -> Any:
+    from triplock.cli import UsageError
+    from triplock.config import ConfigError, load_waiver_file
+    from triplock.waivers import WaiverStep
+
+    entries = list(config.waivers)
+    try:
+        for path in (config.waiver_file, args.waivers):
+            if path:
+                entries.extend(load_waiver_file(path))
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+    inline = config.inline_waivers and not args.no_inline_waivers
+    return WaiverStep(entries, inline=inline, max_bytes=args.max_file_size)
 
 
 def _pair_outputs(

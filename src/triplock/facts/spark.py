@@ -34,6 +34,9 @@ class SparkApp:
     base: str | None = None
     spark_version: str | None = None
     properties_files: list[Setting] = field(default_factory=list)
+    # Some settings come from an input triplock could not read (a --properties-file outside the
+    # tree): an unset key may be set there, so flag() answers None instead of the default.
+    partial: bool = False
 
     def get(self, key: str) -> Setting | None:
         return self.settings.get(key)
@@ -45,7 +48,7 @@ class SparkApp:
         """A boolean setting: its value, the default when unset, None when templated/invalid."""
         s = self.settings.get(key)
         if s is None:
-            return default
+            return None if self.partial else default
         if s.templated:
             return None
         v = s.value.strip().lower()

@@ -53,29 +53,28 @@ def _width() -> int:
 
 
 def _checklist(console: Console, result: AuditResult) -> None:
-    table = Table(title="Secure Your Services checklist", title_justify="left", expand=False)
-    table.add_column("stage")
-    table.add_column("control")
-    table.add_column("status")
-    table.add_column("fail", justify="right")
-    table.add_column("pass", justify="right")
-    table.add_column("unknown", justify="right")
-    table.add_column("waived", justify="right")
-    table.add_column("assessed by / from", overflow="fold")
+    table = Table(title="Secure Your Services checklist", title_justify="left")
+    table.add_column("stage", no_wrap=True)
+    table.add_column("control", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("findings / what would assess it", overflow="fold")
     previous_stage = ""
     for c in result.checklist:
         control = CONTROLS[c.control]
         stage = STAGE_TITLES[control.stage] if control.stage != previous_stage else ""
         previous_stage = control.stage
+        counts = [
+            (c.fail, "fail"),
+            (c.passed, "pass"),
+            (c.unknown, "unknown"),
+            (c.waived, "waived"),
+        ]
+        detail = ", ".join(f"{n} {label}" for n, label in counts if n)
         table.add_row(
             stage,
             c.control,
             Text(c.status, style=_STATUS_STYLE[c.status]),
-            str(c.fail),
-            str(c.passed),
-            str(c.unknown),
-            str(c.waived),
-            control.assessed_by if c.status == "not assessed" else "",
+            Text(detail or f"needs {control.assessed_by}", style="" if detail else "dim"),
         )
     console.print(table)
 

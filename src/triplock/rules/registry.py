@@ -84,7 +84,9 @@ def rule(
     rationale: str,
     remediation: str,
     references: tuple[str, ...] = (),
-) -> Callable[[Callable[[F, Context], Iterable[Outcome]]], Callable[[F, Context], Iterable[Outcome]]]:
+) -> Callable[
+    [Callable[[F, Context], Iterable[Outcome]]], Callable[[F, Context], Iterable[Outcome]]
+]:
     """Register a rule. `target` is the fact type it judges (Inventory for cross-layer rules)."""
     if control not in CONTROLS:
         raise ValueError(f"rule {id}: unknown control {control!r}")

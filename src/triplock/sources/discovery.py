@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from triplock.inventory import Inventory
@@ -30,8 +30,13 @@ def discover(
     """Parse every claimed input under `paths` into `inventory`, then let sources link facts."""
     for given in paths:
         if given == STDIN:
-            _consider(InputFile("<stdin>", sys.stdin.buffer.read(max_bytes + 1)), sources,
-                      inventory, max_bytes, explicit=True)
+            _consider(
+                InputFile("<stdin>", sys.stdin.buffer.read(max_bytes + 1)),
+                sources,
+                inventory,
+                max_bytes,
+                explicit=True,
+            )
             continue
         root = given if os.path.isdir(given) else os.path.dirname(given) or "."
         for path, explicit in _walk(given, inventory):
@@ -64,7 +69,7 @@ def _walk(given: str, inventory: Inventory) -> Iterator[tuple[str, bool]]:
             yield path, False
 
 
-def _walk_error(inventory: Inventory) -> object:
+def _walk_error(inventory: Inventory) -> Callable[[OSError], None]:
     def record(error: OSError) -> None:
         inventory.record_error(str(error.filename), _os_reason(error))
 

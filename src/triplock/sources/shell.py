@@ -1,0 +1,386 @@
+"""Shell scripts and command lines: every simple command, and the Spark launches among them.
+
+Variables assigned in the script (strings and arrays, `export`/`declare`/`local` too) are
+expanded where they are used, with word splitting for unquoted expansions, so that
+`CONF="--conf a=b"; spark-submit $CONF` and `ARGS+=(--conf a=b); spark-submit "${ARGS[@]}"`
+are seen as the launches they are. Control flow is read straight through (both branches of an
+`if` assign), which over-approximates what runs: documented in docs/architecture.md.
+A variable the script does not assign stays as written and makes the value templated.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from triplock.facts.shell import Arg, ShellCommand, launch_start
+from triplock.facts.spark import SparkApp, SparkOrigin
+from triplock.inventory import Inventory, is_templated
+from triplock.model import Location
+from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.shell_lexer import ArrayAssign, Op, ShellSyntaxError, Word, lex
+from triplock.sources.spark_submit import spark_app_from_argv
+
+_SHELL_SUFFIXES = (".sh", ".bash", ".ksh", ".zsh", ".cmd", ".command")
+_SHEBANG = re.compile(r"^#!\s*\S*(?:/|\s)(?:env\s+)?(?:ba|da|k|z)?sh\b")
+_LAUNCH_LINE = re.compile(
+    r"^\s*(?:\S*/)?(?:spark-submit|pyspark|spark-sql|spark-shell|sparkR)\b|"
+    r"org\.apache\.spark\.deploy\.SparkSubmit",
+    re.MULTILINE,
+)
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(\+?)=")
+_KEYWORDS = frozenset(
+    {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "{", "}", "!", "esac"}
+)
+_SKIP_WHOLE = frozenset({"for", "select", "case", "function"})
+_DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
+_WRAPPERS = frozenset({"exec", "nohup", "time", "command", "builtin", "eval"})
+_VAR_DEFAULT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(:?[-=])(.*)$", re.DOTALL)
+_VAR_INDEX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[([@*])\]$")
+
+
+@dataclass
+class _Var:
+    elements: list[Arg]
+    is_array: bool = False
+
+    def joined(self) -> Arg:
+        if not self.elements:
+            return Arg("", None)
+        return Arg(
+            " ".join(a.text for a in self.elements),
+            self.elements[0].line,
+            any(a.templated for a in self.elements),
+        )
+
+
+@dataclass
+class _Interpreter:
+    path: str
+    xtrace: bool = False
+    env: dict[str, _Var] = field(default_factory=dict)
+    commands: list[ShellCommand] = field(default_factory=list)
+
+    def run(self, tokens: list[Word | Op | ArrayAssign]) -> None:
+        items: list[Word | ArrayAssign] = []
+        for token in tokens:
+            if isinstance(token, Op):
+                self._simple(items)
+                items = []
+            else:
+                items.append(token)
+        self._simple(items)
+
+    def _simple(self, items: list[Word | ArrayAssign]) -> None:
+        while items and isinstance(items[0], Word) and _literal(items[0]) in _KEYWORDS:
+            items = items[1:]
+        if not items or (isinstance(items[0], Word) and _literal(items[0]) in _SKIP_WHOLE):
+            return
+        assignments: list[Word | ArrayAssign] = []
+        while items and (isinstance(items[0], ArrayAssign) or _assignment_name(items[0])):
+            assignments.append(items[0])
+            items = items[1:]
+        if not items:
+            for a in assignments:
+                self._assign(a)
+            return
+        argv: list[Arg] = []
+        for item in items:
+            if isinstance(item, ArrayAssign):
+                self._assign(item)
+            else:
+                argv.extend(self.expand(item))
+        argv = _strip_wrappers(argv)
+        if not argv:
+            return
+        program = argv[0].text
+        if program in _DECLARERS:
+            for item in items[1:]:
+                if isinstance(item, ArrayAssign) or _assignment_name(item):
+                    self._assign(item)
+            return
+        if program == "set":
+            self._set(argv[1:])
+        self.commands.append(
+            ShellCommand(tuple(argv), Location(path=self.path, line=argv[0].line), self.xtrace)
+        )
+
+    def _set(self, args: list[Arg]) -> None:
+        texts = [a.text for a in args]
+        for i, t in enumerate(texts):
+            if re.fullmatch(r"-[a-zA-Z]*x[a-zA-Z]*", t) or (
+                t == "-o" and i + 1 < len(texts) and texts[i + 1] == "xtrace"
+            ):
+                self.xtrace = True
+            elif re.fullmatch(r"\+[a-zA-Z]*x[a-zA-Z]*", t) or (
+                t == "+o" and i + 1 < len(texts) and texts[i + 1] == "xtrace"
+            ):
+                self.xtrace = False
+
+    def _assign(self, item: Word | ArrayAssign) -> None:
+        if isinstance(item, ArrayAssign):
+            elements = [arg for w in item.words for arg in self.expand(w)]
+            if item.append and item.name in self.env:
+                self.env[item.name].elements.extend(elements)
+                self.env[item.name].is_array = True
+            else:
+                self.env[item.name] = _Var(elements, is_array=True)
+            return
+        name = _assignment_name(item)
+        assert name is not None
+        first = item.parts[0]
+        m = _ASSIGNMENT.match(first.text)
+        assert m is not None
+        rest = first.text[m.end() :]
+        value_word = Word(
+            ((type(first)(first.kind, rest, first.quoted),) if rest else ()) + item.parts[1:],
+            item.line,
+        )
+        values = self.expand(value_word, split=False)
+        value = values[0] if values else Arg("", item.line)
+        if m.group(2) and name in self.env:
+            var = self.env[name]
+            if var.is_array:
+                var.elements.append(value)
+            else:
+                old = var.joined()
+                var.elements = [
+                    Arg(old.text + value.text, old.line, old.templated or value.templated)
+                ]
+        else:
+            self.env[name] = _Var([value])
+
+    def expand(self, word: Word, split: bool = True) -> list[Arg]:
+        """The fields a word expands to (one when `split` is False, as in an assignment)."""
+        fields: list[Arg] = []
+        text: list[str] = []
+        templated = False
+        line: int | None = None  # where a field made only of variable content was written
+        literal = False
+        started = False
+
+        def close() -> None:
+            nonlocal text, templated, line, literal, started
+            if started:
+                where = word.line if literal or line is None else line
+                fields.append(Arg("".join(text), where, templated))
+            text, templated, line, literal, started = [], False, None, False, False
+
+        for part in word.parts:
+            if part.kind == "lit":
+                text.append(part.text)
+                literal = literal or bool(part.text)
+                started = started or part.quoted or bool(part.text)
+                continue
+            if part.kind == "subst":
+                text.append(part.text)
+                templated = started = True
+                continue
+            var, shown, elements_as_fields = self._lookup(part.text)
+            if var is None:
+                text.append(shown)
+                templated = started = True
+                continue
+            elements = var.elements
+            if part.quoted and elements_as_fields:
+                for k, element in enumerate(elements):
+                    if k:
+                        close()
+                    text.append(element.text)
+                    templated = templated or element.templated
+                    line = line or element.line
+                    started = True
+                continue
+            joined = var.joined()
+            if part.quoted or not split:
+                text.append(joined.text)
+                templated = templated or joined.templated
+                line = line or joined.line
+                started = True
+                continue
+            pieces = [
+                Arg(piece, element.line, element.templated)
+                for element in (elements if var.is_array else [joined])
+                for piece in element.text.split()
+            ]
+            for k, piece in enumerate(pieces):
+                if k:
+                    close()
+                text.append(piece.text)
+                templated = templated or piece.templated
+                line = line or piece.line
+                started = True
+        close()
+        if not split and not fields:
+            fields.append(Arg("", word.line))
+        if not split and len(fields) > 1:
+            merged = " ".join(f.text for f in fields)
+            fields = [Arg(merged, fields[0].line, any(f.templated for f in fields))]
+        return fields
+
+    def _lookup(self, inner: str) -> tuple[_Var | None, str, bool]:
+        """The variable an expansion names, how to show it when unknown, and whether its
+        elements become separate fields ("${A[@]}")."""
+        if _is_simple_name(inner):
+            shown = "$" + inner if not inner.startswith("{") else inner
+            return self.env.get(inner), "${" + inner + "}" if len(inner) > 1 else shown, False
+        m = _VAR_INDEX.match(inner)
+        if m:
+            return self.env.get(m.group(1)), "${" + inner + "}", m.group(2) == "@"
+        m = _VAR_DEFAULT.match(inner)
+        if m:
+            var = self.env.get(m.group(1))
+            if var is not None:
+                return var, "", False
+            default = m.group(3)
+            return _Var([Arg(default, None, is_templated(default))]), "", False
+        return None, "${" + inner + "}", False
+
+
+def _is_simple_name(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*|[@*#?$!0-9-]", text))
+
+
+def _literal(word: Word) -> str | None:
+    if all(p.kind == "lit" for p in word.parts):
+        return "".join(p.text for p in word.parts)
+    return None
+
+
+def _assignment_name(item: Word | ArrayAssign) -> str | None:
+    if isinstance(item, ArrayAssign) or not item.parts:
+        return None
+    first = item.parts[0]
+    if first.kind != "lit" or first.quoted:
+        return None
+    m = _ASSIGNMENT.match(first.text)
+    return m.group(1) if m else None
+
+
+def _strip_wrappers(argv: list[Arg]) -> list[Arg]:
+    """Drop exec/nohup/sudo/env/nice prefixes so argv[0] is the program that runs."""
+    while argv:
+        program = posixpath.basename(argv[0].text)
+        if program in _WRAPPERS:
+            argv = argv[1:]
+        elif program == "sudo":
+            argv = argv[1:]
+            while argv and argv[0].text.startswith("-"):
+                takes_value = argv[0].text in ("-u", "-g", "-C", "-h", "-p", "-U")
+                argv = argv[2:] if takes_value else argv[1:]
+        elif program == "env":
+            argv = argv[1:]
+            while argv and (argv[0].text.startswith("-") or _ASSIGNMENT.match(argv[0].text)):
+                argv = argv[1:]
+        elif program == "nice":
+            argv = argv[1:]
+            if argv and argv[0].text == "-n":
+                argv = argv[2:]
+        else:
+            return argv
+    return argv
+
+
+def read_script(text: str, path: str) -> tuple[list[ShellCommand], list[SparkApp]]:
+    """Every command of a script and the SparkApps of its Spark launches."""
+    try:
+        tokens = lex(text)
+    except ShellSyntaxError as e:
+        raise SourceError(f"shell syntax: {e}") from e
+    first_line = text.split("\n", 1)[0]
+    interpreter = _Interpreter(path, xtrace=first_line.startswith("#!") and " -x" in first_line)
+    interpreter.run(tokens)
+    apps: list[SparkApp] = []
+    for command in interpreter.commands:
+        argv = command.argv
+        start = launch_start(argv)
+        if start is not None:
+            apps.append(spark_app_from_argv(list(command.args), start, path, command.location.line))
+    return interpreter.commands, apps
+
+
+class ShellSource:
+    kind: ClassVar[str] = "shell"
+    priority: ClassVar[int] = 40
+
+    def claims(self, file: InputFile) -> bool:
+        if file.is_binary:
+            return False
+        if file.name.endswith(_SHELL_SUFFIXES):
+            return True
+        head = file.data[:256].decode("utf-8", "replace")
+        if _SHEBANG.match(head):
+            return True
+        # A bare command line (a file or stdin holding a spark-submit invocation).
+        suffix = posixpath.splitext(file.name)[1]
+        return suffix in ("", ".txt", ".cmdline") and bool(_LAUNCH_LINE.search(file.text))
+
+    def parse(self, file: InputFile, inventory: Inventory) -> None:
+        commands, apps = read_script(file.text, file.path)
+        for command in commands:
+            inventory.add(command)
+        for app in apps:
+            inventory.add(app)
+
+    def link(self, inventory: Inventory) -> None:
+        link_properties_files(inventory)
+
+
+def link_properties_files(inventory: Inventory) -> None:
+    """Layer each launch on the properties file it loads, and retire files so consumed.
+
+    `--properties-file F` resolved inside the tree (relative to the script, or by a unique
+    file name for absolute container paths); without it spark-submit loads
+    $SPARK_CONF_DIR/spark-defaults.conf, taken to be the tree's spark-defaults.conf when there
+    is exactly one. A file that cannot be found makes the launch `partial`.
+    """
+    apps = inventory.of(SparkApp)
+    files = [a for a in apps if a.kind is SparkOrigin.DEFAULTS_FILE]
+    consumed: list[SparkApp] = []
+    for app in apps:
+        if app.kind is not SparkOrigin.SUBMIT_COMMAND:
+            continue
+        base = _base_for(app, files)
+        if base is None:
+            continue
+        merged = dict(base.settings)
+        merged.update(app.settings)
+        app.settings = merged
+        app.base = base.name
+        if base not in consumed:
+            consumed.append(base)
+    for base in consumed:
+        inventory.remove(base)
+
+
+def _base_for(app: SparkApp, files: list[SparkApp]) -> SparkApp | None:
+    if app.properties_files:
+        given = app.properties_files[-1]
+        if given.templated:
+            app.partial = True
+            return None
+        found = _resolve(given.value, app.origin.path or "", files)
+        if found is None:
+            app.partial = True
+        return found
+    defaults = [
+        f for f in files if posixpath.basename(f.name.replace(os.sep, "/")) == "spark-defaults.conf"
+    ]
+    return defaults[0] if len(defaults) == 1 else None
+
+
+def _resolve(path: str, script: str, files: list[SparkApp]) -> SparkApp | None:
+    if not posixpath.isabs(path):
+        wanted = os.path.normpath(os.path.join(os.path.dirname(script), path))
+        for f in files:
+            if os.path.normpath(f.name) == wanted:
+                return f
+    name = posixpath.basename(path)
+    same_name = [f for f in files if posixpath.basename(f.name.replace(os.sep, "/")) == name]
+    return same_name[0] if len(same_name) == 1 else None
+
+
+SOURCE = ShellSource()
