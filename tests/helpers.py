@@ -32,7 +32,8 @@ def need(available: bool, what: str) -> None:
 
 
 def need_command(name: str) -> str:
-    path = shutil.which(name) or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}") else None)
+    sbin = f"/usr/sbin/{name}"
+    path = shutil.which(name) or (sbin if os.path.exists(sbin) else None)
     need(path is not None, f"the command {name!r}")
     assert path is not None
     return path

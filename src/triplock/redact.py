@@ -12,7 +12,7 @@ MASK = "****"
 # Key names that hold secrets (matched anywhere in the key, case-insensitive). Wider than
 # Spark's default spark.redaction.regex on purpose: a false mask costs nothing.
 SENSITIVE_KEY = re.compile(
-    r"(?i)(secret|passw|pwd|token|credential|access[._-]?key|private[._-]?key|api[._-]?key|"
+    r"(?i)(secret|pass|pwd|token|credential|access[._-]?key|private[._-]?key|api[._-]?key|"
     r"auth[._-]?key|encryption[._-]?key|\.key$|_key$|keytab_?pass|session[._-]?key|cookie|"
     r"signature|salt|passphrase|jwt|bearer)"
 )
@@ -74,20 +74,43 @@ def show(key: str | None, value: str) -> str:
     return _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", value)
 
 
+# Options whose next argument is a secret although their names do not say so.
+_SECRET_VALUE_OPTIONS = frozenset({"-u", "--user", "-p", "-passin", "-passout", "-k", "-K"})
+
+
 def show_command(argv: Iterable[str]) -> str:
     """A command line for display, with the values of secret-bearing options masked."""
     out: list[str] = []
     mask_next = False
     for arg in argv:
         if mask_next:
-            out.append(show("secret", arg))
+            out.append(_show_option_value(arg))
             mask_next = False
+            continue
+        if arg.startswith("-") and (
+            arg in _SECRET_VALUE_OPTIONS or is_sensitive_key(arg.lstrip("-").partition("=")[0])
+        ):
+            mask_next = "=" not in arg
+            if "=" in arg:
+                key, _, value = arg.partition("=")
+                out.append(f"{key}={_show_option_value(value)}")
+            else:
+                out.append(arg)
             continue
         if "=" in arg:
             key, _, value = arg.partition("=")
             out.append(f"{key}={show(key, value)}")
             continue
-        if arg.startswith("-") and is_sensitive_key(arg.lstrip("-")):
-            mask_next = True
         out.append(show(None, arg))
     return " ".join(out)
+
+
+def _show_option_value(value: str) -> str:
+    """The value of a secret-bearing option: keep a `pass:`/`user:` prefix, mask the rest."""
+    if is_reference(value):
+        return value
+    for prefix in ("pass:", "env:", "file:"):
+        if value.startswith(prefix):
+            return value if prefix != "pass:" else prefix + MASK
+    user, colon, _ = value.partition(":")
+    return f"{user}:{MASK}" if colon else MASK

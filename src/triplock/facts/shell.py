@@ -15,6 +15,7 @@ class Arg:
     text: str
     line: int | None
     templated: bool = False  # holds a variable or substitution whose value is unknown
+    refs: tuple[str, ...] = ()  # the names of the variables it was expanded from
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,7 +84,8 @@ def _carries_secret(args: tuple[Arg, ...]) -> bool:
             return True
         if previous in _PASSWORD_OPTIONS:
             return True
-        if any(is_sensitive_key(name) for name in _SENSITIVE_REFERENCE.findall(arg.text)):
+        names = (*arg.refs, *_SENSITIVE_REFERENCE.findall(arg.text))
+        if any(is_sensitive_key(name) for name in names):
             return True
         if arg.text.startswith(("pass:", "env:")) and previous.startswith("-pass"):
             return True

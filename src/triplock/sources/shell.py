@@ -21,7 +21,14 @@ from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, is_templated
 from triplock.model import Location
 from triplock.sources.interface import InputFile, SourceError
-from triplock.sources.shell_lexer import ArrayAssign, Op, ShellSyntaxError, Word, lex
+from triplock.sources.shell_lexer import (
+    ArrayAssign,
+    Op,
+    ShellSyntaxError,
+    Word,
+    lex,
+    substitution_body,
+)
 from triplock.sources.spark_submit import spark_app_from_argv
 
 _SHELL_SUFFIXES = (".sh", ".bash", ".ksh", ".zsh", ".cmd", ".command")
@@ -39,6 +46,7 @@ _SKIP_WHOLE = frozenset({"for", "select", "case", "function"})
 _DECLARERS = frozenset({"export", "declare", "typeset", "local", "readonly"})
 _WRAPPERS = frozenset({"exec", "nohup", "time", "command", "builtin", "eval"})
 _VAR_DEFAULT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(:?[-=])(.*)$", re.DOTALL)
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _VAR_INDEX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[([@*])\]$")
 
 
@@ -54,7 +62,63 @@ class _Var:
             " ".join(a.text for a in self.elements),
             self.elements[0].line,
             any(a.templated for a in self.elements),
+            tuple(r for a in self.elements for r in a.refs),
         )
+
+    def pieces(self) -> list[Arg]:
+        """Unquoted expansion: every element split on whitespace; a piece is templated only
+        if it holds an unknown part itself."""
+        return [
+            Arg(piece, element.line, element.templated and is_templated(piece), element.refs)
+            for element in (self.elements if self.is_array else [self.joined()])
+            for piece in element.text.split()
+        ]
+
+
+class _Fields:
+    """Builds the fields of one word's expansion, keeping each field's line and references."""
+
+    def __init__(self, word_line: int) -> None:
+        self.word_line = word_line
+        self.fields: list[Arg] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self.text: list[str] = []
+        self.templated = False
+        self.line: int | None = None  # where a field made only of variable content was written
+        self.literal = False
+        self.started = False
+        self.refs: list[str] = []
+
+    def add_literal(self, text: str, quoted: bool) -> None:
+        self.text.append(text)
+        self.literal = self.literal or bool(text)
+        self.started = self.started or quoted or bool(text)
+
+    def add(self, arg: Arg) -> None:
+        self.text.append(arg.text)
+        self.templated = self.templated or arg.templated
+        self.line = self.line or arg.line
+        self.refs.extend(arg.refs)
+        self.started = True
+
+    def close(self) -> None:
+        if self.started:
+            where = self.word_line if self.literal or self.line is None else self.line
+            self.fields.append(Arg("".join(self.text), where, self.templated, tuple(self.refs)))
+        self._reset()
+
+
+def _with_ref(arg: Arg, ref: str) -> Arg:
+    return Arg(arg.text, arg.line, arg.templated, (*arg.refs, ref))
+
+
+def _compact_substitution(text: str) -> str:
+    """$(cmd args...) shown as one whitespace-free token, so word splitting keeps it whole."""
+    body = substitution_body(text).strip()
+    first = body.split()[0] if body.split() else ""
+    return f"$({first}…)" if first else "$(…)"
 
 
 @dataclass
@@ -75,6 +139,7 @@ class _Interpreter:
         self._simple(items)
 
     def _simple(self, items: list[Word | ArrayAssign]) -> None:
+        self.run_substitutions(items)
         while items and isinstance(items[0], Word) and _literal(items[0]) in _KEYWORDS:
             items = items[1:]
         if not items or (isinstance(items[0], Word) and _literal(items[0]) in _SKIP_WHOLE):
@@ -155,71 +220,54 @@ class _Interpreter:
 
     def expand(self, word: Word, split: bool = True) -> list[Arg]:
         """The fields a word expands to (one when `split` is False, as in an assignment)."""
-        fields: list[Arg] = []
-        text: list[str] = []
-        templated = False
-        line: int | None = None  # where a field made only of variable content was written
-        literal = False
-        started = False
-
-        def close() -> None:
-            nonlocal text, templated, line, literal, started
-            if started:
-                where = word.line if literal or line is None else line
-                fields.append(Arg("".join(text), where, templated))
-            text, templated, line, literal, started = [], False, None, False, False
-
+        out = _Fields(word.line)
         for part in word.parts:
             if part.kind == "lit":
-                text.append(part.text)
-                literal = literal or bool(part.text)
-                started = started or part.quoted or bool(part.text)
+                out.add_literal(part.text, part.quoted)
                 continue
             if part.kind == "subst":
-                text.append(part.text)
-                templated = started = True
+                out.add(Arg(_compact_substitution(part.text), None, True))
                 continue
             var, shown, elements_as_fields = self._lookup(part.text)
+            name = _VAR_NAME.match(part.text)
+            ref = name.group(0) if name else part.text
             if var is None:
-                text.append(shown)
-                templated = started = True
-                continue
-            elements = var.elements
-            if part.quoted and elements_as_fields:
-                for k, element in enumerate(elements):
+                out.add(Arg(shown, None, True, (ref,)))
+            elif part.quoted and elements_as_fields:
+                for k, element in enumerate(var.elements):
                     if k:
-                        close()
-                    text.append(element.text)
-                    templated = templated or element.templated
-                    line = line or element.line
-                    started = True
-                continue
-            joined = var.joined()
-            if part.quoted or not split:
-                text.append(joined.text)
-                templated = templated or joined.templated
-                line = line or joined.line
-                started = True
-                continue
-            pieces = [
-                Arg(piece, element.line, element.templated)
-                for element in (elements if var.is_array else [joined])
-                for piece in element.text.split()
-            ]
-            for k, piece in enumerate(pieces):
-                if k:
-                    close()
-                text.append(piece.text)
-                templated = templated or piece.templated
-                line = line or piece.line
-                started = True
-        close()
-        if not split and not fields:
-            fields.append(Arg("", word.line))
-        if not split and len(fields) > 1:
+                        out.close()
+                    out.add(_with_ref(element, ref))
+            elif part.quoted or not split:
+                out.add(_with_ref(var.joined(), ref))
+            else:
+                for k, piece in enumerate(var.pieces()):
+                    if k:
+                        out.close()
+                    out.add(_with_ref(piece, ref))
+        out.close()
+        fields = out.fields
+        if not split:
             merged = " ".join(f.text for f in fields)
-            fields = [Arg(merged, fields[0].line, any(f.templated for f in fields))]
+            templated = any(f.templated for f in fields)
+            refs = tuple(r for f in fields for r in f.refs)
+            line = fields[0].line if fields else word.line
+            fields = [Arg(merged, line, templated, refs)]
         return fields
+
+    def run_substitutions(self, items: list[Word | ArrayAssign]) -> None:
+        """Commands inside $(...) and `...` run too (curl -k inside a substitution counts)."""
+        words = [
+            w for item in items for w in (item.words if isinstance(item, ArrayAssign) else [item])
+        ]
+        for word in words:
+            for part in word.parts:
+                body = substitution_body(part.text) if part.kind == "subst" else ""
+                if body.strip():
+                    try:
+                        self.run(lex(body, word.line))
+                    except ShellSyntaxError:
+                        continue
 
     def _lookup(self, inner: str) -> tuple[_Var | None, str, bool]:
         """The variable an expansion names, how to show it when unknown, and whether its
@@ -338,49 +386,53 @@ def link_properties_files(inventory: Inventory) -> None:
     is exactly one. A file that cannot be found makes the launch `partial`.
     """
     apps = inventory.of(SparkApp)
-    files = [a for a in apps if a.kind is SparkOrigin.DEFAULTS_FILE]
-    consumed: list[SparkApp] = []
+    files = _PropertiesFiles([a for a in apps if a.kind is SparkOrigin.DEFAULTS_FILE])
+    consumed: dict[int, SparkApp] = {}
     for app in apps:
         if app.kind is not SparkOrigin.SUBMIT_COMMAND:
             continue
-        base = _base_for(app, files)
+        base = files.base_for(app)
         if base is None:
             continue
         merged = dict(base.settings)
         merged.update(app.settings)
         app.settings = merged
         app.base = base.name
-        if base not in consumed:
-            consumed.append(base)
-    for base in consumed:
+        consumed[id(base)] = base
+    for base in consumed.values():
         inventory.remove(base)
 
 
-def _base_for(app: SparkApp, files: list[SparkApp]) -> SparkApp | None:
-    if app.properties_files:
+class _PropertiesFiles:
+    """The tree's properties files, indexed by normalised path and by file name."""
+
+    def __init__(self, files: list[SparkApp]) -> None:
+        self.by_path = {os.path.normpath(f.name): f for f in files}
+        self.by_name: dict[str, list[SparkApp]] = {}
+        for f in files:
+            self.by_name.setdefault(_basename(f.name), []).append(f)
+
+    def base_for(self, app: SparkApp) -> SparkApp | None:
+        if not app.properties_files:
+            defaults = self.by_name.get("spark-defaults.conf", [])
+            return defaults[0] if len(defaults) == 1 else None
         given = app.properties_files[-1]
-        if given.templated:
-            app.partial = True
-            return None
-        found = _resolve(given.value, app.origin.path or "", files)
+        found = None if given.templated else self._resolve(given.value, app.origin.path or "")
         if found is None:
             app.partial = True
         return found
-    defaults = [
-        f for f in files if posixpath.basename(f.name.replace(os.sep, "/")) == "spark-defaults.conf"
-    ]
-    return defaults[0] if len(defaults) == 1 else None
+
+    def _resolve(self, path: str, script: str) -> SparkApp | None:
+        if not posixpath.isabs(path):
+            wanted = os.path.normpath(os.path.join(os.path.dirname(script), path))
+            if wanted in self.by_path:
+                return self.by_path[wanted]
+        same_name = self.by_name.get(posixpath.basename(path), [])
+        return same_name[0] if len(same_name) == 1 else None
 
 
-def _resolve(path: str, script: str, files: list[SparkApp]) -> SparkApp | None:
-    if not posixpath.isabs(path):
-        wanted = os.path.normpath(os.path.join(os.path.dirname(script), path))
-        for f in files:
-            if os.path.normpath(f.name) == wanted:
-                return f
-    name = posixpath.basename(path)
-    same_name = [f for f in files if posixpath.basename(f.name.replace(os.sep, "/")) == name]
-    return same_name[0] if len(same_name) == 1 else None
+def _basename(path: str) -> str:
+    return posixpath.basename(path.replace(os.sep, "/"))
 
 
 SOURCE = ShellSource()

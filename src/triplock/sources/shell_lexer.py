@@ -55,10 +55,10 @@ _ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"'
 
 
 class _Lexer:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, first_line: int) -> None:
         self.s = text
         self.i = 0
-        self.line = 1
+        self.line = first_line
         self.heredocs: list[tuple[str, bool]] = []
 
     def error(self, message: str) -> ShellSyntaxError:
@@ -314,8 +314,17 @@ def _merge(parts: list[Part]) -> list[Part]:
     return out
 
 
-def lex(text: str) -> list[Token]:
-    return _Lexer(text).tokens()
+def lex(text: str, first_line: int = 1) -> list[Token]:
+    return _Lexer(text, first_line).tokens()
+
+
+def substitution_body(text: str) -> str:
+    """The commands inside $(...) or `...` (arithmetic $((...)) has none)."""
+    if text.startswith("$((") or not text:
+        return ""
+    if text.startswith("$("):
+        return text[2:-1]
+    return text[1:-1].replace("\\`", "`")
 
 
 def literal_text(word: Word) -> str | None:
