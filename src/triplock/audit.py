@@ -26,12 +26,13 @@ class AuditOptions:
     # Options of components (keystore passwords, endpoint scanning, waivers, ...), by name.
     extra: dict[str, Any] = field(default_factory=dict)
     post_steps: list[PostStep] = field(default_factory=list)
+    progress: Callable[[int], None] | None = None  # called with the count of files read
 
 
 def audit(options: AuditOptions) -> AuditResult:
     inventory = Inventory()
     inventory.options = {**options.extra, "paths": options.paths}
-    discover(options.paths, all_sources(), inventory, options.max_bytes)
+    discover(options.paths, all_sources(), inventory, options.max_bytes, options.progress)
     return judge(inventory, options)
 
 

@@ -29,6 +29,9 @@ _SECRET_VALUE = re.compile(
     r"\bsk-[A-Za-z0-9]{20,}\b|\bAIza[0-9A-Za-z_-]{35}\b"
 )
 
+# Dotted or dashed names (Java classes, hostnames, image names) are not secrets.
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*([.-][A-Za-z_][A-Za-z0-9_$]*)+$")
+
 _URL_CREDENTIALS = re.compile(
     r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]+):[^@/\s]+@"
 )
@@ -56,13 +59,16 @@ def looks_secret(value: str) -> bool:
     if _SECRET_VALUE.search(value):
         return True
     token = value.strip()
-    return (
-        len(token) >= 24
-        and " " not in token
-        and "/" not in token
-        and not token.startswith(("http:", "https:", "file:", "hdfs:", "s3a:", "local:"))
-        and entropy(token) >= 4.0
+    if len(token) < 20 or any(c in token for c in " /\\:") or _IDENTIFIER.match(token):
+        return False
+    classes = sum(
+        (
+            any(c.islower() for c in token),
+            any(c.isupper() for c in token),
+            sum(c.isdigit() for c in token) >= 2,
+        )
     )
+    return classes >= 2 and entropy(token) >= 3.5
 
 
 def show(key: str | None, value: str) -> str:
@@ -78,11 +84,18 @@ def show(key: str | None, value: str) -> str:
 _SECRET_VALUE_OPTIONS = frozenset({"-u", "--user", "-p", "-passin", "-passout", "-k", "-K"})
 
 
-def show_command(argv: Iterable[str]) -> str:
-    """A command line for display, with the values of secret-bearing options masked."""
+def show_command(argv: Iterable[str], secret_positions: Iterable[int] = ()) -> str:
+    """A command line for display, with the values of secret-bearing options masked.
+    `secret_positions`: arguments known to hold secrets (expanded from a secret variable)."""
     out: list[str] = []
     mask_next = False
-    for arg in argv:
+    secret = set(secret_positions)
+    for position, arg in enumerate(argv):
+        if position in secret:
+            key, eq, _ = arg.partition("=")
+            out.append(f"{key}={MASK}" if eq and " " not in key else MASK)
+            mask_next = False
+            continue
         if mask_next:
             out.append(_show_option_value(arg))
             mask_next = False

@@ -24,7 +24,7 @@ def register(sub: Any) -> None:
         dest="formats",
         metavar="FORMAT",
         help="output format (repeatable): table (default on a terminal), json (default "
-        "otherwise), and every other format of `triplock audit --list-formats`",
+        f"otherwise); one of {', '.join(_format_names())}",
     )
     p.add_argument(
         "-o",
@@ -79,6 +79,12 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
+def _format_names() -> list[str]:
+    from triplock import formats
+
+    return formats.names()
+
+
 def run(args: argparse.Namespace) -> int:
     from triplock.audit import AuditOptions, audit
     from triplock.model import Severity
@@ -98,7 +104,11 @@ def run(args: argparse.Namespace) -> int:
         post_steps=[_waiver_step(args, config)],
         extra={"keystore_password_file": args.keystore_password_file},
     )
+    progress = _Progress() if sys.stderr.isatty() else None
+    options.progress = progress
     result = audit(options)
+    if progress is not None:
+        progress.done()
     _emit(result, formats, outputs)
     if not result.inputs and not result.errors:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
@@ -130,6 +140,20 @@ def _waiver_step(args: argparse.Namespace, config: Any) -> Any:
         raise UsageError(str(e)) from None
     inline = config.inline_waivers and not args.no_inline_waivers
     return WaiverStep(entries, inline=inline, max_bytes=args.max_file_size)
+
+
+class _Progress:
+    """A one-line file counter on a terminal's stderr for long audits."""
+
+    shown = False
+
+    def __call__(self, files: int) -> None:
+        print(f"\rtriplock: {files:,} files read", end="", file=sys.stderr, flush=True)
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            print(file=sys.stderr)
 
 
 def _pair_outputs(

@@ -38,7 +38,10 @@ _PASSWORD_OPTIONS = frozenset(
 
 
 def _evidence(command: ShellCommand) -> Evidence:
-    return Evidence.of("command", show_command(command.argv))
+    from_secrets = [
+        i for i, arg in enumerate(command.args) if any(is_sensitive_key(r) for r in arg.refs)
+    ]
+    return Evidence.of("command", show_command(command.argv, from_secrets))
 
 
 @rule(

@@ -21,13 +21,19 @@ STDIN = "-"
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
 
 
+Progress = Callable[[int], None]
+
+
 def discover(
     paths: list[str],
     sources: list[Source],
     inventory: Inventory,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
 ) -> None:
-    """Parse every claimed input under `paths` into `inventory`, then let sources link facts."""
+    """Parse every claimed input under `paths` into `inventory`, then let sources link facts.
+    `progress`, if given, is called with the number of files read so far, every 500 files."""
+    seen = 0
     for given in paths:
         if given == STDIN:
             _consider(
@@ -40,6 +46,9 @@ def discover(
             continue
         root = given if os.path.isdir(given) else os.path.dirname(given) or "."
         for path, explicit in _walk(given, inventory):
+            seen += 1
+            if progress is not None and seen % 500 == 0:
+                progress(seen)
             data = _read(path, max_bytes, inventory)
             if data is not None:
                 _consider(InputFile(path, data, root), sources, inventory, max_bytes, explicit)

@@ -1,0 +1,245 @@
+"""--format sarif: SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps).
+
+Failures are results of kind `fail` with a level by severity; findings that could not be judged
+are kind `review`; passes are left out (code scanning would show them as alerts) and the checklist
+travels in the run's property bag. Waived findings are results with a suppression. Each result
+has a fingerprint of rule, file, object and message that survives lines moving.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from triplock import __version__
+from triplock.controls import CONTROLS
+from triplock.model import AuditResult, Finding, RuleMeta, Severity, Status
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+FINGERPRINT = "triplock/v1"
+SRCROOT = "%SRCROOT%"
+
+_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
+}
+# GitHub code scanning reads this property to rank alerts (critical > 9.0, high 7.0-8.9, ...).
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+    Severity.INFO: "0.0",
+}
+
+
+def render(result: AuditResult) -> str:
+    # Compact: machines read SARIF, and json's C encoder is not used when indenting.
+    return json.dumps(sarif(result), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def sarif(result: AuditResult) -> dict[str, Any]:
+    root = Path.cwd()
+    rules = _rules(result.findings)
+    index = {r.id: i for i, r in enumerate(rules)}
+    shown = [f for f in result.findings if f.status is not Status.PASS]
+    fingerprints = _fingerprints(shown, root)
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "triplock",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": [_rule(r) for r in rules],
+                    }
+                },
+                "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri() + "/"}},
+                "invocations": [_invocation(result, root)],
+                "results": [
+                    _result(f, index[f.rule.id], fp, root)
+                    for f, fp in zip(shown, fingerprints, strict=True)
+                ],
+                "properties": {"checklist": _checklist(result)},
+            }
+        ],
+    }
+
+
+def _rules(findings: list[Finding]) -> list[RuleMeta]:
+    from triplock.rules.registry import all_rules
+
+    metas = {r.meta.id: r.meta for r in all_rules()}
+    for f in findings:
+        metas.setdefault(f.rule.id, f.rule)
+    return sorted(metas.values(), key=lambda m: m.id)
+
+
+def _rule(meta: RuleMeta) -> dict[str, Any]:
+    control = CONTROLS[meta.control]
+    help_text = (
+        f"{meta.rationale}\n\nFix: {meta.remediation}\n\nControl {meta.control}: {control.asks}"
+    )
+    help_md = (
+        f"{meta.rationale}\n\n**Fix:** {meta.remediation}\n\n"
+        f"**Control** `{meta.control}` ({control.stage}): {control.asks}"
+    )
+    if meta.references:
+        help_md += "\n\n" + "\n".join(f"- <{ref}>" for ref in meta.references)
+    out: dict[str, Any] = {
+        "id": meta.id,
+        "name": meta.slug,
+        "shortDescription": {"text": meta.title},
+        "fullDescription": {"text": meta.rationale},
+        "help": {"text": help_text, "markdown": help_md},
+        "defaultConfiguration": {"level": _LEVEL[meta.severity]},
+        "properties": {
+            "control": meta.control,
+            "stage": control.stage,
+            "severity": meta.severity.value,
+            "security-severity": _SECURITY_SEVERITY[meta.severity],
+            "tags": ["security", meta.control, control.stage],
+        },
+    }
+    if meta.references:
+        out["helpUri"] = meta.references[0]
+    return out
+
+
+def _result(f: Finding, rule_index: int, fingerprint: str, root: Path) -> dict[str, Any]:
+    text = f.message
+    evidence = "; ".join(e.describe() for e in f.evidence if e.describe())
+    if evidence:
+        text += f" (evidence: {evidence})"
+    out: dict[str, Any] = {
+        "ruleId": f.rule.id,
+        "ruleIndex": rule_index,
+        "kind": "fail" if f.status is Status.FAIL else "review",
+        "level": _LEVEL[f.severity] if f.status is Status.FAIL else "none",
+        "message": {"text": text},
+        "locations": [_location(f, root)],
+        "partialFingerprints": {FINGERPRINT: fingerprint},
+        "properties": {
+            "control": f.rule.control,
+            "stage": f.stage,
+            "severity": f.severity.value,
+            "status": f.status.value,
+            "fix": f.fix.describe() if f.fix else f.rule.remediation,
+        },
+    }
+    if f.waiver is not None:
+        from triplock.waivers import is_inline
+
+        suppression: dict[str, Any] = {
+            "kind": "inSource" if is_inline(f.waiver) else "external",
+            "status": "accepted",
+            "justification": f.waiver.reason,
+            "properties": {"source": f.waiver.source},
+        }
+        if f.waiver.expires:
+            suppression["properties"]["expires"] = f.waiver.expires
+        out["suppressions"] = [suppression]
+    return out
+
+
+def _location(f: Finding, root: Path) -> dict[str, Any]:
+    loc = f.location
+    out: dict[str, Any] = {}
+    if loc.path is not None or loc.url is not None:
+        physical: dict[str, Any] = {"artifactLocation": _artifact(loc.path, loc.url, root)}
+        if loc.line is not None and loc.line >= 1:
+            physical["region"] = {"startLine": loc.line}
+        out["physicalLocation"] = physical
+    if loc.object:
+        out["logicalLocations"] = [{"fullyQualifiedName": loc.object}]
+    if not out:
+        out["message"] = {"text": "the deployment as a whole"}
+    return out
+
+
+def _artifact(path: str | None, url: str | None, root: Path) -> dict[str, Any]:
+    if path is None:
+        return {"uri": url}
+    relative = _relative(path, root)
+    if relative is not None:
+        return {"uri": _uri_path(relative), "uriBaseId": SRCROOT}
+    if os.path.isabs(path):
+        return {"uri": Path(path).as_uri()}
+    return {"uri": _uri_path(path)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative(path: str, root: Path) -> str | None:
+    """`path` relative to the directory triplock runs in, when it lies inside it."""
+    if path.startswith("<"):  # <stdin>
+        return None
+    try:
+        return Path(os.path.abspath(path)).relative_to(root).as_posix()
+    except ValueError:
+        return None
+
+
+def _uri_path(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path.replace(os.sep, "/"), safe="/")
+
+
+def _fingerprints(findings: list[Finding], root: Path) -> list[str]:
+    """Stable across runs and line moves; a repeated identity gets an occurrence number."""
+    seen: dict[str, int] = {}
+    out: list[str] = []
+    for f in findings:
+        where = f.location.path or f.location.url or ""
+        where = _relative(where, root) or where.replace(os.sep, "/")
+        message = re.sub(r"\s+", " ", f.message).strip().casefold()
+        identity = "\0".join((f.rule.id, where, f.location.object or "", message))
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
+        seen[digest] = seen.get(digest, 0) + 1
+        out.append(f"{digest}:{seen[digest]}")
+    return out
+
+
+def _invocation(result: AuditResult, root: Path) -> dict[str, Any]:
+    notes: list[dict[str, Any]] = [
+        {
+            "level": "error",
+            "message": {"text": f"{e.path}: {e.reason}"},
+            "locations": [
+                {"physicalLocation": {"artifactLocation": _artifact(e.path, None, root)}}
+            ],
+        }
+        for e in result.errors
+    ]
+    notes += [{"level": "warning", "message": {"text": w}} for w in result.expired_waivers]
+    return {"executionSuccessful": True, "toolExecutionNotifications": notes}
+
+
+def _error_location(path: str, root: Path) -> dict[str, Any]:
+    return {"physicalLocation": {"artifactLocation": _artifact(path, None, root)}}
+
+
+def _checklist(result: AuditResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "control": c.control,
+            "stage": CONTROLS[c.control].stage,
+            "status": c.status,
+            "fail": c.fail,
+            "pass": c.passed,
+            "unknown": c.unknown,
+            "waived": c.waived,
+        }
+        for c in result.checklist
+    ]

@@ -1,0 +1,329 @@
+"""Waivers: accepted risks, each with a reason and an optional expiry.
+
+Two kinds. Entries of a waiver file (`.triplock.yaml`, `[tool.triplock]` or `--waivers FILE`)
+name a rule or a control, optionally narrowed by a path glob and an object glob. Inline waivers sit
+in the audited file's own comment syntax, on the finding's line or the line above it:
+
+    # triplock: ignore SPARK-001 reason="shared test cluster" expires=2026-06-30
+    <!-- triplock: ignore HDFS-003,HDFS-004 reason="lab only" -->
+
+A waived finding stays in every report, marked with its waiver; it no longer counts toward the
+exit code. A waiver past its expiry date stops applying and is listed in `expired_waivers`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+from triplock.model import AuditResult, Finding, InputError, Status, Waiver
+from triplock.redact import show
+
+INLINE_PREFIX = "inline:"
+
+_INLINE = re.compile(r"(?:^|\s)(?:#|!|<!--)\s*triplock:\s*ignore\b(?P<body>.*?)(?:-->|$)")
+_IDS = re.compile(r"^\s*(?P<ids>[A-Za-z0-9][\w.-]*(?:\s*,\s*[A-Za-z0-9][\w.-]*)*)(?=\s|$)")
+_ARG = re.compile(r'(?P<name>[a-z]+)=(?:"(?P<quoted>[^"]*)"|(?P<bare>\S+))')
+_COMMENT_ONLY = re.compile(r"^\s*(?:#|!|<!--)")
+
+
+class WaiverError(ValueError):
+    """A waiver file that cannot be used; the message names the file and the entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class WaiverEntry:
+    """One accepted risk. `rules` are ids or slugs (any may match); `path` and `object` are
+    globs; relative path globs are relative to `base`."""
+
+    reason: str
+    source: str
+    rules: tuple[str, ...] = ()
+    control: str | None = None
+    path: str | None = None
+    object: str | None = None
+    expires: dt.date | None = None
+    base: str = "."
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expires is not None and today > self.expires
+
+    def matches(self, finding: Finding) -> bool:
+        if self.rules and not {finding.rule.id, finding.rule.slug} & set(self.rules):
+            return False
+        if self.control is not None and self.control != finding.rule.control:
+            return False
+        if self.path is not None and not _path_matches(self.path, finding, self.base):
+            return False
+        return self.object is None or (
+            finding.location.object is not None
+            and glob_regex(self.object).fullmatch(finding.location.object) is not None
+        )
+
+    def waiver(self) -> Waiver:
+        expires = self.expires.isoformat() if self.expires else None
+        return Waiver(reason=self.reason, source=self.source, expires=expires)
+
+    def describe(self) -> str:
+        what = ",".join(self.rules) or self.control or "?"
+        until = f" expired {self.expires.isoformat()}" if self.expires else ""
+        return f"{self.source}: waiver of {what}{until} ({self.reason})"
+
+
+_ENTRY_KEYS = {"rule", "control", "path", "object", "reason", "expires"}
+
+
+def parse_entries(
+    raw: Any, source: str, base: str, lines: list[int] | None = None
+) -> list[WaiverEntry]:
+    """Waiver entries from loaded YAML/TOML data: a list of mappings. `lines` gives each
+    entry's line in `source`, where known."""
+    from triplock.controls import CONTROLS
+
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise WaiverError(f"{source}: waivers must be a list of entries")
+    out: list[WaiverEntry] = []
+    for i, item in enumerate(raw):
+        where = f"{source}:{lines[i]}" if lines and i < len(lines) else f"{source} waivers[{i}]"
+        if not isinstance(item, dict):
+            raise WaiverError(f"{where}: a waiver must be a mapping (rule, reason, ...)")
+        unknown = sorted(set(map(str, item)) - _ENTRY_KEYS)
+        if unknown:
+            raise WaiverError(f"{where}: unknown waiver field(s) {', '.join(unknown)}")
+        rule, control = _text(item, "rule", where), _text(item, "control", where)
+        if rule is None and control is None:
+            raise WaiverError(f"{where}: a waiver names a rule or a control")
+        if rule is not None and not _known_rule(rule):
+            raise WaiverError(f"{where}: no rule with id or slug {rule!r}")
+        if control is not None and control not in CONTROLS:
+            raise WaiverError(f"{where}: no control {control!r}")
+        reason = _text(item, "reason", where)
+        if not reason:
+            raise WaiverError(f"{where}: a waiver needs a reason")
+        out.append(
+            WaiverEntry(
+                reason=show(None, reason),
+                source=where,
+                rules=(rule,) if rule else (),
+                control=control,
+                path=_text(item, "path", where),
+                object=_text(item, "object", where),
+                expires=_date(item.get("expires"), where),
+                base=base,
+            )
+        )
+    return out
+
+
+def _text(item: dict[str, Any], key: str, where: str) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise WaiverError(f"{where}: {key} must be a string")
+    return value.strip()
+
+
+def _date(value: Any, where: str) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise WaiverError(f"{where}: expires must be a date (YYYY-MM-DD)") from None
+
+
+def _known_rule(name: str) -> bool:
+    from triplock.rules.registry import all_rules
+
+    return any(name in (r.meta.id, r.meta.slug) for r in all_rules())
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob as a regex: `**` crosses directories, `*` and `?` do not."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+            continue
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        out.append({"*": "[^/]*", "?": "[^/]"}.get(c, re.escape(c)))
+        i += 1
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _path_matches(pattern: str, finding: Finding, base: str) -> bool:
+    loc = finding.location
+    if loc.path is None:
+        return loc.url is not None and glob_regex(pattern).fullmatch(loc.url) is not None
+    absolute = os.path.abspath(loc.path).replace(os.sep, "/")
+    if os.path.isabs(pattern):
+        return glob_regex(pattern).fullmatch(absolute) is not None
+    relative = os.path.relpath(absolute, os.path.abspath(base)).replace(os.sep, "/")
+    if "/" not in pattern:
+        relative = relative.rsplit("/", 1)[-1]
+    return glob_regex(pattern).fullmatch(relative) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class InlineWaiver:
+    rules: tuple[str, ...]
+    reason: str
+    expires: dt.date | None
+    line: int  # where the comment is
+    applies_to: tuple[int, ...]  # the lines whose findings it waives
+
+    def entry(self, path: str) -> WaiverEntry:
+        return WaiverEntry(
+            reason=self.reason,
+            source=f"{INLINE_PREFIX}{path}:{self.line}",
+            rules=self.rules,
+            expires=self.expires,
+        )
+
+
+def scan_inline(text: str) -> tuple[list[InlineWaiver], list[tuple[int, str]]]:
+    """Inline waivers in a file's text, and the malformed ones as (line, problem). A waiver
+    applies to its own line and, on a comment-only line, to the next line that is not another
+    waiver comment (so that waivers can be stacked above a setting)."""
+    lines = text.splitlines()
+    found: list[InlineWaiver] = []
+    problems: list[tuple[int, str]] = []
+    for index, line in enumerate(lines):
+        m = _INLINE.search(line)
+        if m is None:
+            continue
+        number = index + 1
+        parsed = _parse_inline(m["body"])
+        if isinstance(parsed, str):
+            problems.append((number, f"inline waiver {parsed}; not applied"))
+            continue
+        rules, reason, expires = parsed
+        targets = [number]
+        if _COMMENT_ONLY.match(line):
+            after = index + 1
+            while after < len(lines) and _is_waiver_comment(lines[after]):
+                after += 1
+            targets.append(after + 1)
+        found.append(InlineWaiver(rules, reason, expires, number, tuple(targets)))
+    return found, problems
+
+
+def _is_waiver_comment(line: str) -> bool:
+    return bool(_COMMENT_ONLY.match(line)) and _INLINE.search(line) is not None
+
+
+def _parse_inline(body: str) -> tuple[tuple[str, ...], str, dt.date | None] | str:
+    """(rules, reason, expires), or what is wrong with it (never echoing the text itself)."""
+    ids = _IDS.match(body)
+    if ids is None:
+        return "names no rule id"
+    rules = tuple(r.strip() for r in ids["ids"].split(","))
+    unknown = [r for r in rules if not _known_rule(r)]
+    if unknown:
+        return f"names unknown rule {unknown[0]}"
+    args = {
+        a["name"]: a["quoted"] if a["quoted"] is not None else a["bare"]
+        for a in _ARG.finditer(body[ids.end() :])
+    }
+    reason = args.get("reason", "").strip()
+    if not reason:
+        return 'has no reason="..."'
+    try:
+        expires = _date(args.get("expires"), "")
+    except WaiverError:
+        return "has an invalid expires date (YYYY-MM-DD)"
+    return rules, show(None, reason), expires
+
+
+@dataclass
+class WaiverStep:
+    """The post step of audit() that applies waivers: the entries of waiver files and, unless
+    refused, the inline waivers of the audited files (read again here, only those with
+    findings to waive)."""
+
+    entries: list[WaiverEntry]
+    inline: bool = True
+    today: dt.date | None = None
+    max_bytes: int = 10 * 1024 * 1024
+
+    def __call__(self, result: AuditResult, options: object) -> None:
+        today = self.today or dt.datetime.now(dt.UTC).date()
+        inline: dict[tuple[str, int], list[WaiverEntry]] = {}
+        if self.inline:
+            inline, problems = self._inline_waivers(result)
+            result.errors.extend(InputError(where, why) for where, why in problems)
+        expired: dict[str, str] = {e.source: e.describe() for e in self.entries if e.expired(today)}
+        findings: list[Finding] = []
+        for finding in result.findings:
+            waiver = None
+            if finding.status is not Status.PASS:
+                for entry in [*self.entries, *inline.get(_key(finding), ())]:
+                    if not entry.matches(finding):
+                        continue
+                    if entry.expired(today):
+                        expired.setdefault(entry.source, entry.describe())
+                        continue
+                    waiver = entry.waiver()
+                    break
+            findings.append(replace(finding, waiver=waiver) if waiver else finding)
+        result.findings = findings
+        result.expired_waivers.extend(expired.values())
+
+    def _inline_waivers(
+        self, result: AuditResult
+    ) -> tuple[dict[tuple[str, int], list[WaiverEntry]], list[tuple[str, str]]]:
+        paths = sorted(
+            {
+                f.location.path
+                for f in result.findings
+                if f.status is not Status.PASS and f.location.path and f.location.line
+            }
+            - {None}
+        )
+        by_line: dict[tuple[str, int], list[WaiverEntry]] = {}
+        problems: list[tuple[str, str]] = []
+        for path in paths:
+            assert path is not None
+            text = _read(path, self.max_bytes)
+            if text is None:
+                continue
+            waivers, bad = scan_inline(text)
+            problems.extend((f"{path}:{line}", why) for line, why in bad)
+            for w in waivers:
+                for line in w.applies_to:
+                    by_line.setdefault((path, line), []).append(w.entry(path))
+        return by_line, problems
+
+
+def _key(finding: Finding) -> tuple[str, int]:
+    return (finding.location.path or "", finding.location.line or 0)
+
+
+def _read(path: str, max_bytes: int) -> str | None:
+    try:
+        if os.path.getsize(path) > max_bytes:
+            return None
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+
+
+def is_inline(waiver: Waiver) -> bool:
+    return waiver.source.startswith(INLINE_PREFIX)

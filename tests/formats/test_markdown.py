@@ -1,0 +1,62 @@
+"""--format markdown: short, for a pull-request comment; input text cannot change the markup."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.formats.sample import sample_result
+from triplock.formats import markdown
+from triplock.formats.markdown import render
+
+
+def test_headline_failing_table_and_folded_sections() -> None:
+    text = render(sample_result())
+    first = text.splitlines()[0]
+    assert first.startswith("### triplock: 2 failing (1 critical, 1 high)")
+    assert "1 unknown · 1 waived" in first
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| critical") or line.startswith("| high")
+    ]
+    assert len(rows) == 2
+    assert "deploy/spark\\-defaults.conf:3" not in text  # '-' is not special
+    assert "deploy/spark-defaults.conf:3" in text
+    assert text.count("<details>") == text.count("</details>") == 5
+    assert "lab cluster, no data" in text
+    assert "expired 2020-01-01" in text
+
+
+def test_input_text_is_escaped() -> None:
+    text = render(sample_result())
+    assert "<script>" not in text
+    assert "\\<script\\>alert(1)\\</script\\>" in text
+    assert "\\| \\*x\\*" in text
+    assert "hunter2" not in text
+
+
+def test_long_lists_are_cut() -> None:
+    result = sample_result()
+    failing = result.findings[0]
+    result.findings = [
+        replace(failing, location=replace(failing.location, line=i)) for i in range(1, 80)
+    ]
+    text = render(result)
+    assert text.count("| high | TEST-001 |") == markdown.MAX_ROWS
+    assert f"and {79 - markdown.MAX_ROWS} more" in text
+
+
+def test_nothing_failing() -> None:
+    result = sample_result()
+    result.findings = [f for f in result.findings if not f.counts]
+    assert "No failing findings." in render(result)
+
+
+def test_fits_in_a_pull_request_comment() -> None:
+    result = sample_result()
+    failing = result.findings[0]
+    long = replace(failing, message="x " * 2000)
+    result.findings = [replace(long, location=replace(long.location, line=i)) for i in range(1, 80)]
+    text = render(result)
+    assert len(text) <= markdown.MAX_CHARS
+    assert "more (see the full report)" in text

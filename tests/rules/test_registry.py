@@ -1,0 +1,42 @@
+"""The rule catalogue itself: metadata complete, ids unique, docs/rules.md current, every rule
+exercised by a test."""
+
+from __future__ import annotations
+
+import re
+
+from tests.helpers import ROOT
+from triplock.controls import CONTROLS
+from triplock.rules.catalog import rules_markdown
+from triplock.rules.registry import all_rules
+
+_ID = re.compile(r"^[A-Z0-9]+-\d{3}$")
+
+
+def test_every_rule_has_complete_metadata() -> None:
+    rules = all_rules()
+    assert len(rules) >= 20
+    for r in rules:
+        m = r.meta
+        assert _ID.match(m.id), m.id
+        assert m.control in CONTROLS, m.id
+        assert len(m.rationale) > 40, f"{m.id}: rationale too thin"
+        assert len(m.remediation) > 15, f"{m.id}: remediation too thin"
+        assert m.title and m.slug == m.slug.lower(), m.id
+
+
+def test_ids_and_slugs_are_unique() -> None:
+    rules = all_rules()
+    assert len({r.meta.id for r in rules}) == len(rules)
+    assert len({r.meta.slug for r in rules}) == len(rules)
+
+
+def test_docs_rules_md_is_current() -> None:
+    current = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert current == rules_markdown(), "docs/rules.md is stale: run `make docs`"
+
+
+def test_every_rule_is_named_by_a_test() -> None:
+    tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
+    untested = [r.meta.id for r in all_rules() if r.meta.id not in tests]
+    assert untested == []
