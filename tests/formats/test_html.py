@@ -51,7 +51,7 @@ def test_input_text_is_escaped_and_secrets_absent() -> None:
     assert "spark.authenticate.secret=****" in page
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # closed before other modules: sync Playwright runs an event loop
 def browser_context() -> Iterator[Any]:
     chromium = need_command("chromium")
     need_module("playwright")

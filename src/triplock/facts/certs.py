@@ -1,0 +1,335 @@
+"""Facts about certificates, certificate chains, private keys and keystores.
+
+The same CertChain describes a chain read from a file, from a keystore, or seen on the wire
+(origin "endpoint"), so that one set of rules judges all three.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from triplock.inventory import Setting
+from triplock.model import Location
+
+Origin = Literal["file", "keystore", "endpoint"]
+Role = Literal["server", "client", "ca", "unknown"]
+E = TypeVar("E", bound=x509.ExtensionType)
+KeyType = Literal["RSA", "EC", "Ed25519", "Ed448", "DSA", "unknown"]
+
+_EKU_NAMES = {
+    ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
+    ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
+    ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
+    ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
+    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
+    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
+    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE: "anyExtendedKeyUsage",
+}
+
+_KEY_USAGE_NAMES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+)
+
+
+def spki_sha256(public_key: Any) -> str:
+    """The SHA-256 of a public key's DER SubjectPublicKeyInfo, in hex."""
+    der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(der).hexdigest()
+
+
+def key_facts(key: object) -> tuple[KeyType, int, str | None]:
+    """(type, size in bits, curve name) of a public or private key object of `cryptography`."""
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        return "RSA", key.key_size, None
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        return "EC", key.curve.key_size, key.curve.name
+    if isinstance(key, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey):
+        return "Ed25519", 256, None
+    if isinstance(key, ed448.Ed448PublicKey | ed448.Ed448PrivateKey):
+        return "Ed448", 456, None
+    if isinstance(key, dsa.DSAPublicKey | dsa.DSAPrivateKey):
+        return "DSA", key.key_size, None
+    return "unknown", 0, None
+
+
+@dataclass(frozen=True, slots=True)
+class CertInfo:
+    """What triplock knows about one X.509 certificate. Names are RFC 4514 strings."""
+
+    subject: str
+    issuer: str
+    serial: int
+    not_before: dt.datetime
+    not_after: dt.datetime
+    key_type: KeyType
+    key_bits: int
+    curve: str | None
+    signature_hash: str | None  # "sha256", "sha1", "md5", "unknown"; None for Ed25519/Ed448
+    sans: tuple[str, ...]
+    is_ca: bool
+    path_len: int | None
+    key_usage: tuple[str, ...]
+    extended_key_usage: tuple[str, ...]
+    self_signed: bool
+    fingerprint_sha256: str
+    subject_key_id: str | None
+    authority_key_id: str | None
+    public_key_sha256: str = ""  # SHA-256 of the SubjectPublicKeyInfo: pairs it with its key
+
+    @classmethod
+    def from_der(cls, der: bytes) -> CertInfo:
+        """Parse one DER certificate (raises ValueError when it is not one)."""
+        return cls.from_x509(x509.load_der_x509_certificate(der))
+
+    @classmethod
+    def from_x509(cls, cert: x509.Certificate) -> CertInfo:
+        try:
+            public_key: Any = cert.public_key()
+        except UnsupportedAlgorithm:  # GOST, SM2, post-quantum...: still a certificate
+            public_key = None
+        key_type, bits, curve = key_facts(public_key)
+        ext = cert.extensions
+        is_ca, path_len = False, None
+        bc = _extension(ext, x509.BasicConstraints)
+        if bc is not None:
+            is_ca, path_len = bc.ca, bc.path_length
+        ski = _extension(ext, x509.SubjectKeyIdentifier)
+        aki = _extension(ext, x509.AuthorityKeyIdentifier)
+        subject = cert.subject.rfc4514_string()
+        issuer = cert.issuer.rfc4514_string()
+        ski_hex = ski.digest.hex() if ski is not None else None
+        aki_hex = aki.key_identifier.hex() if aki is not None and aki.key_identifier else None
+        try:
+            algorithm = cert.signature_hash_algorithm
+            signature_hash = algorithm.name if algorithm is not None else None
+        except UnsupportedAlgorithm:
+            signature_hash = "unknown"
+        return cls(
+            subject=subject,
+            issuer=issuer,
+            serial=cert.serial_number,
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+            key_type=key_type,
+            key_bits=bits,
+            curve=curve,
+            signature_hash=signature_hash,
+            sans=_sans(ext),
+            is_ca=is_ca,
+            path_len=path_len,
+            key_usage=_key_usage(ext),
+            extended_key_usage=_eku(ext),
+            self_signed=cert.subject == cert.issuer
+            and (aki_hex is None or ski_hex is None or aki_hex == ski_hex),
+            fingerprint_sha256=cert.fingerprint(hashes.SHA256()).hex(),
+            subject_key_id=ski_hex,
+            authority_key_id=aki_hex,
+            public_key_sha256=spki_sha256(public_key) if public_key is not None else "",
+        )
+
+    @property
+    def lifetime_days(self) -> float:
+        return (self.not_after - self.not_before).total_seconds() / 86400
+
+    def issued(self, child: CertInfo) -> bool:
+        """Whether `child` names this certificate as its issuer (by name and, when both carry
+        one, by key identifier)."""
+        if child.issuer != self.subject:
+            return False
+        if child.authority_key_id and self.subject_key_id:
+            return child.authority_key_id == self.subject_key_id
+        return True
+
+
+def _extension(ext: x509.Extensions, kind: type[E]) -> E | None:
+    try:
+        return ext.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _sans(ext: x509.Extensions) -> tuple[str, ...]:
+    san = _extension(ext, x509.SubjectAlternativeName)
+    if san is None:
+        return ()
+    names: list[str] = [f"DNS:{n}" for n in san.get_values_for_type(x509.DNSName)]
+    names += [f"IP:{ip}" for ip in san.get_values_for_type(x509.IPAddress)]
+    names += [f"URI:{u}" for u in san.get_values_for_type(x509.UniformResourceIdentifier)]
+    names += [f"email:{m}" for m in san.get_values_for_type(x509.RFC822Name)]
+    return tuple(names)
+
+
+def _key_usage(ext: x509.Extensions) -> tuple[str, ...]:
+    ku = _extension(ext, x509.KeyUsage)
+    if ku is None:
+        return ()
+    names = [n for n in _KEY_USAGE_NAMES if getattr(ku, n)]
+    if ku.key_agreement:
+        names += [n for n in ("encipher_only", "decipher_only") if getattr(ku, n)]
+    return tuple(names)
+
+
+def _eku(ext: x509.Extensions) -> tuple[str, ...]:
+    eku = _extension(ext, x509.ExtendedKeyUsage)
+    if eku is None:
+        return ()
+    return tuple(_EKU_NAMES.get(oid, oid.dotted_string) for oid in eku)
+
+
+@dataclass
+class CertChain:
+    """The certificates one file, keystore entry or endpoint presents, leaf first."""
+
+    name: str
+    location: Location
+    certificates: list[CertInfo]
+    origin: Origin
+    role: Role = "unknown"
+    has_private_key: bool = False
+
+    @property
+    def leaf(self) -> CertInfo | None:
+        return self.certificates[0] if self.certificates else None
+
+
+def infer_role(certificates: list[CertInfo], has_private_key: bool) -> Role:
+    """What a chain is for, from its leaf: a server or client certificate, or a CA. A CA
+    certificate with its key but no keyCertSign usage (`openssl req -x509` makes those) is
+    a self-signed server certificate."""
+    if not certificates:
+        return "unknown"
+    leaf = certificates[0]
+    if "serverAuth" in leaf.extended_key_usage:
+        return "server"
+    if "clientAuth" in leaf.extended_key_usage:
+        return "client"
+    if leaf.is_ca and (not has_private_key or "key_cert_sign" in leaf.key_usage):
+        return "ca"
+    return "server" if has_private_key else "unknown"
+
+
+def order_chain(certificates: list[CertInfo]) -> list[CertInfo]:
+    """Leaf first, then each issuer as found; certificates that do not link follow in input
+    order (so a broken chain stays visible as such)."""
+    if len(certificates) < 2:
+        return list(certificates)
+    issuers = {c.fingerprint_sha256 for c in certificates for p in certificates if c.issued(p)}
+    leaves = [c for c in certificates if c.fingerprint_sha256 not in issuers or c.self_signed]
+    leaf = next((c for c in leaves if not c.self_signed), certificates[0])
+    ordered = [leaf]
+    rest = [c for c in certificates if c is not leaf]
+    while rest:
+        parent = next((c for c in rest if c.issued(ordered[-1])), None)
+        if parent is None or ordered[-1].self_signed:
+            break
+        ordered.append(parent)
+        rest.remove(parent)
+    return ordered + rest
+
+
+def chain_from_der(
+    ders: list[bytes],
+    name: str,
+    location: Location,
+    origin: Origin,
+    role: Role | None = None,
+    has_private_key: bool = False,
+    reorder: bool = False,
+) -> CertChain:
+    """A CertChain from DER certificates in presented order (leaf first, as TLS sends them).
+
+    `reorder` sorts a bag of certificates (a PEM bundle) into leaf-first order; a chain seen on
+    the wire keeps its order so that rules can judge it as sent. `role` None infers it.
+    """
+    certs = [CertInfo.from_der(d) for d in ders]
+    if reorder:
+        certs = order_chain(certs)
+    return CertChain(
+        name=name,
+        location=location,
+        certificates=certs,
+        origin=origin,
+        role=role if role is not None else infer_role(certs, has_private_key),
+        has_private_key=has_private_key,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateKeyInfo:
+    """A private key on disk: what it is and how it is protected. Never its material."""
+
+    name: str
+    location: Location
+    key_type: KeyType
+    key_bits: int  # 0 when encrypted and unreadable
+    curve: str | None
+    encrypted: bool
+    mode: int | None  # st_mode & 0o777 of the file, None for stdin
+    format: str  # "pkcs8", "pkcs1", "sec1", "openssh", "der"
+    public_key_sha256: str | None = None  # None when encrypted
+
+
+# Passwords that keytool, Hadoop/Spark tutorials and the BigDL examples ship with, and their
+# usual decorations (password123, Changeit!, admin@123).
+_DEFAULT_PASSWORD = re.compile(
+    r"(?i)(changeit|changeme|password|passw0rd|secret|keystore|truststore|storepass|keypass|"
+    r"spark|hadoop|admin|test|bigdl|intel|welcome|qwerty|letmein|default)?[\d!@#$%^&*._-]*"
+)
+
+
+def is_default_password(value: str) -> bool:
+    """Whether a password is a well-known default (or empty, or only digits and symbols)."""
+    return len(value) < 6 or bool(_DEFAULT_PASSWORD.fullmatch(value.strip()))
+
+
+@dataclass
+class Keystore:
+    """A JKS, JCEKS or PKCS#12 keystore (or truststore) file.
+
+    `opened`: a password in hand opened it; `password_source` says which kind ("config",
+    "file", "env", "default"), never the password; `default_password` that it is a well-known
+    one (whatever told triplock to try it).
+    """
+
+    name: str
+    location: Location
+    store_type: str  # "JKS", "JCEKS", "PKCS12"
+    opened: bool
+    mode: int | None
+    password_source: str | None = None
+    default_password: bool = False  # the password that opened it is a well-known default
+    private_key_entries: int = 0
+    trusted_entries: int = 0
+    secret_key_entries: int = 0
+    chains: list[CertChain] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class KeystoreReference:
+    """A configuration's pointer to a keystore (spark.ssl.*.keyStore, ssl.server.keystore.*):
+    the path setting, the password settings that go with it, and the file inside the audited
+    tree it resolves to, if any."""
+
+    config: str
+    purpose: str  # "keystore" or "truststore"
+    path: Setting
+    passwords: tuple[Setting, ...]
+    store_type: str | None = None
+    resolved: str | None = None
