@@ -12,7 +12,7 @@ MASK = "****"
 # Key names that hold secrets (matched anywhere in the key, case-insensitive). Wider than
 # Spark's default spark.redaction.regex on purpose: a false mask costs nothing.
 SENSITIVE_KEY = re.compile(
-    r"(?i)(secret|pass|pwd|token|credential|access[._-]?key|private[._-]?key|api[._-]?key|"
+    r"(?i)(secret|pass|pwd|token|credential|access[._-]?key|account[._-]?key|private[._-]?key|api[._-]?key|"
     r"auth[._-]?key|encryption[._-]?key|\.key$|_key$|keytab_?pass|session[._-]?key|cookie|"
     r"signature|salt|passphrase|jwt|bearer)"
 )

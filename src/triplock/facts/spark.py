@@ -37,6 +37,9 @@ class SparkApp:
     # Some settings come from an input triplock could not read (a --properties-file outside the
     # tree): an unset key may be set there, so flag() answers None instead of the default.
     partial: bool = False
+    # Assignments a later one overrides (a --conf over the properties file): no longer
+    # effective, but a literal secret written there is still exposed where it is written.
+    shadowed: list[Setting] = field(default_factory=list)
 
     def get(self, key: str) -> Setting | None:
         return self.settings.get(key)
@@ -61,6 +64,10 @@ class SparkApp:
     def value(self, key: str) -> str | None:
         s = self.settings.get(key)
         return None if s is None else s.value.strip()
+
+    def assignments(self) -> list[Setting]:
+        """Every assignment that is written somewhere: effective ones and shadowed ones."""
+        return [*self.settings.values(), *self.shadowed]
 
     def matching(self, prefix: str) -> list[Setting]:
         return [s for k, s in self.settings.items() if k.startswith(prefix)]
