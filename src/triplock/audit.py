@@ -27,12 +27,16 @@ class AuditOptions:
     extra: dict[str, Any] = field(default_factory=dict)
     post_steps: list[PostStep] = field(default_factory=list)
     progress: Callable[[int], None] | None = None  # called with the count of files read
+    # Steps that add observations (live endpoint scans, ...) after the files are read.
+    inventory_steps: list[Callable[[Inventory, AuditOptions], None]] = field(default_factory=list)
 
 
 def audit(options: AuditOptions) -> AuditResult:
     inventory = Inventory()
     inventory.options = {**options.extra, "paths": options.paths}
     discover(options.paths, all_sources(), inventory, options.max_bytes, options.progress)
+    for step in options.inventory_steps:
+        step(inventory, options)
     return judge(inventory, options)
 
 

@@ -76,6 +76,18 @@ def register(sub: Any) -> None:
         help="passwords to try on JKS/JCEKS/PKCS#12 keystores, one a line (also "
         "$TRIPLOCK_KEYSTORE_PASSWORD); never printed",
     )
+    p.add_argument(
+        "--scan-endpoints",
+        action="store_true",
+        help="also scan the TLS endpoints the deployment declares (Spark UI and history "
+        "server SSL ports, Hadoop https addresses, KMS URL) with `triplock scan`",
+    )
+    p.add_argument(
+        "--scan-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="host for declared endpoints that name only a port (default: 127.0.0.1)",
+    )
     p.set_defaults(run=run)
 
 
@@ -104,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
         post_steps=[_waiver_step(args, config)],
         extra={"keystore_password_file": args.keystore_password_file},
     )
+    if args.scan_endpoints:
+        options.inventory_steps.append(_scan_step(args.scan_host))
     progress = _Progress() if sys.stderr.isatty() else None
     options.progress = progress
     result = audit(options)
@@ -114,6 +128,16 @@ def run(args: argparse.Namespace) -> int:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
         return 2
     return result.exit_code(Severity(args.fail_on or config.fail_on or "high"))
+
+
+def _scan_step(scan_host: str) -> Any:
+    def step(inventory: Any, options: Any) -> None:
+        from triplock.tlsscan.deployment import scan_declared
+        from triplock.tlsscan.probe import Limits
+
+        scan_declared(inventory, scan_host, Limits())
+
+    return step
 
 
 def _config(args: argparse.Namespace) -> Any:

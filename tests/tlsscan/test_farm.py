@@ -1,0 +1,150 @@
+"""triplock's observations of each real server of the farm (openssl s_server variants, nginx)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from triplock.facts.certs import CertInfo
+from triplock.facts.tls import Endpoint
+from triplock.rules._tls_grade import grade, mozilla_deviations
+from triplock.tlsscan import suites
+
+
+def openssl_suites(spec: str, version: str = "-tls1_2") -> set[str]:
+    """The IANA names OpenSSL itself expands `spec` to (the differential oracle)."""
+    out = subprocess.run(
+        ["openssl", "ciphers", "-s", version, "-stdname", spec],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return {line.split()[0] for line in out.splitlines() if line.startswith("TLS_")}
+
+
+def on(ep: Endpoint) -> set[str]:
+    return {p for p, v in ep.protocols.items() if v}
+
+
+def test_every_server_was_observed(farm_scan: dict[str, Endpoint]) -> None:
+    for name, ep in farm_scan.items():
+        assert ep.error is None, (name, ep.error)
+        assert ep.observed, name
+        assert ep.connections > 0
+
+
+def test_defaults(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["defaults"]
+    assert on(ep) == {"TLSv1.2", "TLSv1.3"}
+    assert set(ep.cipher_suites["TLSv1.3"]) == openssl_suites("DEFAULT", "-tls1_3")
+    rsa_auth = {s for s in openssl_suites("DEFAULT") if "ECDSA" not in s}
+    assert set(ep.cipher_suites["TLSv1.2"]) == rsa_auth
+    assert {"x25519", "secp256r1", "secp384r1", "ffdhe2048"} <= set(ep.groups)
+    assert len(ep.certificate_chains["TLSv1.2"]) == 2
+    assert ep.certificate_chains["TLSv1.3"] == ep.certificate_chains["TLSv1.2"]
+    assert ep.session_resumption == {"session_id": True, "session_ticket": True, "tls13_psk": True}
+    assert ep.server_preference == {"TLSv1.3": False, "TLSv1.2": False}
+    assert ep.secure_renegotiation is True
+    assert ep.ocsp_stapling is False
+    assert ep.http is True and ep.hsts_max_age is None
+
+
+def test_tls13_only(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["tls13-only"]
+    assert on(ep) == {"TLSv1.3"}
+    assert list(ep.cipher_suites) == ["TLSv1.3"]
+    assert len(ep.certificate_chains["TLSv1.3"]) == 2  # only a full handshake can see it
+    assert ep.session_resumption["tls13_psk"] is True
+    assert not mozilla_deviations(ep, "intermediate")
+    assert "offers groups outside" in " ".join(mozilla_deviations(ep, "modern"))
+
+
+def test_static_rsa(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["static-rsa"]
+    accepted = [suites.by_name(n) for n in ep.accepted()]
+    assert accepted and all(s is not None and s.kex == "RSA" for s in accepted)
+    assert set(ep.cipher_suites["TLSv1.2"]) == openssl_suites("kRSA")
+    result = grade(ep)
+    assert result is not None and "no forward secrecy" in result.reasons
+
+
+def test_legacy_tls10_tls11(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["legacy-tls10-11"]
+    assert on(ep) == {"TLSv1.0", "TLSv1.1"}
+    assert "TLS_RSA_WITH_AES_128_CBC_SHA" in ep.cipher_suites["TLSv1.0"]
+    assert not any(s.endswith("GCM_SHA256") for s in ep.cipher_suites["TLSv1.0"])
+    result = grade(ep)
+    assert result is not None and result.letter == "C"
+    assert "no TLS 1.2" in result.reasons
+
+
+def test_dhe_1024(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["dhe-1024"]
+    assert set(ep.cipher_suites["TLSv1.2"]) == {
+        "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+    }
+    assert set(ep.dh_bits.values()) == {1024}
+
+
+def test_ecdsa_full_chain(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["ecdsa-full-chain"]
+    assert all("ECDSA" in s for s in ep.cipher_suites["TLSv1.2"])
+    chain = [CertInfo.from_der(d) for d in ep.certificate_chains["TLSv1.2"]]
+    assert [c.key_type for c in chain] == ["EC", "RSA"]
+    assert chain[1].issued(chain[0])
+
+
+def test_leaf_only(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["leaf-only"]
+    assert len(ep.certificate_chains["TLSv1.2"]) == 1
+    result = grade(ep)
+    assert result is not None and "incomplete certificate chain" in result.reasons
+
+
+def test_expired(farm_scan: dict[str, Endpoint]) -> None:
+    result = grade(farm_scan["expired"])
+    assert result is not None and result.letter == "T"
+    assert "expired certificate" in result.reasons
+
+
+def test_client_certificate_required(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["client-cert"]
+    # Hello-only probing ends before the certificate request matters.
+    assert set(ep.cipher_suites["TLSv1.2"]) == set(farm_scan["defaults"].cipher_suites["TLSv1.2"])
+    assert ep.client_certificate_required
+    assert all(v is None for v in ep.session_resumption.values())
+
+
+def test_server_preference(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["server-preference"]
+    assert ep.server_preference["TLSv1.2"] is True
+    assert ep.cipher_suites["TLSv1.2"][0] == "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+
+
+def test_chacha20_only(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["chacha20-only"]
+    assert ep.cipher_suites == {
+        "TLSv1.3": ["TLS_CHACHA20_POLY1305_SHA256"],
+        "TLSv1.2": ["TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"],
+    }
+    assert ep.server_preference == {"TLSv1.3": None, "TLSv1.2": None}
+
+
+def test_nginx_mozilla_intermediate(farm_scan: dict[str, Endpoint]) -> None:
+    ep = farm_scan["nginx-intermediate"]
+    assert on(ep) == {"TLSv1.2", "TLSv1.3"}
+    assert set(ep.groups) == {"x25519", "secp256r1", "secp384r1"}
+    assert ep.http is True and ep.hsts_max_age == 63072000
+    assert ep.session_resumption["session_id"] is True
+    assert ep.session_resumption["session_ticket"] is False
+    assert not mozilla_deviations(ep, "intermediate")
+    result = grade(ep)
+    assert result is not None and result.letter == "A+"
+
+
+@pytest.mark.parametrize("name", ["defaults", "nginx-intermediate"])
+def test_connections_stay_hello_only_cheap(farm_scan: dict[str, Endpoint], name: str) -> None:
+    """accepted + 1 per batch and protocol, plus the full handshakes: far below one
+    connection per candidate suite (sslyze's method needs ~400)."""
+    ep = farm_scan[name]
+    assert ep.connections <= len(ep.accepted()) + len(ep.groups) + 30
