@@ -48,11 +48,11 @@ def register(sub: Any) -> None:
         "--timeout", type=float, default=5.0, metavar="SECONDS", help="per exchange (default 5)"
     )
     p.add_argument(
-        "--per-endpoint",
+        "--per-host",
         type=int,
         default=5,
         metavar="N",
-        help="connections at once to one host:port (default 5)",
+        help="connections at once to one host, all its ports together (default 5)",
     )
     p.add_argument(
         "--max-connections",
@@ -91,10 +91,10 @@ def run(args: argparse.Namespace) -> int:
     from triplock.tlsscan.probe import Limits
     from triplock.tlsscan.scanner import scan, stderr_progress
 
-    if args.timeout <= 0 or args.per_endpoint < 1 or args.max_connections < 1:
-        raise UsageError("--timeout, --per-endpoint and --max-connections must be positive")
+    if args.timeout <= 0 or args.per_host < 1 or args.max_connections < 1:
+        raise UsageError("--timeout, --per-host and --max-connections must be positive")
     targets = read_targets(args)
-    limits = Limits(args.timeout, args.per_endpoint, args.max_connections)
+    limits = Limits(args.timeout, args.per_host, args.max_connections)
     endpoints = scan(targets, limits, stderr_progress())
     result = judge_endpoints(endpoints)
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")

@@ -76,7 +76,7 @@ def parse_target(text: str, sni: str | None = None, default_port: int = 443) -> 
 @dataclass
 class Limits:
     timeout: float = 5.0
-    per_endpoint: int = 5
+    per_host: int = 5
     overall: int = 256
 
 
@@ -94,11 +94,11 @@ class _Exchange:
 
 @dataclass
 class Connector:
-    """Connections to one target, bounded per endpoint and overall, counted, retried once."""
+    """Connections to one target, bounded per host and overall, counted, retried once."""
 
     target: Target
     limits: Limits
-    per_endpoint: asyncio.Semaphore
+    per_host: asyncio.Semaphore
     overall: asyncio.Semaphore
     connections: int = 0
 
@@ -112,7 +112,7 @@ class Connector:
     async def _once(self, payload: bytes, sslv2: bool) -> _Exchange:
         parser = wire.FlightParser()
         raw = bytearray()
-        async with self.per_endpoint, self.overall:
+        async with self.per_host, self.overall:
             self.connections += 1
             deadline = time.monotonic() + self.limits.timeout
             try:
@@ -275,14 +275,12 @@ async def probe(
     target: Target,
     limits: Limits,
     overall: asyncio.Semaphore,
-    per_endpoint: asyncio.Semaphore | None = None,
+    per_host: asyncio.Semaphore | None = None,
     executor: Executor | None = None,
 ) -> Endpoint:
     """Everything the scanner observes on one endpoint; never raises for what the peer does."""
     started = time.monotonic()
-    conn = Connector(
-        target, limits, per_endpoint or asyncio.Semaphore(limits.per_endpoint), overall
-    )
+    conn = Connector(target, limits, per_host or asyncio.Semaphore(limits.per_host), overall)
     endpoint = Endpoint(target=target.label, location=Location(url=f"tls://{target.label}"))
     budget = limits.timeout * ENDPOINT_BUDGET
     try:
@@ -341,16 +339,18 @@ async def _observe(
         if endpoint.protocols[wire.VERSION_NAMES[version]]:
             endpoint.server_preference[wire.VERSION_NAMES[version]] = preferred
     best12 = next((v for v in (wire.TLS12, wire.TLS11, wire.TLS10) if found[v].codes), None)
-    full = await asyncio.get_running_loop().run_in_executor(
-        executor,
-        full_handshakes,
-        prober.target.host,
-        prober.target.port,
-        prober.target.sni,
-        limits.timeout,
-        bool(found13.codes),
-        _SSL_VERSIONS.get(best12) if best12 is not None else None,
-    )
+    # The full handshakes connect one after another: one slot of each bound covers them.
+    async with prober.per_host, prober.overall:
+        full = await asyncio.get_running_loop().run_in_executor(
+            executor,
+            full_handshakes,
+            prober.target.host,
+            prober.target.port,
+            prober.target.sni,
+            limits.timeout,
+            bool(found13.codes),
+            _SSL_VERSIONS.get(best12) if best12 is not None else None,
+        )
     endpoint.connections += full.connections
     if full.tls13_chain:
         endpoint.certificate_chains["TLSv1.3"] = full.tls13_chain

@@ -1,5 +1,5 @@
-"""Scan a fleet of endpoints concurrently: bounded connections per endpoint (host:port) and
-overall, one result each (an error or observations), progress on stderr for long runs."""
+"""Scan a fleet of endpoints concurrently: bounded connections per host (all of its ports
+together) and overall, one result each (an error or observations), progress on stderr."""
 
 from __future__ import annotations
 
@@ -38,11 +38,9 @@ async def scan_async(
     targets: list[Target], limits: Limits, progress: Progress | None = None
 ) -> list[Endpoint]:
     overall = asyncio.Semaphore(limits.overall)
-    per_endpoint: dict[str, asyncio.Semaphore] = defaultdict(
-        lambda: asyncio.Semaphore(limits.per_endpoint)
-    )
+    per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(limits.per_host))
     # Endpoints in flight are bounded too: the full handshakes of each hold a worker thread.
-    workers = max(1, min(64, limits.overall // max(1, limits.per_endpoint)))
+    workers = max(1, min(64, limits.overall // max(1, limits.per_host)))
     active = asyncio.Semaphore(workers)
     done = 0
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="triplock-tls") as pool:
@@ -50,7 +48,7 @@ async def scan_async(
         async def one(target: Target) -> Endpoint:
             nonlocal done
             async with active:
-                endpoint = await probe(target, limits, overall, per_endpoint[target.label], pool)
+                endpoint = await probe(target, limits, overall, per_host[target.host.lower()], pool)
             done += 1
             if progress is not None:
                 progress(done, len(targets))
