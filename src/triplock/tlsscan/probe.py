@@ -340,7 +340,7 @@ async def _observe(
             endpoint.server_preference[wire.VERSION_NAMES[version]] = preferred
     best12 = next((v for v in (wire.TLS12, wire.TLS11, wire.TLS10) if found[v].codes), None)
     # The full handshakes connect one after another: one slot of each bound covers them.
-    async with prober.per_host, prober.overall:
+    async with prober.conn.per_host, prober.conn.overall:
         full = await asyncio.get_running_loop().run_in_executor(
             executor,
             full_handshakes,
