@@ -1,0 +1,155 @@
+"""What the Spark rule modules (spark_*.py) share: documentation links, the keys several of them
+know, and helpers that read a SparkApp the way Spark does
+(../shared/reference/config-keys.md, Spark table).
+
+Rule ids follow the control: 00x authentication and secrets (spark_auth.py, spark_secrets.py),
+01x RPC encryption and 02x local storage (spark_encryption.py), 03x TLS (spark_tls.py), 04x
+access control (spark_access.py), 05x redaction (spark_secrets.py), 06x Kerberos
+(spark_kerberos.py), 07x Kubernetes (spark_kubernetes.py).
+
+Severities across the Spark rules: a literal secret on a command line or in a pod spec is
+critical (any local user or namespace reader sees it), in a conf file high; a switched-off
+protection that leaves a service open to the network (no RPC authentication or encryption, a
+REST server without filters) is high or critical; weaker-than-best settings that still protect
+(CTR instead of GCM, 128-bit keys, a missing HSTS header) are medium or low.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+
+from triplock.facts.spark import SparkApp
+from triplock.inventory import Setting
+from triplock.model import Evidence, Fix, FixAction, Severity
+from triplock.redact import is_sensitive_key, looks_secret
+from triplock.rules._spark_version import SparkVersion, spark_version
+from triplock.rules.registry import Context, Outcome, fail, passed, unknown
+
+SECURITY_DOC = "https://spark.apache.org/docs/latest/security.html"
+K8S_DOC = "https://spark.apache.org/docs/latest/running-on-kubernetes.html"
+CREDENTIAL_PROVIDER_DOC = (
+    "https://hadoop.apache.org/docs/stable/hadoop-project-dist/hadoop-common/"
+    "CredentialProviderAPI.html"
+)
+
+AUTH_SECRET = "spark.authenticate.secret"
+SSL_PASSWORD = re.compile(
+    r"^spark\.ssl\.(?:\w+\.)?(keyStorePassword|keyPassword|trustStorePassword)$"
+)
+DRIVER_ENV = "spark.kubernetes.driverEnv."
+EXECUTOR_ENV = "spark.executorEnv."
+# Keys whose value names a file, a switch or a size, never the secret itself.
+NOT_A_SECRET_KEY = re.compile(
+    r"(?i)(file|path|dir|enabled|enable|regex|name|bits|size|algorithm|provider|type|version|"
+    r"fallback|encryption)$|\.secretKeyRef\.|\.secrets\."
+)
+# Switches, URLs without credentials and absolute paths: what a secret-named key holds when it
+# points at the secret instead of holding it.
+NON_SECRET_VALUE = re.compile(r"(?i)^(true|false|none|[\w.+-]*://[^@\s]*|/\S*)$")
+_STRUCTURED_VALUE = re.compile(r"[,|()\[\]\s;]")
+_DOTTED_NAME = re.compile(r"(?!eyJ)[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)+")
+
+
+def flag_of(setting: Setting | None, default: bool, partial: bool = False) -> bool | None:
+    """A boolean setting read on its own (SparkApp.flag reads the app's effective one)."""
+    if setting is None:
+        return None if partial else default
+    if setting.templated:
+        return None
+    value = setting.value.strip().lower()
+    return True if value == "true" else False if value == "false" else None
+
+
+def evidence_of(*settings: Setting | None) -> tuple[Evidence, ...]:
+    return tuple(Evidence.of(s.key, s.value) for s in settings if s is not None)
+
+
+def exposure(setting: Setting) -> Severity:
+    return Severity.CRITICAL if setting.exposed else Severity.HIGH
+
+
+def exposed_where(setting: Setting) -> str:
+    if setting.exposed:
+        return "on a command line or in a pod spec (visible in the process list and to pod readers)"
+    return "in a configuration file"
+
+
+def secret_value(value: str) -> bool:
+    """A value that is a secret whatever its key. Stricter than redact.looks_secret, which
+    masks generously: lists, patterns and class names are long and random-looking too."""
+    return looks_secret(value) and not (
+        _STRUCTURED_VALUE.search(value) or _DOTTED_NAME.fullmatch(value)
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def could_be_secret(setting: Setting) -> bool:
+    """A setting that holds a secret value: by its key (not a file/switch key) or its value.
+    Cached: several rules ask about the same settings, and value checks are the hot path."""
+    value = setting.value.strip()
+    if not value or (setting.templated and not setting.exposed):
+        return False
+    if secret_value(value):
+        return True
+    if NON_SECRET_VALUE.match(value):
+        return False
+    return is_sensitive_key(setting.key) and not NOT_A_SECRET_KEY.search(setting.key)
+
+
+def version_of(app: SparkApp, ctx: Context) -> SparkVersion | None:
+    return spark_version(app, ctx.spark_version)
+
+
+def has_prefix(app: SparkApp, *prefixes: str) -> bool:
+    return any(key.startswith(prefixes) for key in app.settings)
+
+
+def on_kubernetes(app: SparkApp) -> bool:
+    """On Kubernetes: a k8s:// master, a SparkApplication, or spark.kubernetes.* settings in a
+    defaults file whose master is given elsewhere (on the spark-submit command line)."""
+    if app.on_kubernetes:
+        return True
+    master = app.get("spark.master")
+    if master is not None and not master.templated:
+        return False
+    return has_prefix(app, "spark.kubernetes.")
+
+
+def ui_enabled(app: SparkApp) -> bool:
+    return app.flag("spark.ui.enabled", default=True) is not False
+
+
+def has_history(app: SparkApp) -> bool:
+    return has_prefix(app, "spark.history.", "spark.ssl.historyServer.")
+
+
+def standalone(app: SparkApp) -> bool:
+    master = app.master or ""
+    return master.startswith("spark://") or has_prefix(
+        app, "spark.ssl.standalone.", "spark.master.", "spark.worker.", "spark.deploy."
+    )
+
+
+def require_true(app: SparkApp, key: str, what: str) -> Iterator[Outcome]:
+    """The common shape: a boolean that must be true (default false)."""
+    value = app.flag(key, default=False)
+    setting = app.get(key)
+    if value is None:
+        yield unknown(
+            f"{key} is templated, not a boolean or may be set in an unread input; cannot tell "
+            f"whether {what} is on",
+            app.where(key),
+            *evidence_of(setting),
+        )
+    elif value:
+        yield passed(f"{what}: {key}=true", app.where(key))
+    else:
+        state = "false" if setting else "unset (default false)"
+        yield fail(
+            f"{key} is {state}: {what} is off",
+            app.where(key),
+            *evidence_of(setting),
+            fix=Fix(FixAction.SET, key, "true", app.where(key).path),
+        )

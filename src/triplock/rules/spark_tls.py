@@ -1,0 +1,392 @@
+"""Spark rules for TLS on the web UI, history server and standalone UIs: controls
+spark.ui-tls, transit.tls.protocol, transit.tls.cipher and keys.tls-material (keystore type,
+literal keystore passwords) (SPARK-030..038).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from triplock.facts.spark import SparkApp
+from triplock.inventory import Setting
+from triplock.model import Evidence, Fix, FixAction, Location, Severity
+from triplock.rules._spark_common import (
+    CREDENTIAL_PROVIDER_DOC,
+    SECURITY_DOC,
+    SSL_PASSWORD,
+    evidence_of,
+    exposed_where,
+    exposure,
+    flag_of,
+    has_history,
+    standalone,
+    ui_enabled,
+)
+from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+
+SSL_NAMESPACES = {"ui": "web UI", "historyServer": "history server", "standalone": "standalone UI"}
+CREDENTIAL_PROVIDER_KEYS = (
+    "spark.hadoop.hadoop.security.credential.provider.path",
+    "hadoop.security.credential.provider.path",
+)
+
+
+def _ssl(app: SparkApp, ns: str, prop: str) -> Setting | None:
+    """A spark.ssl.NS.PROP setting, inheriting spark.ssl.PROP as Spark does."""
+    return app.get(f"spark.ssl.{ns}.{prop}") or app.get(f"spark.ssl.{prop}")
+
+
+def _ssl_key(ns: str, prop: str) -> str:
+    return f"spark.ssl.{ns}.{prop}"
+
+
+def _ssl_where(app: SparkApp, ns: str, prop: str) -> Location:
+    s = _ssl(app, ns, prop)
+    return s.location if s else app.origin
+
+
+def _namespaces(app: SparkApp) -> list[str]:
+    """The TLS namespaces that serve something in this deployment."""
+    out = []
+    if ui_enabled(app):
+        out.append("ui")
+    if has_history(app):
+        out.append("historyServer")
+    if standalone(app):
+        out.append("standalone")
+    return out
+
+
+def _tls_on(app: SparkApp) -> list[str]:
+    return [ns for ns in _namespaces(app) if flag_of(_ssl(app, ns, "enabled"), False) is True]
+
+
+def _tls_enabled(app: SparkApp, ns: str) -> Iterator[Outcome]:
+    label = SSL_NAMESPACES[ns]
+    s = _ssl(app, ns, "enabled")
+    value = flag_of(s, False, app.partial)
+    where = _ssl_where(app, ns, "enabled")
+    key = _ssl_key(ns, "enabled")
+    if value is None:
+        yield unknown(
+            f"cannot tell whether TLS is on for the {label} ({key})", where, *evidence_of(s)
+        )
+    elif value:
+        yield passed(f"the {label} serves HTTPS ({s.key if s else key}=true)", where)
+    else:
+        state = f"{s.key}=false" if s else f"{key} and spark.ssl.enabled are unset"
+        yield fail(
+            f"the {label} serves plain HTTP: {state}",
+            where,
+            *evidence_of(s),
+            fix=Fix(FixAction.SET, key, "true", where.path),
+        )
+
+
+_TLS_RATIONALE = (
+    " Its pages show the environment, logs and job details, and with ACLs the login; without "
+    "TLS they and any session cookie cross the network in clear text. spark.ssl.NS.* settings "
+    "inherit spark.ssl.*."
+)
+
+
+@rule(
+    id="SPARK-030",
+    slug="spark-ui-no-tls",
+    title="The Spark web UI is served without TLS",
+    control="spark.ui-tls",
+    severity=Severity.MEDIUM,
+    target=SparkApp,
+    rationale="The driver UI (port 4040) is on unless spark.ui.enabled=false." + _TLS_RATIONALE,
+    remediation="Set spark.ssl.ui.enabled=true (or spark.ssl.enabled=true) with "
+    "spark.ssl.protocol, a PKCS12 keystore and passwords from a credential provider.",
+    references=(SECURITY_DOC + "#ssl-configuration",),
+)
+def ui_tls(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
+    if not ui_enabled(app):
+        yield passed(
+            "the web UI is disabled (spark.ui.enabled=false)", app.where("spark.ui.enabled")
+        )
+        return
+    yield from _tls_enabled(app, "ui")
+
+
+@rule(
+    id="SPARK-031",
+    slug="spark-history-server-no-tls",
+    title="The Spark history server is served without TLS",
+    control="spark.ui-tls",
+    severity=Severity.MEDIUM,
+    target=SparkApp,
+    rationale="The history server (port 18080) shows every finished application's "
+    "environment and logs; judged only where spark.history.* settings appear." + _TLS_RATIONALE,
+    remediation="Set spark.ssl.historyServer.enabled=true with its protocol and keystore.",
+    references=(SECURITY_DOC + "#ssl-configuration",),
+)
+def history_tls(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
+    if has_history(app):
+        yield from _tls_enabled(app, "historyServer")
+
+
+@rule(
+    id="SPARK-032",
+    slug="spark-standalone-no-tls",
+    title="The Spark standalone master/worker UIs are served without TLS",
+    control="spark.ui-tls",
+    severity=Severity.MEDIUM,
+    target=SparkApp,
+    rationale="Standalone master and worker UIs (8080/8081) list applications and workers; "
+    "judged only for a spark:// master or spark.master.*/spark.worker.* settings." + _TLS_RATIONALE,
+    remediation="Set spark.ssl.standalone.enabled=true with its protocol and keystore.",
+    references=(SECURITY_DOC + "#ssl-configuration",),
+)
+def standalone_tls(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
+    if standalone(app):
+        yield from _tls_enabled(app, "standalone")
+
+
+@rule(
+    id="SPARK-033",
+    slug="spark-ui-tls-no-client-auth",
+    title="Spark TLS endpoints do not require client certificates (needClientAuth)",
+    control="spark.ui-tls",
+    severity=Severity.LOW,
+    target=SparkApp,
+    rationale="spark.ssl[.NS].needClientAuth=true makes the UI accept only clients with a "
+    "certificate the truststore trusts: a strong second factor where users have certificates.",
+    remediation="Where feasible set spark.ssl.NS.needClientAuth=true with a trustStore.",
+    references=(SECURITY_DOC + "#ssl-configuration",),
+)
+def tls_client_auth(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
+    for ns in _tls_on(app):
+        s = _ssl(app, ns, "needClientAuth")
+        value = flag_of(s, False)
+        where = _ssl_where(app, ns, "needClientAuth")
+        if value is None:
+            yield unknown(
+                f"cannot read needClientAuth for the {SSL_NAMESPACES[ns]}", where, *evidence_of(s)
+            )
+        elif value:
+            yield passed(f"the {SSL_NAMESPACES[ns]} requires client certificates", where)
+        else:
+            yield fail(
+                f"the {SSL_NAMESPACES[ns]} accepts clients without a certificate",
+                where,
+                *evidence_of(s),
+                fix=Fix(FixAction.SET, _ssl_key(ns, "needClientAuth"), "true", where.path),
+            )
+
+
+@rule(
+    id="SPARK-034",
+    slug="spark-ui-no-hsts",
+    title="The Spark web UI over TLS sends no Strict-Transport-Security header",
+    control="spark.ui-tls",
+    severity=Severity.LOW,
+    target=SparkApp,
+    rationale="Without spark.ui.strictTransportSecurity browsers may still be led to the "
+    "plain-HTTP port (SSL stripping).",
+    remediation="Set spark.ui.strictTransportSecurity=max-age=31536000.",
+    references=(SECURITY_DOC + "#http-security-headers",),
+)
+def ui_hsts(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
+    if "ui" not in _tls_on(app):
+        return
+    key = "spark.ui.strictTransportSecurity"
+    s = app.get(key)
+    if s is not None and s.value.strip():
+        yield passed(f"{key} is set", s.location, *evidence_of(s))
+    elif s is None and app.partial:
+        yield unknown(f"{key} may be set in an input that was not read", app.origin)
+    else:
+        yield fail(
+            f"{key} is unset: no HSTS header",
+            app.where(key),
+            fix=Fix(FixAction.SET, key, "max-age=31536000", app.where(key).path),
+        )
+
+
+_GOOD_PROTOCOLS = {"TLSV1.2", "TLSV1.3"}
+
+
+@rule(
+    id="SPARK-035",
+    slug="spark-tls-protocol",
+    title="A Spark TLS endpoint has no protocol or an outdated one (spark.ssl.protocol)",
+    control="transit.tls.protocol",
+    severity=Severity.MEDIUM,
+    target=SparkApp,
+    rationale="Spark requires spark.ssl.protocol when TLS is on; SSLv3, TLSv1 and TLSv1.1 are "
+    "broken or deprecated (RFC 8996), and the generic TLS lets the JRE choose.",
+    remediation="Set spark.ssl.protocol=TLSv1.3 (or TLSv1.2 for old clients).",
+    references=(SECURITY_DOC + "#ssl-configuration", "https://www.rfc-editor.org/rfc/rfc8996"),
+)
+def tls_protocol(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
+    for ns in _tls_on(app):
+        label = SSL_NAMESPACES[ns]
+        s = _ssl(app, ns, "protocol")
+        where = _ssl_where(app, ns, "protocol")
+        fix = Fix(
+            FixAction.SET, "spark.ssl.protocol" if s is None else s.key, "TLSv1.3", where.path
+        )
+        if s is None:
+            yield fail(f"the {label} has TLS on without spark.ssl.protocol", where, fix=fix)
+        elif s.templated:
+            yield unknown(f"the {label}'s TLS protocol is templated", where, *evidence_of(s))
+        elif s.value.strip().upper() in _GOOD_PROTOCOLS:
+            yield passed(f"the {label} uses a current TLS protocol", where, *evidence_of(s))
+        else:
+            generic = s.value.strip().upper() == "TLS"
+            yield fail(
+                f"the {label} uses "
+                + (
+                    "the generic TLS (the JRE picks the versions)"
+                    if generic
+                    else "an outdated protocol"
+                ),
+                where,
+                *evidence_of(s),
+                fix=fix,
+                severity=Severity.LOW if generic else None,
+            )
+
+
+def _weak_suite(suite: str) -> bool:
+    """Not an AEAD suite with forward secrecy (TLS 1.3 suites always have both)."""
+    name = suite.strip().upper()
+    if name in ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"):
+        return False
+    aead = any(m in name for m in ("_GCM_", "CHACHA20_POLY1305", "_CCM"))
+    forward_secret = "_ECDHE_" in name or "_DHE_" in name
+    return not (aead and forward_secret) or any(
+        w in name for w in ("NULL", "ANON", "EXPORT", "RC4", "DES", "MD5")
+    )
+
+
+@rule(
+    id="SPARK-036",
+    slug="spark-tls-cipher-suites",
+    title="A Spark TLS endpoint allows weak or unspecified cipher suites (enabledAlgorithms)",
+    control="transit.tls.cipher",
+    severity=Severity.MEDIUM,
+    target=SparkApp,
+    rationale="Without spark.ssl.enabledAlgorithms the JRE default list applies, which on JDK "
+    "17 still enables CBC suites (low). Listed suites should be AEAD (GCM, ChaCha20-Poly1305) "
+    "with ECDHE/DHE key exchange (medium when not).",
+    remediation="Set spark.ssl.enabledAlgorithms=TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256,"
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384.",
+    references=(SECURITY_DOC + "#ssl-configuration",),
+)
+def tls_cipher_suites(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
+    for ns in _tls_on(app):
+        label = SSL_NAMESPACES[ns]
+        s = _ssl(app, ns, "enabledAlgorithms")
+        where = _ssl_where(app, ns, "enabledAlgorithms")
+        if s is None:
+            yield fail(
+                f"the {label} uses the JRE's default cipher suites (CBC suites included)",
+                where,
+                fix=Fix(
+                    FixAction.SET,
+                    "spark.ssl.enabledAlgorithms",
+                    "TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256,"
+                    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                    where.path,
+                ),
+                severity=Severity.LOW,
+            )
+        elif s.templated:
+            yield unknown(f"the {label}'s cipher suites are templated", where, *evidence_of(s))
+        else:
+            weak = [x.strip() for x in s.value.split(",") if x.strip() and _weak_suite(x)]
+            if weak:
+                yield fail(
+                    f"the {label} enables {len(weak)} cipher suite(s) without AEAD or forward "
+                    "secrecy",
+                    where,
+                    *(Evidence.of(s.key, w) for w in weak),
+                )
+            else:
+                yield passed(f"the {label} enables only AEAD suites with forward secrecy", where)
+
+
+@rule(
+    id="SPARK-037",
+    slug="spark-tls-keystore-jks",
+    title="A Spark TLS keystore uses the legacy JKS format",
+    control="keys.tls-material",
+    severity=Severity.LOW,
+    target=SparkApp,
+    rationale="spark.ssl.keyStoreType defaults to JKS, a proprietary format with weak integrity "
+    "protection of the key entries; PKCS12 is the JDK default since 9 and interoperable.",
+    remediation="Convert with keytool -importkeystore -deststoretype PKCS12 and set "
+    "spark.ssl.keyStoreType=PKCS12.",
+    references=(SECURITY_DOC + "#ssl-configuration",),
+)
+def tls_keystore_type(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
+    for ns in _tls_on(app):
+        label = SSL_NAMESPACES[ns]
+        s = _ssl(app, ns, "keyStoreType")
+        where = _ssl_where(app, ns, "keyStoreType")
+        if s is not None and s.templated:
+            yield unknown(f"the {label}'s keystore type is templated", where, *evidence_of(s))
+        elif s is not None and s.value.strip().upper() in ("PKCS12", "PKCS11", "BCFKS"):
+            yield passed(f"the {label}'s keystore is not JKS", where, *evidence_of(s))
+        elif s is None and app.partial:
+            yield unknown(f"the {label}'s keystore type may be set in an unread input", where)
+        else:
+            yield fail(
+                f"the {label}'s keystore is JKS" + ("" if s else " (the default)"),
+                where,
+                *evidence_of(s),
+                fix=Fix(
+                    FixAction.SET,
+                    "spark.ssl.keyStoreType" if s is None else s.key,
+                    "PKCS12",
+                    where.path,
+                ),
+            )
+
+
+@rule(
+    id="SPARK-038",
+    slug="spark-tls-password-literal",
+    title="A Spark keystore or truststore password is written literally",
+    control="keys.tls-material",
+    severity=Severity.HIGH,
+    target=SparkApp,
+    rationale="spark.ssl[.NS].keyStorePassword, keyPassword and trustStorePassword in a conf "
+    "file are readable by whoever reads it, on a command line by every local user (critical). "
+    "Spark reads them from a Hadoop credential provider "
+    "(hadoop.security.credential.provider.path) when they are not set.",
+    remediation="Store the passwords in a JCEKS/BCFKS credential provider (hadoop credential "
+    "create spark.ssl.keyStorePassword -provider jceks://file/...), mount it from a Secret and "
+    "set spark.hadoop.hadoop.security.credential.provider.path.",
+    references=(SECURITY_DOC + "#ssl-configuration", CREDENTIAL_PROVIDER_DOC),
+)
+def tls_password_literal(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
+    literal = [s for s in app.assignments() if SSL_PASSWORD.match(s.key)]
+    for s in literal:
+        if s.templated and not s.exposed:
+            yield unknown(
+                f"{s.key} is a reference whose value is unknown here", s.location, *evidence_of(s)
+            )
+        else:
+            yield fail(
+                f"{s.key} is set {exposed_where(s)}",
+                s.location,
+                *evidence_of(s),
+                fix=Fix(FixAction.UNSET, s.key, path=s.location.path),
+                severity=exposure(s),
+            )
+    if literal or not _tls_on(app):
+        return
+    provider = next((app.get(k) for k in CREDENTIAL_PROVIDER_KEYS if app.get(k)), None)
+    if provider is not None:
+        yield passed(
+            "TLS passwords come from a credential provider",
+            provider.location,
+            *evidence_of(provider),
+        )
+    else:
+        yield passed("no literal TLS password in the Spark configuration", app.origin)
