@@ -804,7 +804,7 @@ S3A_CREDENTIAL = re.compile(
 
 # Keys Hadoop reads through getPassword(), so a credential provider can hold them. S3A
 # credentials are judged by rules/storage.py.
-_PROVIDER_SECRETS = re.compile(
+PROVIDER_SECRETS = re.compile(
     r"^(hadoop\.security\.group\.mapping\.ldap\.(bind\.password|ssl\.keystore\.password|"
     r"ssl\.truststore\.password)|fs\.azure\.account\.key\..+|fs\.azure\.account\.oauth2\."
     r"client\.secret(\..+)?|fs\.adl\.oauth2\.credential|fs\.gs\.auth\.client\.secret|"
@@ -833,7 +833,7 @@ _PROVIDER_SECRETS = re.compile(
 def literal_secret(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
     found = False
     for key in conf.names():
-        if not _PROVIDER_SECRETS.match(key):
+        if not PROVIDER_SECRETS.match(key):
             continue
         value = conf.get(key)
         if value is None or not value.text:
@@ -970,7 +970,7 @@ def _secret_keys(conf: HadoopConf) -> list[str]:
         m = S3A_CREDENTIAL.match(key)
         if m and m.group(1) == "access.key":
             continue  # an access key id, not the secret
-        if m or _SSL_PASSWORD.match(key) or _PROVIDER_SECRETS.match(key):
+        if m or _SSL_PASSWORD.match(key) or PROVIDER_SECRETS.match(key):
             found.append(key)
     return found
 

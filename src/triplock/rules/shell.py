@@ -1,5 +1,6 @@
 """Rules on the commands scripts run: TLS verification switched off, secrets traced or echoed,
-passwords passed as literal arguments. Spark settings on command lines are judged by spark.py."""
+passwords passed as literal arguments. Spark settings on command lines are judged by the
+spark_* rule modules."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from triplock.rules._spark_common import (
     exposure,
     on_kubernetes,
 )
-from triplock.rules.hadoop import _PROVIDER_SECRETS, S3A_CREDENTIAL
+from triplock.rules.hadoop import PROVIDER_SECRETS, S3A_CREDENTIAL
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
 
 CONFIG_DOC = "https://spark.apache.org/docs/latest/configuration.html"
@@ -41,7 +41,7 @@ def _hadoop_reports(s: Setting) -> bool:
     if s.templated or not s.key.startswith(SPARK_HADOOP):
         return False
     key = s.key.removeprefix(SPARK_HADOOP)
-    return bool(S3A_CREDENTIAL.match(key) or _PROVIDER_SECRETS.match(key))
+    return bool(S3A_CREDENTIAL.match(key) or PROVIDER_SECRETS.match(key))
 
 
 def _literal_secrets(app: SparkApp) -> Iterator[Setting]:
