@@ -32,6 +32,9 @@ _SECRET_VALUE = re.compile(
 # Dotted or dashed names (Java classes, hostnames, image names) are not secrets.
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*([.-][A-Za-z_][A-Za-z0-9_$]*)+$")
 
+_QUERY_SECRET = re.compile(
+    r"(?i)([?&;](?:password|passwd|pwd|secret|token|access_?key|secret_?key)=)(?!\$)[^&;\s]+"
+)
 _URL_CREDENTIALS = re.compile(
     r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^:/@\s]+):[^@/\s]+@"
 )
@@ -77,7 +80,13 @@ def show(key: str | None, value: str) -> str:
         return value
     if is_sensitive_key(key) or looks_secret(value):
         return MASK if value else ""
-    return _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", value)
+    shown = _URL_CREDENTIALS.sub(lambda m: f"{m['scheme']}{m['user']}:{MASK}@", value)
+    return _QUERY_SECRET.sub(lambda m: f"{m[1]}{MASK}", shown)
+
+
+def url_credentials(value: str) -> bool:
+    """Whether a value embeds a password in a URL (user:password@ or ?password=...)."""
+    return bool(_URL_CREDENTIALS.search(value) or _QUERY_SECRET.search(value))
 
 
 # Options whose next argument is a secret although their names do not say so.

@@ -22,6 +22,27 @@ from triplock.model import Location, Status
 from triplock.redact import MASK
 
 CASES: dict[str, Case] = {
+    "006-fail-userinfo": (
+        "SPARK-006",
+        {"spark.hadoop.javax.jdo.option.ConnectionURL": "jdbc:mysql://hive:Sup3rS3cret@db:3306/m"},
+        Status.FAIL,
+        "spark.hadoop.javax.jdo.option.ConnectionURL",
+        None,
+    ),
+    "006-fail-query": (
+        "SPARK-006",
+        {"spark.sql.catalog.pg.url": "jdbc:postgresql://db:5432/x?user=a&password=Sup3rS3cret"},
+        Status.FAIL,
+        "spark.sql.catalog.pg.url",
+        None,
+    ),
+    "006-pass": (
+        "SPARK-006",
+        {"spark.sql.catalog.pg.url": "jdbc:postgresql://db:5432/x?user=a&password=${PG_PW}"},
+        Status.PASS,
+        None,
+        None,
+    ),
     "004-fail-s3-catalog": (
         "SPARK-004",
         {"spark.sql.catalog.lake.s3.secret-access-key": "wJalrXUtnFEMI/K7MDENG"},

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
 from triplock.model import Fix, FixAction, Severity
+from triplock.redact import url_credentials
 from triplock.rules._spark_common import (
     AUTH_SECRET,
     CREDENTIAL_PROVIDER_DOC,
@@ -96,6 +97,42 @@ def literal_secret_setting(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
         )
     if not found:
         yield passed("no other Spark setting holds a literal secret", app.origin)
+
+
+@rule(
+    id="SPARK-006",
+    slug="spark-url-credentials",
+    title="A Spark setting embeds a password in a URL",
+    control="keys.management",
+    severity=Severity.HIGH,
+    target=SparkApp,
+    rationale="A URL such as jdbc:mysql://hive:pw@db/metastore, "
+    "jdbc:postgresql://db/x?password=pw or hdfs://user:pw@nn/logs carries its password to "
+    "every place the setting goes: the UI's environment page (spark.redaction.regex matches "
+    "keys, not URL parts), event logs, the process list when passed with --conf.",
+    remediation="Keep the URL without credentials and give the password through a credential "
+    "provider (javax.jdo.option.ConnectionPassword in hadoop.security.credential.provider.path) "
+    "or a file mounted from a Secret.",
+    references=(SECURITY_DOC, CREDENTIAL_PROVIDER_DOC),
+)
+def url_credentials_setting(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
+    found = False
+    for s in app.assignments():
+        if url_credentials(s.value):
+            found = True
+            yield fail(
+                f"{s.key} embeds a password in a URL {exposed_where(s)}",
+                s.location,
+                *evidence_of(s),
+                fix=Fix(
+                    FixAction.MANUAL,
+                    f"remove the credentials from {s.key} and use a credential provider",
+                    path=s.location.path,
+                ),
+                severity=exposure(s),
+            )
+    if not found:
+        yield passed("no Spark setting embeds a password in a URL", app.origin)
 
 
 @rule(
