@@ -1,0 +1,341 @@
+"""Facts about Kubernetes objects: pod specs, RBAC, Secrets, ConfigMaps, encryption at rest.
+
+Manifests are read into YMap/YList trees that remember the line of every key and item, so a
+finding can point at the offending field. The typed facts below are what rules judge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from triplock.inventory import Setting
+from triplock.model import Location
+
+
+class YMap(dict[str, Any]):
+    """A YAML/JSON mapping with the line it starts on and the line of each key (1-based)."""
+
+    __slots__ = ("line", "lines")
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.lines: dict[str, int] = {}
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+    def map(self, key: str) -> YMap | None:
+        v = self.get(key)
+        return v if isinstance(v, YMap) else None
+
+    def list(self, key: str) -> YList:
+        v = self.get(key)
+        return v if isinstance(v, YList) else YList(self.line_of(key))
+
+    def text(self, key: str) -> str | None:
+        """A scalar as Kubernetes would read it into a string field; None when absent."""
+        v = self.get(key)
+        if v is None or isinstance(v, YMap | YList):
+            return None
+        return scalar_text(v)
+
+
+class YList(list[Any]):
+    """A YAML/JSON sequence with the line it starts on and the line of each item."""
+
+    __slots__ = ("line", "lines")
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.lines: list[int] = []
+
+    def maps(self) -> list[YMap]:
+        return [v for v in self if isinstance(v, YMap)]
+
+
+def scalar_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ObjectRef:
+    """Which object a fact belongs to, and where that object starts. Compared by identity:
+    every fact read from one object shares its ObjectRef, and two documents with equal
+    fields (a duplicated manifest) are still two objects."""
+
+    kind: str
+    name: str
+    namespace: str | None
+    path: str
+    line: int
+
+    @property
+    def label(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind}/{ns}{self.name}"
+
+    def at(self, line: int | None = None) -> Location:
+        return Location(path=self.path, line=line or self.line, object=self.label)
+
+
+@dataclass(frozen=True, slots=True)
+class KubeObject:
+    """Any Kubernetes object read from the inputs, whatever its kind."""
+
+    ref: ObjectRef
+    api_version: str
+    body: YMap
+    labels: dict[str, str]
+
+
+# ---- pods and workloads -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    name: str
+    value: str | None  # a literal `value:`
+    secret_ref: tuple[str, str] | None  # valueFrom.secretKeyRef (secret name, key)
+    line: int
+    templated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VolumeMount:
+    volume: str
+    mount_path: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    name: str
+    image: str | None
+    command: tuple[str, ...]
+    env: tuple[EnvVar, ...]
+    env_from_secrets: tuple[tuple[str, int], ...]  # envFrom.secretRef names with lines
+    mounts: tuple[VolumeMount, ...]
+    line: int
+    command_lines: tuple[int, ...] = ()  # the line of each command/args item
+
+
+@dataclass(frozen=True, slots=True)
+class Volume:
+    name: str
+    kind: str  # secret, configMap, hostPath, projected, emptyDir, ...
+    source: str | None  # secretName, configMap name or hostPath path
+    line: int
+    secret_sources: tuple[str, ...] = ()  # Secrets a projected volume draws from
+
+
+@dataclass
+class PodSpec:
+    """One pod specification: a Pod, a workload's template, a Spark pod template, or the
+    driver/executor part of a SparkApplication."""
+
+    owner: ObjectRef
+    line: int
+    containers: list[Container] = field(default_factory=list)
+    volumes: list[Volume] = field(default_factory=list)
+    service_account: str | None = None
+    service_account_line: int | None = None
+    automount: bool | None = None
+    automount_line: int | None = None
+    spark_role: str | None = None  # "driver" / "executor" for Spark pods
+    # The mapping this spec was read from, for rules that read fields not modelled here.
+    raw: YMap | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def namespace(self) -> str:
+        return self.owner.namespace or "default"
+
+    @property
+    def account(self) -> str:
+        return self.service_account or "default"
+
+    def at(self, line: int | None = None) -> Location:
+        return self.owner.at(line or self.line)
+
+    def secret_mount_paths(self) -> list[str]:
+        secret_volumes = {v.name for v in self.volumes if v.kind == "secret" or v.secret_sources}
+        return [
+            m.mount_path for c in self.containers for m in c.mounts if m.volume in secret_volumes
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceAccount:
+    ref: ObjectRef
+    automount: bool | None
+    automount_line: int | None
+
+
+# ---- RBAC -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyRule:
+    api_groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    verbs: tuple[str, ...]
+    resource_names: tuple[str, ...]
+    non_resource_urls: tuple[str, ...]
+    location: Location
+
+    def allows(self, verb: str, resource: str, group: str = "") -> bool:
+        return (
+            _any(self.verbs, verb)
+            and _any(self.api_groups, group)
+            and any(_resource_matches(r, resource) for r in self.resources)
+        )
+
+    @property
+    def wildcards(self) -> list[str]:
+        return [
+            name
+            for name, values in (
+                ("verbs", self.verbs),
+                ("resources", self.resources),
+                ("apiGroups", self.api_groups),
+            )
+            if "*" in values
+        ]
+
+
+def _any(values: tuple[str, ...], wanted: str) -> bool:
+    return "*" in values or wanted in values
+
+
+def _resource_matches(rule: str, wanted: str) -> bool:
+    if rule in ("*", wanted):
+        return True
+    resource, _, sub = wanted.partition("/")
+    return bool(sub) and (rule == f"*/{sub}" or rule == f"{resource}/*")
+
+
+@dataclass(frozen=True, slots=True)
+class KubeRole:
+    """A Role (namespace set) or ClusterRole, with its aggregation selectors."""
+
+    ref: ObjectRef
+    cluster: bool
+    rules: tuple[PolicyRule, ...]
+    aggregation: tuple[dict[str, str], ...]  # clusterRoleSelectors' matchLabels
+    labels: dict[str, str]
+    builtin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    kind: str  # ServiceAccount, User, Group
+    name: str
+    namespace: str | None  # service accounts only
+
+    @property
+    def label(self) -> str:
+        if self.kind == "ServiceAccount":
+            return f"ServiceAccount {self.namespace}/{self.name}"
+        return f"{self.kind} {self.name}"
+
+    @property
+    def is_workload(self) -> bool:
+        """A service account, or a group of them: an identity pods run as."""
+        return self.kind == "ServiceAccount" or self.name.startswith("system:serviceaccounts")
+
+
+@dataclass(frozen=True, slots=True)
+class KubeBinding:
+    ref: ObjectRef
+    cluster: bool
+    role_kind: str
+    role_name: str
+    role_line: int
+    subjects: tuple[Subject, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One policy rule a subject holds through one binding."""
+
+    rule: PolicyRule
+    role: str  # e.g. "ClusterRole/edit"
+    builtin_role: str | None  # cluster-admin, admin, edit, view when bound by name
+    binding: Location
+    namespace: str | None  # None: cluster-wide
+
+
+@dataclass
+class SubjectAccess:
+    """The effective RBAC permissions of one subject, resolved over every binding."""
+
+    subject: Subject
+    grants: list[Grant] = field(default_factory=list)
+    unresolved: list[tuple[str, Location]] = field(default_factory=list)  # roles not in inputs
+
+    def holding(self, verb: str, resource: str, group: str = "") -> list[Grant]:
+        return [g for g in self.grants if g.rule.allows(verb, resource, group)]
+
+
+# ---- Secrets, ConfigMaps, encryption at rest, the API server --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DataEntry:
+    """One value of a Secret or ConfigMap, or one key=value inside a file embedded in one."""
+
+    key: str
+    value: str
+    line: int
+    field: str  # data, stringData, binaryData
+    embedded_in: str | None = None  # the data key of the embedded file
+    conf_kind: str | None = None  # "spark" or "hadoop" for embedded Spark/Hadoop conf files
+
+
+@dataclass(frozen=True, slots=True)
+class KubeSecret:
+    ref: ObjectRef
+    type: str
+    entries: tuple[DataEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class KubeConfigMap:
+    ref: ObjectRef
+    entries: tuple[DataEntry, ...]  # top-level data and, for embedded files, their entries
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    name: str  # identity, aescbc, aesgcm, secretbox, kms
+    line: int
+    kms_api_version: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptionResource:
+    resources: tuple[str, ...]
+    providers: tuple[Provider, ...]
+    line: int
+
+    def covers_secrets(self) -> bool:
+        return any(r in ("secrets", "*.", "*.*") for r in self.resources)
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptionConfig:
+    ref: ObjectRef
+    resources: tuple[EncryptionResource, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiServer:
+    """The kube-apiserver of a static pod manifest: its command-line flags."""
+
+    ref: ObjectRef
+    flags: dict[str, Setting]
+    line: int

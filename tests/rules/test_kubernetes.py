@@ -1,0 +1,65 @@
+"""Workload rules: literal secrets in env, Secrets as env, ConfigMaps and Secret manifests
+holding secrets, mounted credentials, unneeded service account tokens."""
+
+from __future__ import annotations
+
+from tests.rules.kube_audit import findings, lines
+
+INSECURE = "insecure-all.yaml"
+HARDENED = "hardened"
+
+
+def test_literal_secret_in_env_by_name_and_by_value() -> None:
+    assert lines("K8S-001", "fail", INSECURE) == [63, 65]
+    (fail,) = findings("K8S-001", "fail", "apache-operator.yaml")
+    assert "GITHUB_TOKEN" in fail["message"]
+    assert fail["evidence"] == [{"key": "GITHUB_TOKEN", "value": "****"}]
+
+
+def test_no_literal_secret_passes() -> None:
+    assert findings("K8S-001", "pass", HARDENED)
+    assert not findings("K8S-001", "fail", HARDENED)
+
+
+def test_secret_key_ref_is_a_low_warning() -> None:
+    (fail,) = findings("K8S-002", "fail", INSECURE)
+    assert fail["location"]["line"] == 68
+    assert fail["severity"] == "low"
+    assert findings("K8S-002", "pass", HARDENED)
+
+
+def test_configmap_secret_top_level() -> None:
+    assert lines("K8S-003", "fail", INSECURE) == [83]
+    (fail,) = findings("K8S-003", "fail", "list.json")
+    assert "SESSION_SECRET" in fail["message"]
+    assert not findings("K8S-003", "fail", HARDENED)
+    assert findings("K8S-003", "pass", HARDENED)
+
+
+def test_secret_manifest_with_data_and_invalid_base64() -> None:
+    fails = findings("K8S-004", "fail", INSECURE)
+    assert [f["location"]["line"] for f in fails] == [96, 97]
+    assert "not valid base64" in fails[1]["message"]
+    assert all(e["value"] is None for f in fails for e in f["evidence"])
+
+
+def test_credentials_mounted() -> None:
+    assert lines("K8S-005", "fail", INSECURE) == [70, 74]
+    assert not findings("K8S-005", "fail", HARDENED)
+    assert findings("K8S-005", "pass", HARDENED)
+
+
+def test_token_automount_where_unneeded() -> None:
+    assert lines("K8S-006", "fail", INSECURE) == [58]
+    (executor,) = findings("K8S-006", "fail", "sparkapp-operator.yaml")
+    assert "Spark executor" in executor["message"]
+    assert not findings("K8S-006", "fail", HARDENED)
+    assert findings("K8S-006", "pass", HARDENED)
+
+
+def test_secret_values_from_deploy_time_pass_or_are_unknown() -> None:
+    (ok,) = findings("K8S-004", "pass", "secrets-deploy-time.yaml")
+    assert "filled-by-external-secrets" in ok["location"]["object"]
+    (templated,) = findings("K8S-004", "unknown", "secrets-deploy-time.yaml")
+    assert templated["location"]["line"] == 15
+    assert not findings("K8S-004", "fail", "secrets-deploy-time.yaml")
