@@ -27,8 +27,6 @@ from triplock.facts.certs import (
     chain_from_der,
     infer_role,
     is_default_password,
-    key_facts,
-    spki_sha256,
 )
 from triplock.facts.hadoop import HadoopConf
 from triplock.facts.spark import SparkApp
@@ -288,6 +286,8 @@ def _parse_der(file: InputFile, mode: int | None, inventory: Inventory) -> None:
 
 
 def _key_info(name: str, where: Location, key: Any, mode: int | None, fmt: str) -> PrivateKeyInfo:
+    from triplock.facts.x509_read import key_facts, spki_sha256
+
     key_type, bits, curve = key_facts(key)
     public = spki_sha256(key.public_key())
     return PrivateKeyInfo(name, where, key_type, bits, curve, False, mode, fmt, public)
