@@ -1,0 +1,286 @@
+"""triplock keys: a CA, leaf certificates, keystores, random secrets, Kubernetes Secrets, KMS.
+
+Every key, keystore and password file is written atomically with mode 0600; passwords and secrets
+go to files and are printed only with an explicit --show flag; nothing is overwritten without
+--force."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "keys",
+        help="generate a CA, certificates, keystores, secrets and KMS keys the right way",
+        description="Generate keys and secrets: ECDSA P-256 (RSA 3072 on request), SHA-256, "
+        "90-day leaves, files 0600, written atomically, never overwritten without --force.",
+    )
+    keys = p.add_subparsers(dest="keys_command", metavar="SUBCOMMAND", required=True)
+
+    ca = keys.add_parser("ca", help="a root and an intermediate certificate authority")
+    ca.add_argument("--out", required=True, metavar="DIR", help="directory for the CA files")
+    ca.add_argument("--cn", default="triplock root CA", help="root common name")
+    ca.add_argument("--org", help="organization name")
+    _key_type(ca)
+    _force(ca)
+    ca.set_defaults(run=_run(_ca))
+
+    cert = keys.add_parser("cert", help="a server or client certificate issued by the CA")
+    cert.add_argument("--ca", required=True, metavar="DIR", help="CA directory (keys ca)")
+    cert.add_argument("--out", required=True, metavar="DIR")
+    cert.add_argument(
+        "--name", required=True, help="NAME.key (0600) and NAME.pem (leaf + intermediate)"
+    )
+    cert.add_argument("--cn", help="common name (default: the first --san)")
+    cert.add_argument(
+        "--san", action="append", default=[], metavar="NAME", help="DNS name or IP (repeatable)"
+    )
+    cert.add_argument("--usage", choices=("server", "client", "both"), default="server")
+    cert.add_argument("--days", type=int, default=90, help="lifetime in days (default: 90)")
+    _key_type(cert)
+    _force(cert)
+    cert.set_defaults(run=_run(_cert))
+
+    ks = keys.add_parser("keystore", help="a PKCS#12 (or JKS) keystore, and a truststore")
+    ks.add_argument("--key", required=True, metavar="FILE", help="private key (PEM)")
+    ks.add_argument("--chain", required=True, metavar="FILE", help="leaf + intermediates (PEM)")
+    ks.add_argument("--out", required=True, metavar="FILE", help="keystore to write")
+    ks.add_argument("--alias", default="server")
+    ks.add_argument("--truststore", metavar="FILE", help="also write a truststore here")
+    ks.add_argument(
+        "--ca-cert",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="trust anchor(s) for the truststore (default: ca.pem next to --chain)",
+    )
+    ks.add_argument("--type", choices=("pkcs12", "jks"), default="pkcs12", dest="store_type")
+    ks.add_argument("--show-password", action="store_true", help="also print the passwords")
+    _force(ks)
+    ks.set_defaults(run=_run(_keystore))
+
+    sec = keys.add_parser("secret", help="a random secret (Spark authentication, tokens)")
+    sec.add_argument("--out", required=True, metavar="FILE")
+    sec.add_argument("--bytes", type=int, default=32, help="random bytes (default: 32)")
+    sec.add_argument("--encoding", choices=("hex", "base64", "urlsafe"), default="hex")
+    sec.add_argument("--show", action="store_true", help="also print the secret")
+    _force(sec)
+    sec.set_defaults(run=_run(_secret))
+
+    k8s = keys.add_parser("k8s-secret", help="a Kubernetes Secret manifest from files")
+    k8s.add_argument("--name", required=True)
+    k8s.add_argument("--namespace")
+    k8s.add_argument(
+        "--from-file", action="append", required=True, metavar="[KEY=]PATH", dest="files"
+    )
+    k8s.add_argument("--type", default="Opaque", dest="secret_type")
+    k8s.add_argument("--out", metavar="FILE", help="manifest file (0600)")
+    k8s.add_argument("--stdout", action="store_true", help="print the manifest (holds secrets)")
+    _force(k8s)
+    k8s.set_defaults(run=_run(_k8s_secret))
+
+    kms = keys.add_parser("kms", help="the KMS: create the primary key, rotate it, rewrap files")
+    kms_sub = kms.add_subparsers(dest="kms_command", metavar="ACTION", required=True)
+    from triplock.keys.kms.options import add_arguments
+
+    init = kms_sub.add_parser("init", help="create a keyring (file) or a first key (pkcs11)")
+    add_arguments(init)
+    init.add_argument("--scrypt-n", type=int, default=2**17, help=argparse.SUPPRESS)
+    _force(init)
+    init.set_defaults(run=_run(_kms_init))
+    rotate = kms_sub.add_parser("rotate", help="a new primary key version (old ones kept)")
+    add_arguments(rotate)
+    rotate.set_defaults(run=_run(_kms_rotate))
+    rw = kms_sub.add_parser("rewrap", help="move encrypted files' data keys to the primary")
+    add_arguments(rw)
+    rw.add_argument("paths", nargs="+", metavar="PATH", help=".tlk files or directories")
+    rw.set_defaults(run=_run(_kms_rewrap))
+
+
+def _key_type(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--key-type", choices=("ec", "rsa"), default="ec", help="ec = P-256, rsa = 3072")
+
+
+def _force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="overwrite existing files")
+
+
+def _run(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Turn the keys package's errors into one-line usage errors (exit 2), never a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        from triplock.cli import UsageError
+        from triplock.keys.ca import CaError
+        from triplock.keys.envelope import EnvelopeError
+        from triplock.keys.k8s_secret import ManifestError
+        from triplock.keys.keystore import KeystoreError
+        from triplock.keys.kms.interface import KmsError
+
+        try:
+            return handler(args)
+        except (
+            FileExistsError,
+            CaError,
+            KeystoreError,
+            KmsError,
+            ManifestError,
+            EnvelopeError,
+            ValueError,
+        ) as e:
+            raise UsageError(str(e)) from None
+        except OSError as e:
+            raise UsageError(f"{e.filename}: {e.strerror}") from None
+
+    return run
+
+
+def _wrote(*paths: object) -> None:
+    for path in paths:
+        print(f"wrote {path}")
+
+
+def _ca(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from triplock.keys import ca
+
+    made = ca.create(Path(args.out), args.cn, args.org, args.key_type, args.force)
+    d = made.directory
+    _wrote(d / ca.ROOT_CERT, d / ca.ROOT_KEY, d / ca.INTERMEDIATE_CERT, d / ca.INTERMEDIATE_KEY)
+    print(f"keep {d / ca.ROOT_KEY} offline: leaves are signed by the intermediate")
+    return 0
+
+
+def _cert(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from triplock.cli import UsageError
+    from triplock.keys import ca
+
+    if not args.san and not args.cn:
+        raise UsageError("give at least one --san (or --cn)")
+    if not 1 <= args.days <= 398:
+        raise UsageError("--days must be between 1 and 398 (browsers refuse longer leaves)")
+    authority = ca.load(Path(args.ca))
+    paths = ca.issue(
+        authority,
+        Path(args.out),
+        args.name,
+        args.cn or args.san[0],
+        args.san,
+        args.usage,
+        args.key_type,
+        args.days,
+        args.force,
+    )
+    _wrote(paths.key, paths.chain, paths.root)
+    return 0
+
+
+def _keystore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from triplock.keys import keystore
+
+    paths = [
+        keystore.write_keystore(
+            Path(args.key),
+            Path(args.chain),
+            Path(args.out),
+            args.alias,
+            args.store_type,
+            args.force,
+        )
+    ]
+    if args.truststore:
+        anchors = [Path(c) for c in args.ca_cert] or [Path(args.chain).parent / "ca.pem"]
+        paths.append(
+            keystore.write_truststore(anchors, Path(args.truststore), args.store_type, args.force)
+        )
+    for p in paths:
+        _wrote(p.store, p.password)
+        if args.show_password:
+            print(f"{p.store} password: {p.password.read_text()}")
+    return 0
+
+
+def _secret(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from triplock.keys.secrets import write_new_secret
+
+    value = write_new_secret(Path(args.out), args.bytes, args.encoding, args.force)
+    _wrote(args.out)
+    if args.show:
+        print(value)
+    return 0
+
+
+def _k8s_secret(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from triplock.cli import UsageError
+    from triplock.keys import k8s_secret
+
+    if not args.out and not args.stdout:
+        raise UsageError("give --out FILE (or --stdout to print a manifest that holds secrets)")
+    text = k8s_secret.manifest(
+        args.name, k8s_secret.parse_file_args(args.files), args.namespace, args.secret_type
+    )
+    if args.out:
+        k8s_secret.write_manifest(Path(args.out), text, args.force)
+        _wrote(args.out)
+    if args.stdout:
+        sys.stdout.write(text)
+    return 0
+
+
+def _kms_init(args: argparse.Namespace) -> int:
+    from triplock.keys.kms.file import FileKms
+    from triplock.keys.kms.interface import open_kms
+    from triplock.keys.kms.options import spec_from_args
+
+    spec = spec_from_args(args)
+    if spec.kind == "file":
+        kms = FileKms.create(spec.location, spec.secret(), spec.key_id, args.force, args.scrypt_n)
+        _wrote(kms.path)
+    else:
+        kms_any = open_kms(spec)
+        print(f"token {spec.location}: key {kms_any.key_id} version {kms_any.primary_version}")
+    return 0
+
+
+def _kms_rotate(args: argparse.Namespace) -> int:
+    from triplock.keys.kms.interface import open_kms
+    from triplock.keys.kms.options import spec_from_args
+
+    kms = open_kms(spec_from_args(args))
+    version = kms.rotate()
+    print(f"key {kms.key_id}: primary is now version {version}; older versions still decrypt")
+    return 0
+
+
+def _kms_rewrap(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from triplock.keys.envelope import SUFFIX, EnvelopeError, rewrap_file
+    from triplock.keys.kms.interface import open_kms
+    from triplock.keys.kms.options import spec_from_args
+
+    kms = open_kms(spec_from_args(args))
+    files: list[Path] = []
+    for given in map(Path, args.paths):
+        files.extend(sorted(given.rglob(f"*{SUFFIX}")) if given.is_dir() else [given])
+    changed = failed = 0
+    for path in files:
+        try:
+            changed += rewrap_file(kms, path)
+        except EnvelopeError as e:
+            failed += 1
+            print(f"triplock: {e}", file=sys.stderr)
+    print(f"rewrapped {changed} of {len(files)} files to {kms.key_id} v{kms.primary_version}")
+    return 1 if failed else 0

@@ -1,0 +1,145 @@
+"""PKCS#12 keystores and truststores for Spark, Hadoop and any JVM (JKS on request).
+
+PKCS#12 files use PBES2 with AES-256-CBC and an HMAC-SHA256 MAC, which Java reads since 8u301
+and 11.0.12; the truststore marks each certificate as trusted for Java (the Oracle trusted-key
+attribute), so `keytool -list` shows trustedCertEntry. Passwords are random and written to a
+0600 file next to the store, never printed."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from triplock.keys import certs
+from triplock.keys.files import check_free, write_secret
+
+StoreType = Literal["pkcs12", "jks"]
+_KDF_ROUNDS = 100_000
+
+
+class KeystoreError(Exception):
+    """Inputs that cannot make a keystore (no key, no certificates, JKS support missing)."""
+
+
+@dataclass(frozen=True)
+class StorePaths:
+    store: Path
+    password: Path
+
+
+def new_password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def password_path(store: Path) -> Path:
+    return store.with_name(store.name + ".pass")
+
+
+def _encryption(password: str) -> serialization.KeySerializationEncryption:
+    return (
+        serialization.PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(_KDF_ROUNDS)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+        .hmac_hash(hashes.SHA256())
+        .build(password.encode())
+    )
+
+
+def keystore_bytes(
+    key: certs.PrivateKey,
+    chain: list[x509.Certificate],
+    password: str,
+    alias: str,
+    store_type: StoreType = "pkcs12",
+) -> bytes:
+    if not chain:
+        raise KeystoreError("a keystore needs the certificate of its key")
+    if chain[0].public_key() != key.public_key():
+        raise KeystoreError("the first certificate of the chain does not match the key")
+    if store_type == "jks":
+        jks = _pyjks()
+        der_key = key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        der_chain = [c.public_bytes(serialization.Encoding.DER) for c in chain]
+        entry = jks.PrivateKeyEntry.new(alias, der_chain, der_key, "pkcs8")
+        data: bytes = jks.KeyStore.new("jks", [entry]).saves(password)
+        return data
+    return pkcs12.serialize_key_and_certificates(
+        alias.encode(), key, chain[0], chain[1:] or None, _encryption(password)
+    )
+
+
+def truststore_bytes(
+    anchors: list[x509.Certificate], password: str, store_type: StoreType = "pkcs12"
+) -> bytes:
+    if not anchors:
+        raise KeystoreError("a truststore needs at least one certificate")
+    aliases = [f"ca-{i}" if i else "ca" for i in range(len(anchors))]
+    if store_type == "jks":
+        jks = _pyjks()
+        entries = [
+            jks.TrustedCertEntry.new(alias, c.public_bytes(serialization.Encoding.DER))
+            for alias, c in zip(aliases, anchors, strict=True)
+        ]
+        data: bytes = jks.KeyStore.new("jks", entries).saves(password)
+        return data
+    return pkcs12.serialize_java_truststore(
+        [pkcs12.PKCS12Certificate(c, a.encode()) for a, c in zip(aliases, anchors, strict=True)],
+        _encryption(password),
+    )
+
+
+def _pyjks() -> Any:
+    try:
+        import jks
+    except ImportError as e:  # pragma: no cover - depends on the installation
+        raise KeystoreError("JKS needs the pyjks package (pip install pyjks); use PKCS#12") from e
+    return jks
+
+
+def write_keystore(
+    key_file: Path,
+    chain_file: Path,
+    out: Path,
+    alias: str = "server",
+    store_type: StoreType = "pkcs12",
+    force: bool = False,
+) -> StorePaths:
+    paths = StorePaths(Path(out), password_path(Path(out)))
+    check_free([paths.store, paths.password], force)
+    try:
+        key = certs.load_key(Path(key_file).read_bytes())
+        chain = certs.load_certs(Path(chain_file).read_bytes())
+    except (OSError, ValueError) as e:
+        raise KeystoreError(str(e)) from e
+    password = new_password()
+    data = keystore_bytes(key, chain, password, alias, store_type)
+    write_secret(paths.password, password.encode(), force=force)
+    write_secret(paths.store, data, force=force)
+    return paths
+
+
+def write_truststore(
+    cert_files: list[Path], out: Path, store_type: StoreType = "pkcs12", force: bool = False
+) -> StorePaths:
+    paths = StorePaths(Path(out), password_path(Path(out)))
+    check_free([paths.store, paths.password], force)
+    try:
+        anchors = [c for f in cert_files for c in certs.load_certs(Path(f).read_bytes())]
+    except (OSError, ValueError) as e:
+        raise KeystoreError(str(e)) from e
+    password = new_password()
+    data = truststore_bytes(anchors, password, store_type)
+    write_secret(paths.password, password.encode(), force=force)
+    # A truststore holds only public certificates, but its password file is still a secret.
+    write_secret(paths.store, data, force=force)
+    return paths

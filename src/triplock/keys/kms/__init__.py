@@ -1,0 +1,1 @@
+"""Key management: one interface (interface.py), one module per backend (file, pkcs11)."""
