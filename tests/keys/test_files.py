@@ -5,7 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from triplock.keys.files import ExistsError, atomic_writer, write_public, write_secret
+from triplock.keys.files import (
+    ExistsError,
+    atomic_writer,
+    backup_path,
+    write_public,
+    write_secret,
+)
 
 
 def mode(path: Path) -> int:
@@ -42,3 +48,15 @@ def test_file_appearing_during_write_is_not_replaced(tmp_path: Path) -> None:
         target.write_bytes(b"theirs")
     assert target.read_bytes() == b"theirs"
     assert [p.name for p in tmp_path.iterdir()] == ["k"]
+
+
+def test_force_keeps_the_previous_version_as_backup(tmp_path: Path) -> None:
+    target = tmp_path / "keyring.json"
+    write_secret(target, b"version one")
+    write_secret(target, b"version two", force=True)
+    backup = backup_path(target)
+    assert target.read_bytes() == b"version two"
+    assert backup.read_bytes() == b"version one"
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    write_secret(target, b"version three", force=True)
+    assert backup.read_bytes() == b"version two"

@@ -1,5 +1,6 @@
 """Atomic writes: a temporary file in the target directory, then a rename. Secret files are
-created with mode 0600 before a single byte is written; nothing is overwritten unless asked."""
+created with mode 0600 before a single byte is written; nothing is overwritten unless asked,
+and what --force overwrites is kept as NAME.bak."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ def atomic_writer(
             if durable:
                 os.fsync(handle.fileno())
         if force:
+            _keep_backup(path)
             os.replace(tmp, path)
         else:
             try:
@@ -57,6 +59,21 @@ def atomic_writer(
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def _keep_backup(path: Path) -> None:
+    """Before --force replaces a file, its previous version stays as NAME.bak (a hard link:
+    same inode, same mode), so a forced overwrite of a keyring or key loses nothing."""
+    if not path.exists():
+        return
+    backup = backup_path(path)
+    if backup.exists() or backup.is_symlink():
+        backup.unlink()
+    os.link(path, backup)
 
 
 def write_secret(path: Path, data: bytes, *, force: bool = False) -> Path:
