@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
+from triplock.commands._args import add_fail_on
 
 
 def register(sub: Any) -> None:
@@ -34,11 +34,7 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="write the output to FILE (repeatable, paired with --format in order)",
     )
-    p.add_argument(
-        "--fail-on",
-        choices=SEVERITIES,
-        help="exit 1 when a failing finding has this severity or higher (default: high)",
-    )
+    add_fail_on(p, "exit 1 when a failing finding has this severity or higher (default: high)")
     p.add_argument(
         "--spark-version", help="Spark version of the deployment, for version-aware advice"
     )

@@ -6,12 +6,13 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from triplock.commands._args import add_fail_on
+
 if TYPE_CHECKING:
     from triplock.facts.tls import Endpoint
     from triplock.model import AuditResult
     from triplock.tlsscan.probe import Target
 
-SEVERITIES = ("info", "low", "medium", "high", "critical")
 SCAN_SCHEMA_VERSION = "1.0"
 
 
@@ -38,12 +39,7 @@ def register(sub: Any) -> None:
         help="table (default on a terminal) or json",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
-    p.add_argument(
-        "--fail-on",
-        choices=SEVERITIES,
-        default="high",
-        help="exit 1 when a failing finding has this severity or higher",
-    )
+    add_fail_on(p, "exit 1 when a failing finding has this severity or higher", default="high")
     p.add_argument(
         "--timeout", type=float, default=5.0, metavar="SECONDS", help="per exchange (default 5)"
     )

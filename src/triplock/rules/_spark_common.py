@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
@@ -66,14 +66,44 @@ def evidence_of(*settings: Setting | None) -> tuple[Evidence, ...]:
     return tuple(Evidence.of(s.key, s.value) for s in settings if s is not None)
 
 
-def exposure(setting: Setting) -> Severity:
+def _exposure(setting: Setting) -> Severity:
     return Severity.CRITICAL if setting.exposed else Severity.HIGH
 
 
-def exposed_where(setting: Setting) -> str:
+def _exposed_where(setting: Setting) -> str:
     if setting.exposed:
         return "on a command line or in a pod spec (visible in the process list and to pod readers)"
     return "in a configuration file"
+
+
+def secret_written(setting: Setting, what: str, fix: Fix) -> Outcome:
+    """Fail a secret written in `setting`: "<what> <where>", critical where it is exposed (a
+    command line, a pod spec), else high."""
+    return fail(
+        f"{what} {_exposed_where(setting)}",
+        setting.location,
+        *evidence_of(setting),
+        fix=fix,
+        severity=_exposure(setting),
+    )
+
+
+def secrets_written(
+    settings: Iterable[Setting], fix: Callable[[Setting], Fix]
+) -> Iterator[Outcome]:
+    """Each setting holds a secret by its key: unknown for a reference kept in a file (its value
+    is elsewhere), else a fail as secret_written."""
+    for s in settings:
+        if s.templated and not s.exposed:
+            yield unknown(
+                f"{s.key} is a reference whose value is unknown here", s.location, *evidence_of(s)
+            )
+        else:
+            yield secret_written(s, f"{s.key} is set", fix(s))
+
+
+def manual_fix(setting: Setting, step: str) -> Fix:
+    return Fix(FixAction.MANUAL, step, path=setting.location.path)
 
 
 def secret_value(value: str) -> bool:
@@ -130,6 +160,17 @@ def standalone(app: SparkApp) -> bool:
     return master.startswith("spark://") or has_prefix(
         app, "spark.ssl.standalone.", "spark.master.", "spark.worker.", "spark.deploy."
     )
+
+
+def undecided(app: SparkApp, key: str) -> Outcome | None:
+    """Unknown when `key` is templated, or unset while an input was not read; else None."""
+    s = app.get(key)
+    where = app.where(key)
+    if s is not None and s.templated:
+        return unknown(f"{key} is templated", where, *evidence_of(s))
+    if s is None and app.partial:
+        return unknown(f"{key} may be set in an input that was not read", where)
+    return None
 
 
 def require_true(app: SparkApp, key: str, what: str) -> Iterator[Outcome]:

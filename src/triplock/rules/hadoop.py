@@ -95,6 +95,10 @@ def set_fix(conf: HadoopConf, key: str, value: str, role: Role) -> Fix:
     return Fix(FixAction.SET, key, value, where(conf, key, role).path)
 
 
+def unset_fix(conf: HadoopConf, key: str) -> Fix:
+    return Fix(FixAction.UNSET, key, None, conf.where(key).path)
+
+
 def stated(value: Value | None) -> str:
     if value is None:
         return "unset"
@@ -145,6 +149,39 @@ def expect_flag(
         )
 
 
+def expect_word(
+    conf: HadoopConf,
+    key: str,
+    want: str,
+    what: str,
+    roles: tuple[Role, ...],
+    passing: str,
+    failing: str,
+    severity: Severity | None = None,
+) -> Iterator[Outcome]:
+    """The common shape: a word whose secure value is `want` (compared in want's case).
+    Unknown when templated (cannot tell `what`), else `passing`, or "KEY is VALUE: `failing`"
+    with a fix setting `want`."""
+    if not judged(conf, key, roles):
+        return
+    role = roles[0]
+    value = conf.get(key)
+    fold = str.upper if want.isupper() else str.lower
+    loc = where(conf, key, role)
+    if value is not None and value.templated:
+        yield templated(conf, key, what, role)
+    elif fold(conf.text(key) or "") == want:
+        yield passed(passing, loc)
+    else:
+        yield fail(
+            f"{key} is {stated(value)}: {failing}",
+            loc,
+            *evidence(value),
+            fix=set_fix(conf, key, want, role),
+            severity=severity,
+        )
+
+
 def words(text: str) -> list[str]:
     return [w.strip() for w in text.split(",") if w.strip()]
 
@@ -163,25 +200,15 @@ def words(text: str) -> list[str]:
     references=(SECURE_MODE_DOC,),
 )
 def authentication_simple(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
-    key = "hadoop.security.authentication"
-    if not judged(conf, key, CLUSTER):
-        return
-    value = conf.get(key)
-    text = conf.text(key)
-    if value is not None and value.templated:
-        yield templated(conf, key, "the authentication method", Role.CORE)
-    elif text is not None and text.lower() == "kerberos":
-        yield passed(
-            "Kerberos authentication: hadoop.security.authentication=kerberos",
-            where(conf, key, Role.CORE),
-        )
-    else:
-        yield fail(
-            f"{key} is {stated(value)}: RPC callers are not authenticated",
-            where(conf, key, Role.CORE),
-            *evidence(value),
-            fix=set_fix(conf, key, "kerberos", Role.CORE),
-        )
+    yield from expect_word(
+        conf,
+        "hadoop.security.authentication",
+        "kerberos",
+        "the authentication method",
+        CLUSTER,
+        "Kerberos authentication: hadoop.security.authentication=kerberos",
+        "RPC callers are not authenticated",
+    )
 
 
 @rule(
@@ -421,23 +448,17 @@ def sasl_needs_https(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
 )
 def http_policy(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
     key = "dfs.http.policy"
-    if not judged(conf, key, HDFS):
-        return
-    value = conf.get(key)
-    text = (conf.text(key) or "").upper()
-    loc = where(conf, key, Role.HDFS)
-    if value is not None and value.templated:
-        yield templated(conf, key, "the HTTP policy", Role.HDFS)
-    elif text == "HTTPS_ONLY":
-        yield passed("HDFS web endpoints are HTTPS only", loc)
-    else:
-        yield fail(
-            f"{key} is {stated(value)}: HDFS web endpoints accept clear-text HTTP",
-            loc,
-            *evidence(value),
-            fix=set_fix(conf, key, "HTTPS_ONLY", Role.HDFS),
-            severity=Severity.MEDIUM if text == "HTTP_AND_HTTPS" else None,
-        )
+    both = (conf.text(key) or "").upper() == "HTTP_AND_HTTPS"
+    yield from expect_word(
+        conf,
+        key,
+        "HTTPS_ONLY",
+        "the HTTP policy",
+        HDFS,
+        "HDFS web endpoints are HTTPS only",
+        "HDFS web endpoints accept clear-text HTTP",
+        severity=Severity.MEDIUM if both else None,
+    )
 
 
 _AES_SUITE = "AES/CTR/NoPadding"
@@ -514,7 +535,7 @@ def trusted_channel(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             f"{key} is set: connections it trusts skip block encryption",
             conf.where(key),
             *evidence(conf.get(key)),
-            fix=Fix(FixAction.UNSET, key, None, conf.where(key).path),
+            fix=unset_fix(conf, key),
         )
     elif conf.flag("dfs.encrypt.data.transfer"):
         yield passed(
@@ -783,7 +804,7 @@ def ssl_literal_password(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             f"{key} is a literal password in the configuration",
             conf.where(key),
             *evidence(value),
-            fix=Fix(FixAction.UNSET, key, None, conf.where(key).path),
+            fix=unset_fix(conf, key),
             severity=Severity.MEDIUM if truststore else None,
         )
     if conf.has(Role.SSL_SERVER, Role.SSL_CLIENT) and not any(
@@ -847,7 +868,7 @@ def literal_secret(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             + (" exposed beyond the file (command line or pod spec)" if value.exposed else ""),
             conf.where(key),
             *evidence(value),
-            fix=Fix(FixAction.UNSET, key, None, conf.where(key).path),
+            fix=unset_fix(conf, key),
             severity=Severity.CRITICAL if value.exposed else None,
         )
     if not found and conf.has(Role.CORE):

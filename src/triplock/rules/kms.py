@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from triplock.facts.hadoop import HadoopConf, Role
+from triplock.facts.hadoop import HadoopConf, Role, Value
 from triplock.model import Fix, FixAction, Location, Severity
 from triplock.rules.hadoop import (
     evidence,
     expect_flag,
+    expect_word,
     judged,
     role_file,
-    set_fix,
     stated,
     templated,
     where,
@@ -143,22 +143,15 @@ def provider_plain_http(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
     references=(KMS_DOC + "#KMS_HTTP_Authentication",),
 )
 def kms_authentication(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
-    key = "hadoop.kms.authentication.type"
-    if not judged(conf, key, KMS):
-        return
-    value = conf.get(key)
-    loc = where(conf, key, Role.KMS)
-    if value is not None and value.templated:
-        yield templated(conf, key, "the KMS authentication", Role.KMS)
-    elif (conf.text(key) or "").lower() == "kerberos":
-        yield passed("the KMS requires Kerberos (SPNEGO)", loc)
-    else:
-        yield fail(
-            f"{key} is {stated(value)}: KMS callers are not authenticated",
-            loc,
-            *evidence(value),
-            fix=set_fix(conf, key, "kerberos", Role.KMS),
-        )
+    yield from expect_word(
+        conf,
+        "hadoop.kms.authentication.type",
+        "kerberos",
+        "the KMS authentication",
+        KMS,
+        "the KMS requires Kerberos (SPNEGO)",
+        "KMS callers are not authenticated",
+    )
 
 
 @rule(
@@ -175,6 +168,19 @@ def kms_authentication(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
 )
 def kms_ssl(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
     yield from expect_flag(conf, "hadoop.kms.ssl.enabled", True, "KMS TLS", KMS)
+
+
+def _open_to_all(
+    key: str, value: Value, what: str, replacement: str, severity: Severity | None = None
+) -> Outcome:
+    """Fail an ACL written as `*`, fixed by naming `replacement` instead."""
+    return fail(
+        f"{key}=*: {what}",
+        value.location,
+        *evidence(value),
+        fix=Fix(FixAction.SET, key, replacement, value.location.path),
+        severity=severity,
+    )
 
 
 def _acl_users(text: str) -> tuple[set[str], set[str]]:
@@ -218,13 +224,7 @@ def kms_acl_wildcard(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
                 severity=severity,
             )
         elif (value.text or "").strip() == "*":
-            yield fail(
-                f"{key}=*: everyone may {op}",
-                value.location,
-                *evidence(value),
-                fix=Fix(FixAction.SET, key, "hdfs", value.location.path),
-                severity=severity,
-            )
+            yield _open_to_all(key, value, f"everyone may {op}", "hdfs", severity)
         else:
             yield passed(f"{op} is limited to named users and groups", value.location)
 
@@ -257,13 +257,8 @@ def key_acl_wildcard(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             continue
         op = m.group(2)
         if (value.text or "").strip() == "*":
-            yield fail(
-                f"{key}=*: everyone may {op}",
-                value.location,
-                *evidence(value),
-                fix=Fix(FixAction.SET, key, "<owner users/groups>", value.location.path),
-                severity=None if op in _DANGEROUS_KEY_OPS else Severity.MEDIUM,
-            )
+            severity = None if op in _DANGEROUS_KEY_OPS else Severity.MEDIUM
+            yield _open_to_all(key, value, f"everyone may {op}", "<owner users/groups>", severity)
     if not seen and conf.has(Role.KMS_ACLS):
         yield passed(
             "no key ACLs: keys without an ACL deny every operation",
@@ -333,11 +328,8 @@ def proxyuser_wildcard(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         if value.templated:
             yield templated(conf, key, "whom the proxy user may impersonate", Role.CORE)
         elif (value.text or "").strip() == "*":
-            yield fail(
-                f"{key}=*: the proxy user is unrestricted",
-                value.location,
-                *evidence(value),
-                fix=Fix(FixAction.SET, key, "<users, groups or hosts>", value.location.path),
+            yield _open_to_all(
+                key, value, "the proxy user is unrestricted", "<users, groups or hosts>"
             )
         else:
             yield passed(f"{key} is restricted", value.location)

@@ -16,6 +16,7 @@ from triplock.rules._spark_common import (
     require_true,
     standalone,
     ui_enabled,
+    undecided,
     version_of,
 )
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
@@ -51,12 +52,10 @@ def ui_auth_filter(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
         return
     key = "spark.ui.filters"
     s = app.get(key)
-    if s is not None and s.templated:
-        yield unknown(f"{key} is templated", s.location, *evidence_of(s))
+    if (doubt := undecided(app, key)) is not None:
+        yield doubt
     elif s is not None and s.value.strip():
         yield passed("the web UI has an authentication filter", s.location, *evidence_of(s))
-    elif s is None and app.partial:
-        yield unknown(f"{key} may be set in an input that was not read", app.origin)
     else:
         version = version_of(app, ctx)
         where = app.where(key)

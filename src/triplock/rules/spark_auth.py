@@ -13,10 +13,10 @@ from triplock.rules._spark_common import (
     K8S_DOC,
     SECURITY_DOC,
     evidence_of,
-    exposed_where,
-    exposure,
+    manual_fix,
     on_kubernetes,
     require_true,
+    secrets_written,
     version_of,
 )
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
@@ -60,26 +60,14 @@ def auth_secret_literal(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     written = [s for s in app.assignments() if s.key == AUTH_SECRET]
     if not written:
         yield passed(f"no literal {AUTH_SECRET}", app.origin)
-    for s in written:
-        if s.templated and not s.exposed:
-            yield unknown(
-                f"{AUTH_SECRET} is a reference whose value is unknown here",
-                s.location,
-                *evidence_of(s),
-            )
-            continue
-        yield fail(
-            f"{AUTH_SECRET} is set {exposed_where(s)}",
-            s.location,
-            *evidence_of(s),
-            fix=Fix(
-                FixAction.MANUAL,
-                f"remove {AUTH_SECRET} and set spark.authenticate.secret.driver.file and "
-                "spark.authenticate.secret.executor.file to files mounted from a Secret",
-                path=s.location.path,
-            ),
-            severity=exposure(s),
-        )
+    yield from secrets_written(
+        written,
+        lambda s: manual_fix(
+            s,
+            f"remove {AUTH_SECRET} and set spark.authenticate.secret.driver.file and "
+            "spark.authenticate.secret.executor.file to files mounted from a Secret",
+        ),
+    )
 
 
 @rule(

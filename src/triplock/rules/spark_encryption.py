@@ -14,6 +14,7 @@ from triplock.rules._spark_common import (
     evidence_of,
     flag_of,
     require_true,
+    undecided,
     version_of,
 )
 from triplock.rules._spark_version import SparkVersion
@@ -229,12 +230,10 @@ def auth_engine_version(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     key = "spark.network.crypto.authEngineVersion"
     s = app.get(key)
     where = app.where(key)
-    if s is not None and s.templated:
-        yield unknown(f"{key} is templated", where, *evidence_of(s))
+    if (doubt := undecided(app, key)) is not None:
+        yield doubt
     elif s is not None and s.value.strip() == "2":
         yield passed(f"{key}=2", where)
-    elif s is None and app.partial:
-        yield unknown(f"{key} may be set in an input that was not read", where)
     else:
         v = version_of(app, ctx)
         old = v is not None and not v.at_least(4, 0)
@@ -391,12 +390,10 @@ def local_storage_key_size(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     key = "spark.io.encryption.keySizeBits"
     s = app.get(key)
     where = app.where(key)
-    if s is not None and s.templated:
-        yield unknown(f"{key} is templated", where, *evidence_of(s))
+    if (doubt := undecided(app, key)) is not None:
+        yield doubt
     elif s is not None and s.value.strip() == "256":
         yield passed(f"{key}=256", where)
-    elif s is None and app.partial:
-        yield unknown(f"{key} may be set in an input that was not read", where)
     else:
         state = "unset (default 128)" if s is None else "below 256 or invalid"
         yield fail(

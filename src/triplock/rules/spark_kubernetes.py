@@ -20,6 +20,7 @@ from triplock.rules._spark_common import (
     evidence_of,
     on_kubernetes,
     secret_value,
+    undecided,
     version_of,
 )
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
@@ -50,12 +51,10 @@ def k8s_driver_sa(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
         return
     s = app.get(_DRIVER_SA)
     where = app.where(_DRIVER_SA)
-    if s is not None and s.templated:
-        yield unknown(f"{_DRIVER_SA} is templated", where, *evidence_of(s))
+    if (doubt := undecided(app, _DRIVER_SA)) is not None:
+        yield doubt
     elif s is not None and s.value.strip() and s.value.strip() != "default":
         yield passed("the driver has a dedicated service account", where, *evidence_of(s))
-    elif s is None and app.partial:
-        yield unknown(f"{_DRIVER_SA} may be set in an input that was not read", where)
     else:
         yield fail(
             f"the driver runs as the default service account ({_DRIVER_SA} "
@@ -133,12 +132,10 @@ def k8s_namespace(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     key = "spark.kubernetes.namespace"
     s = app.get(key)
     where = app.where(key)
-    if s is not None and s.templated:
-        yield unknown(f"{key} is templated", where, *evidence_of(s))
+    if (doubt := undecided(app, key)) is not None:
+        yield doubt
     elif s is not None and s.value.strip() not in ("", "default"):
         yield passed("Spark runs in a dedicated namespace", where, *evidence_of(s))
-    elif s is None and app.partial:
-        yield unknown(f"{key} may be set in an input that was not read", where)
     else:
         yield fail(
             f"Spark runs in the default namespace ({key} {'is default' if s else 'is unset'})",

@@ -22,9 +22,10 @@ from triplock.rules._spark_common import (
     SSL_PASSWORD,
     could_be_secret,
     evidence_of,
-    exposed_where,
-    exposure,
+    manual_fix,
     on_kubernetes,
+    secret_written,
+    secrets_written,
 )
 from triplock.rules.hadoop import PROVIDER_SECRETS, S3A_CREDENTIAL
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
@@ -81,21 +82,14 @@ def _literal_secrets(app: SparkApp) -> Iterator[Setting]:
     references=(SECURITY_DOC, CREDENTIAL_PROVIDER_DOC),
 )
 def literal_secret_setting(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
-    found = False
-    for s in _literal_secrets(app):
-        found = True
-        yield fail(
-            f"{s.key} holds a secret {exposed_where(s)}",
-            s.location,
-            *evidence_of(s),
-            fix=Fix(
-                FixAction.MANUAL,
-                f"move {s.key} into a credential provider or a mounted Secret file",
-                path=s.location.path,
-            ),
-            severity=exposure(s),
+    written = list(_literal_secrets(app))
+    for s in written:
+        yield secret_written(
+            s,
+            f"{s.key} holds a secret",
+            manual_fix(s, f"move {s.key} into a credential provider or a mounted Secret file"),
         )
-    if not found:
+    if not written:
         yield passed("no other Spark setting holds a literal secret", app.origin)
 
 
@@ -116,22 +110,14 @@ def literal_secret_setting(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     references=(SECURITY_DOC, CREDENTIAL_PROVIDER_DOC),
 )
 def url_credentials_setting(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
-    found = False
-    for s in app.assignments():
-        if url_credentials(s.value):
-            found = True
-            yield fail(
-                f"{s.key} embeds a password in a URL {exposed_where(s)}",
-                s.location,
-                *evidence_of(s),
-                fix=Fix(
-                    FixAction.MANUAL,
-                    f"remove the credentials from {s.key} and use a credential provider",
-                    path=s.location.path,
-                ),
-                severity=exposure(s),
-            )
-    if not found:
+    written = [s for s in app.assignments() if url_credentials(s.value)]
+    for s in written:
+        yield secret_written(
+            s,
+            f"{s.key} embeds a password in a URL",
+            manual_fix(s, f"remove the credentials from {s.key} and use a credential provider"),
+        )
+    if not written:
         yield passed("no Spark setting embeds a password in a URL", app.origin)
 
 
@@ -152,19 +138,9 @@ def url_credentials_setting(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
 )
 def oauth_token_literal(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     tokens = [s for s in app.assignments() if OAUTH_TOKEN.match(s.key)]
-    for s in tokens:
-        if s.templated and not s.exposed:
-            yield unknown(
-                f"{s.key} is a reference whose value is unknown here", s.location, *evidence_of(s)
-            )
-        else:
-            yield fail(
-                f"{s.key} is set {exposed_where(s)}",
-                s.location,
-                *evidence_of(s),
-                fix=Fix(FixAction.REPLACE, s.key, f"{s.key}File", s.location.path),
-                severity=exposure(s),
-            )
+    yield from secrets_written(
+        tokens, lambda s: Fix(FixAction.REPLACE, s.key, f"{s.key}File", s.location.path)
+    )
     if not tokens and on_kubernetes(app):
         yield passed("no literal Kubernetes OAuth token", app.origin)
 

@@ -15,10 +15,9 @@ from triplock.rules._spark_common import (
     SECURITY_DOC,
     SSL_PASSWORD,
     evidence_of,
-    exposed_where,
-    exposure,
     flag_of,
     has_history,
+    secrets_written,
     standalone,
     ui_enabled,
 )
@@ -59,6 +58,13 @@ def _namespaces(app: SparkApp) -> list[str]:
 
 def _tls_on(app: SparkApp) -> list[str]:
     return [ns for ns in _namespaces(app) if flag_of(_ssl(app, ns, "enabled"), False) is True]
+
+
+def _tls_settings(app: SparkApp, prop: str) -> Iterator[tuple[str, str, Setting | None, Location]]:
+    """For each namespace with TLS on: the namespace, its label, its spark.ssl[.NS].`prop`
+    setting and where that is."""
+    for ns in _tls_on(app):
+        yield ns, SSL_NAMESPACES[ns], _ssl(app, ns, prop), _ssl_where(app, ns, prop)
 
 
 def _tls_enabled(app: SparkApp, ns: str) -> Iterator[Outcome]:
@@ -158,19 +164,15 @@ def standalone_tls(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     references=(SECURITY_DOC + "#ssl-configuration",),
 )
 def tls_client_auth(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
-    for ns in _tls_on(app):
-        s = _ssl(app, ns, "needClientAuth")
+    for ns, label, s, where in _tls_settings(app, "needClientAuth"):
         value = flag_of(s, False)
-        where = _ssl_where(app, ns, "needClientAuth")
         if value is None:
-            yield unknown(
-                f"cannot read needClientAuth for the {SSL_NAMESPACES[ns]}", where, *evidence_of(s)
-            )
+            yield unknown(f"cannot read needClientAuth for the {label}", where, *evidence_of(s))
         elif value:
-            yield passed(f"the {SSL_NAMESPACES[ns]} requires client certificates", where)
+            yield passed(f"the {label} requires client certificates", where)
         else:
             yield fail(
-                f"the {SSL_NAMESPACES[ns]} accepts clients without a certificate",
+                f"the {label} accepts clients without a certificate",
                 where,
                 *evidence_of(s),
                 fix=Fix(FixAction.SET, _ssl_key(ns, "needClientAuth"), "true", where.path),
@@ -222,10 +224,7 @@ _GOOD_PROTOCOLS = {"TLSV1.2", "TLSV1.3"}
     references=(SECURITY_DOC + "#ssl-configuration", "https://www.rfc-editor.org/rfc/rfc8996"),
 )
 def tls_protocol(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
-    for ns in _tls_on(app):
-        label = SSL_NAMESPACES[ns]
-        s = _ssl(app, ns, "protocol")
-        where = _ssl_where(app, ns, "protocol")
+    for _, label, s, where in _tls_settings(app, "protocol"):
         fix = Fix(
             FixAction.SET, "spark.ssl.protocol" if s is None else s.key, "TLSv1.3", where.path
         )
@@ -278,10 +277,7 @@ def _weak_suite(suite: str) -> bool:
     references=(SECURITY_DOC + "#ssl-configuration",),
 )
 def tls_cipher_suites(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
-    for ns in _tls_on(app):
-        label = SSL_NAMESPACES[ns]
-        s = _ssl(app, ns, "enabledAlgorithms")
-        where = _ssl_where(app, ns, "enabledAlgorithms")
+    for _, label, s, where in _tls_settings(app, "enabledAlgorithms"):
         if s is None:
             yield fail(
                 f"the {label} uses the JRE's default cipher suites (CBC suites included)",
@@ -324,10 +320,7 @@ def tls_cipher_suites(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     references=(SECURITY_DOC + "#ssl-configuration",),
 )
 def tls_keystore_type(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
-    for ns in _tls_on(app):
-        label = SSL_NAMESPACES[ns]
-        s = _ssl(app, ns, "keyStoreType")
-        where = _ssl_where(app, ns, "keyStoreType")
+    for _, label, s, where in _tls_settings(app, "keyStoreType"):
         if s is not None and s.templated:
             yield unknown(f"the {label}'s keystore type is templated", where, *evidence_of(s))
         elif s is not None and s.value.strip().upper() in ("PKCS12", "PKCS11", "BCFKS"):
@@ -366,19 +359,7 @@ def tls_keystore_type(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
 )
 def tls_password_literal(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     literal = [s for s in app.assignments() if SSL_PASSWORD.match(s.key)]
-    for s in literal:
-        if s.templated and not s.exposed:
-            yield unknown(
-                f"{s.key} is a reference whose value is unknown here", s.location, *evidence_of(s)
-            )
-        else:
-            yield fail(
-                f"{s.key} is set {exposed_where(s)}",
-                s.location,
-                *evidence_of(s),
-                fix=Fix(FixAction.UNSET, s.key, path=s.location.path),
-                severity=exposure(s),
-            )
+    yield from secrets_written(literal, lambda s: Fix(FixAction.UNSET, s.key, path=s.location.path))
     if literal or not _tls_on(app):
         return
     provider = next((app.get(k) for k in CREDENTIAL_PROVIDER_KEYS if app.get(k)), None)

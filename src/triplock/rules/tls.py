@@ -7,13 +7,14 @@ certificate rules (rules/certs.py), exactly as a chain read from a keystore.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from triplock.facts.tls import Endpoint
 from triplock.model import Evidence, Severity
 from triplock.rules._tls_grade import HSTS_A_PLUS, grade, mozilla_deviations
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
 from triplock.tlsscan import suites
+from triplock.tlsscan.suites import Suite
 
 BEST_PRACTICES = "https://github.com/ssllabs/research/wiki/SSL-and-TLS-Deployment-Best-Practices"
 RATING_GUIDE = "https://github.com/ssllabs/research/wiki/SSL-Server-Rating-Guide"
@@ -24,19 +25,49 @@ def _observed(ep: Endpoint) -> bool:
     return ep.observed
 
 
-def _suites_where(ep: Endpoint, test: str) -> list[str]:
-    """Accepted suite names whose registry entry has attribute `test` true."""
-    out = []
-    for name in ep.accepted():
-        suite = suites.by_name(name)
-        if suite is not None and getattr(suite, test):
-            out.append(name)
-    return out
-
-
 def _listed(names: list[str], limit: int = 4) -> str:
     more = f" and {len(names) - limit} more" if len(names) > limit else ""
     return ", ".join(names[:limit]) + more
+
+
+def _verdict(ep: Endpoint, ok: bool, what: str, passing: str, failing: str) -> Outcome:
+    """Pass or fail (without evidence) at the endpoint's field `what`."""
+    if ok:
+        return passed(f"{ep.target} {passing}", ep.where(what))
+    return fail(f"{ep.target} {failing}", ep.where(what))
+
+
+def _refuses(ep: Endpoint, versions: tuple[str, str], passing: str) -> Iterator[Outcome]:
+    """Fail listing the `versions` the observed endpoint accepts, else pass."""
+    if not _observed(ep):
+        return
+    bad = [p for p in versions if ep.protocols.get(p)]
+    if bad:
+        yield fail(
+            f"{ep.target} accepts {', '.join(bad)}",
+            ep.where("protocols"),
+            Evidence.of("protocols", ",".join(bad)),
+        )
+    else:
+        yield passed(f"{ep.target} {passing}", ep.where("protocols"))
+
+
+def _suites_check(
+    ep: Endpoint, test: Callable[[Suite], bool], passing: str, failing: str
+) -> Iterator[Outcome]:
+    """Fail listing the accepted suites that match `test` (`failing` may say `{n}`, their
+    count), else pass; nothing when the endpoint was not observed."""
+    if not _observed(ep):
+        return
+    bad = [n for n in ep.accepted() if (s := suites.by_name(n)) is not None and test(s)]
+    if bad:
+        yield fail(
+            f"{ep.target} {failing.format(n=len(bad))}: {_listed(bad)}",
+            ep.where("cipher_suites"),
+            Evidence.of("suites", _listed(bad)),
+        )
+    else:
+        yield passed(f"{ep.target} {passing}", ep.where("cipher_suites"))
 
 
 @rule(
@@ -72,17 +103,7 @@ def not_observed(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     references=(BEST_PRACTICES, "https://www.rfc-editor.org/rfc/rfc7568"),
 )
 def ssl_protocols(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
-    if not _observed(ep):
-        return
-    bad = [p for p in ("SSLv2", "SSLv3") if ep.protocols.get(p)]
-    if bad:
-        yield fail(
-            f"{ep.target} accepts {', '.join(bad)}",
-            ep.where("protocols"),
-            Evidence.of("protocols", ",".join(bad)),
-        )
-    else:
-        yield passed(f"{ep.target} refuses SSLv2 and SSLv3", ep.where("protocols"))
+    yield from _refuses(ep, ("SSLv2", "SSLv3"), "refuses SSLv2 and SSLv3")
 
 
 @rule(
@@ -99,17 +120,7 @@ def ssl_protocols(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     references=("https://www.rfc-editor.org/rfc/rfc8996", MOZILLA),
 )
 def legacy_tls(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
-    if not _observed(ep):
-        return
-    bad = [p for p in ("TLSv1.0", "TLSv1.1") if ep.protocols.get(p)]
-    if bad:
-        yield fail(
-            f"{ep.target} accepts {', '.join(bad)}",
-            ep.where("protocols"),
-            Evidence.of("protocols", ",".join(bad)),
-        )
-    else:
-        yield passed(f"{ep.target} refuses TLS 1.0 and 1.1", ep.where("protocols"))
+    yield from _refuses(ep, ("TLSv1.0", "TLSv1.1"), "refuses TLS 1.0 and 1.1")
 
 
 @rule(
@@ -127,10 +138,13 @@ def no_tls12(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     if not _observed(ep):
         return
     modern = [p for p in ("TLSv1.2", "TLSv1.3") if ep.protocols.get(p)]
-    if modern:
-        yield passed(f"{ep.target} offers {' and '.join(modern)}", ep.where("protocols"))
-    else:
-        yield fail(f"{ep.target} offers neither TLS 1.2 nor TLS 1.3", ep.where("protocols"))
+    yield _verdict(
+        ep,
+        bool(modern),
+        "protocols",
+        f"offers {' and '.join(modern)}",
+        "offers neither TLS 1.2 nor TLS 1.3",
+    )
 
 
 @rule(
@@ -148,10 +162,13 @@ def no_tls12(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
 def no_tls13(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     if not _observed(ep):
         return
-    if ep.protocols.get("TLSv1.3"):
-        yield passed(f"{ep.target} offers TLS 1.3", ep.where("protocols"))
-    else:
-        yield fail(f"{ep.target} does not offer TLS 1.3", ep.where("protocols"))
+    yield _verdict(
+        ep,
+        bool(ep.protocols.get("TLSv1.3")),
+        "protocols",
+        "offers TLS 1.3",
+        "does not offer TLS 1.3",
+    )
 
 
 @rule(
@@ -169,10 +186,13 @@ def no_tls13(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
 def insecure_renegotiation(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     if not _observed(ep) or ep.secure_renegotiation is None:
         return
-    if ep.secure_renegotiation:
-        yield passed(f"{ep.target} supports secure renegotiation", ep.where("renegotiation"))
-    else:
-        yield fail(f"{ep.target} lacks secure renegotiation (RFC 5746)", ep.where("renegotiation"))
+    yield _verdict(
+        ep,
+        ep.secure_renegotiation,
+        "renegotiation",
+        "supports secure renegotiation",
+        "lacks secure renegotiation (RFC 5746)",
+    )
 
 
 @rule(
@@ -188,17 +208,9 @@ def insecure_renegotiation(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     references=(BEST_PRACTICES, MOZILLA),
 )
 def broken_suites(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
-    if not _observed(ep):
-        return
-    bad = _suites_where(ep, "insecure")
-    if bad:
-        yield fail(
-            f"{ep.target} accepts {len(bad)} broken suites: {_listed(bad)}",
-            ep.where("cipher_suites"),
-            Evidence.of("suites", _listed(bad)),
-        )
-    else:
-        yield passed(f"{ep.target} accepts no broken suite", ep.where("cipher_suites"))
+    yield from _suites_check(
+        ep, lambda s: s.insecure, "accepts no broken suite", "accepts {n} broken suites"
+    )
 
 
 @rule(
@@ -214,17 +226,12 @@ def broken_suites(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     references=("https://sweet32.info/", BEST_PRACTICES),
 )
 def small_block(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
-    if not _observed(ep):
-        return
-    bad = [s for s in _suites_where(ep, "small_block") if s not in _suites_where(ep, "insecure")]
-    if bad:
-        yield fail(
-            f"{ep.target} accepts 64-bit block suites: {_listed(bad)}",
-            ep.where("cipher_suites"),
-            Evidence.of("suites", _listed(bad)),
-        )
-    else:
-        yield passed(f"{ep.target} accepts no 64-bit block suite", ep.where("cipher_suites"))
+    yield from _suites_check(
+        ep,
+        lambda s: s.small_block and not s.insecure,
+        "accepts no 64-bit block suite",
+        "accepts 64-bit block suites",
+    )
 
 
 @rule(
@@ -240,21 +247,12 @@ def small_block(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     references=(MOZILLA,),
 )
 def non_aead(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
-    if not _observed(ep):
-        return
-    bad = [
-        n
-        for n in ep.accepted()
-        if (s := suites.by_name(n)) is not None and not s.aead and not s.insecure
-    ]
-    if bad:
-        yield fail(
-            f"{ep.target} accepts {len(bad)} non-AEAD suites: {_listed(bad)}",
-            ep.where("cipher_suites"),
-            Evidence.of("suites", _listed(bad)),
-        )
-    else:
-        yield passed(f"{ep.target} accepts only AEAD suites", ep.where("cipher_suites"))
+    yield from _suites_check(
+        ep,
+        lambda s: not s.aead and not s.insecure,
+        "accepts only AEAD suites",
+        "accepts {n} non-AEAD suites",
+    )
 
 
 @rule(
@@ -298,21 +296,12 @@ def client_chooses(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     references=(BEST_PRACTICES,),
 )
 def no_forward_secrecy(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
-    if not _observed(ep):
-        return
-    bad = [
-        n
-        for n in ep.accepted()
-        if (s := suites.by_name(n)) is not None and not s.forward_secrecy and not s.insecure
-    ]
-    if bad:
-        yield fail(
-            f"{ep.target} accepts {len(bad)} suites without forward secrecy: {_listed(bad)}",
-            ep.where("cipher_suites"),
-            Evidence.of("suites", _listed(bad)),
-        )
-    else:
-        yield passed(f"{ep.target} uses forward secrecy only", ep.where("cipher_suites"))
+    yield from _suites_check(
+        ep,
+        lambda s: not s.forward_secrecy and not s.insecure,
+        "uses forward secrecy only",
+        "accepts {n} suites without forward secrecy",
+    )
 
 
 @rule(
@@ -373,10 +362,9 @@ def weak_groups(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     if not _observed(ep) or not ep.groups:
         return
     bad = [g for g in ep.groups if g in _WEAK_GROUPS]
-    if bad:
-        yield fail(f"{ep.target} accepts weak curves: {', '.join(bad)}", ep.where("groups"))
-    else:
-        yield passed(f"{ep.target} uses only strong groups", ep.where("groups"))
+    yield _verdict(
+        ep, not bad, "groups", "uses only strong groups", f"accepts weak curves: {', '.join(bad)}"
+    )
 
 
 @rule(
@@ -423,10 +411,13 @@ def no_resumption(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
 def no_stapling(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     if not _observed(ep) or ep.ocsp_stapling is None:
         return
-    if ep.ocsp_stapling:
-        yield passed(f"{ep.target} staples OCSP responses", ep.where("ocsp_stapling"))
-    else:
-        yield fail(f"{ep.target} does not staple OCSP responses", ep.where("ocsp_stapling"))
+    yield _verdict(
+        ep,
+        ep.ocsp_stapling,
+        "ocsp_stapling",
+        "staples OCSP responses",
+        "does not staple OCSP responses",
+    )
 
 
 @rule(
@@ -510,12 +501,7 @@ def not_intermediate(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     if not _observed(ep):
         return
     gaps = [g for g in mozilla_deviations(ep, "intermediate") if g != "does not offer TLSv1.3"]
-    if gaps:
-        yield fail(
-            f"{ep.target} departs from Mozilla intermediate: {'; '.join(gaps)}", ep.where("mozilla")
-        )
-    else:
-        yield passed(f"{ep.target} meets Mozilla intermediate", ep.where("mozilla"))
+    yield from _mozilla(ep, "intermediate", gaps)
 
 
 @rule(
@@ -533,10 +519,14 @@ def not_intermediate(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
 def not_modern(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     if not _observed(ep):
         return
-    gaps = mozilla_deviations(ep, "modern")
-    if gaps:
-        yield fail(
-            f"{ep.target} departs from Mozilla modern: {'; '.join(gaps)}", ep.where("mozilla")
-        )
-    else:
-        yield passed(f"{ep.target} meets Mozilla modern", ep.where("mozilla"))
+    yield from _mozilla(ep, "modern", mozilla_deviations(ep, "modern"))
+
+
+def _mozilla(ep: Endpoint, profile: str, gaps: list[str]) -> Iterator[Outcome]:
+    yield _verdict(
+        ep,
+        not gaps,
+        "mozilla",
+        f"meets Mozilla {profile}",
+        f"departs from Mozilla {profile}: {'; '.join(gaps)}",
+    )
