@@ -61,6 +61,20 @@ CASES: dict[str, Case] = {
         None,
     ),
     "034-fail": ("SPARK-034", UI_TLS, Status.FAIL, None, None),
+    "034-fail-short": (
+        "SPARK-034",
+        {**UI_TLS, "spark.ui.strictTransportSecurity": "max-age=300"},
+        Status.FAIL,
+        "spark.ui.strictTransportSecurity",
+        None,
+    ),
+    "034-unknown-templated": (
+        "SPARK-034",
+        {**UI_TLS, "spark.ui.strictTransportSecurity": "${HSTS}"},
+        Status.UNKNOWN,
+        "spark.ui.strictTransportSecurity",
+        None,
+    ),
     "034-pass": (
         "SPARK-034",
         {**UI_TLS, "spark.ui.strictTransportSecurity": "max-age=31536000"},

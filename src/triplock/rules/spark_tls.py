@@ -5,6 +5,7 @@ literal keystore passwords) (SPARK-030..038).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from triplock.facts.spark import SparkApp
@@ -179,6 +180,11 @@ def tls_client_auth(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
             )
 
 
+# SSL Labs asks at least 6 months of HSTS for A+.
+HSTS_MIN_SECONDS = 15_768_000
+_HSTS_MAX_AGE = re.compile(r"(?i)max-age\s*=\s*\"?(\d+)")
+
+
 @rule(
     id="SPARK-034",
     slug="spark-ui-no-hsts",
@@ -196,8 +202,18 @@ def ui_hsts(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
         return
     key = "spark.ui.strictTransportSecurity"
     s = app.get(key)
-    if s is not None and s.value.strip():
+    max_age = _HSTS_MAX_AGE.search(s.value) if s is not None else None
+    if s is not None and s.templated:
+        yield unknown(f"{key} is templated", s.location, *evidence_of(s))
+    elif s is not None and max_age is not None and int(max_age[1]) >= HSTS_MIN_SECONDS:
         yield passed(f"{key} is set", s.location, *evidence_of(s))
+    elif s is not None and s.value.strip():
+        yield fail(
+            f"{key} has no max-age of at least 6 months: browsers forget HTTPS-only too soon",
+            s.location,
+            *evidence_of(s),
+            fix=Fix(FixAction.SET, key, "max-age=31536000", s.location.path),
+        )
     elif s is None and app.partial:
         yield unknown(f"{key} may be set in an input that was not read", app.origin)
     else:
