@@ -1,0 +1,114 @@
+"""triplock probe: TEE facts of this host, of every Spark executor's host, or a DaemonSet that
+reports them from every Kubernetes node."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+DEFAULT_IMAGE = "ghcr.io/triplock/triplock:0.1.0"
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "probe",
+        help="report the TEEs (SGX, TDX, SEV-SNP) of this host, of a Spark cluster's hosts, "
+        "or print a DaemonSet that probes every node",
+        description="Observe the TEE capabilities of hosts. The JSON report is an input of "
+        "`triplock audit`, which judges it (use.tee).",
+    )
+    p.add_argument(
+        "--root",
+        default="/",
+        metavar="DIR",
+        help="read the host's files below DIR (default /; /host in the DaemonSet)",
+    )
+    p.add_argument(
+        "--hostname",
+        default=os.environ.get("TRIPLOCK_NODE_NAME"),
+        help="name to report the host by (default: $TRIPLOCK_NODE_NAME or hostname)",
+    )
+    p.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="run the probe inside every executor of a Spark application on URL "
+        "(local-cluster[N,C,M], spark://, k8s://, yarn) and aggregate by host",
+    )
+    p.add_argument(
+        "--conf",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Spark configuration for --spark-master (repeatable)",
+    )
+    p.add_argument(
+        "--k8s-manifest",
+        action="store_true",
+        help="print a least-privilege DaemonSet whose pods print the probe JSON",
+    )
+    p.add_argument("--image", default=DEFAULT_IMAGE, help="image for --k8s-manifest")
+    p.add_argument("--namespace", default="triplock-probe", help="namespace for --k8s-manifest")
+    p.add_argument(
+        "-f",
+        "--format",
+        choices=("table", "json", "jsonl"),
+        help="table (default on a terminal), json (default otherwise), or jsonl "
+        "(one line, as the DaemonSet prints it)",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from triplock.cli import UsageError
+    from triplock.commands._output import write_text
+
+    if args.k8s_manifest:
+        from triplock.probe.daemonset import render
+
+        write_text(render(args.image, args.namespace), args.output)
+        return 0
+    if args.spark_master:
+        hosts, missing = _spark(args.spark_master, args.conf)
+    else:
+        from triplock.probe.host import probe_host
+
+        if not os.path.isdir(args.root):
+            raise UsageError(f"--root {args.root}: not a directory")
+        hosts, missing = [probe_host(args.root, args.hostname)], ()
+    write_text(_render(hosts, missing, args.format), args.output)
+    return 1 if missing else 0
+
+
+def _spark(master: str, conf: list[str]) -> tuple[list[Any], tuple[str, ...]]:
+    from triplock.cli import UsageError
+
+    settings: dict[str, str] = {}
+    for item in conf:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--conf {item!r}: expected KEY=VALUE")
+        settings[key] = value
+    try:
+        from triplock.probe.spark import probe_cluster
+    except ImportError as e:
+        raise UsageError(f"--spark-master needs pyspark: {e}") from e
+    try:
+        result = probe_cluster(master, settings)
+    except Exception as e:  # Py4J and Spark job failures: one line, not a JVM stack trace
+        lines = str(e).strip().splitlines()
+        raise UsageError(f"the Spark probe on {master} failed: {lines[0] if lines else e!r}") from e
+    return result.hosts, result.missing_executors
+
+
+def _render(hosts: list[Any], missing: tuple[str, ...], fmt: str | None) -> str:
+    from triplock.probe import report
+
+    fmt = fmt or ("table" if sys.stdout.isatty() else "json")
+    if fmt == "table":
+        return report.render_table(hosts, missing)
+    if fmt == "jsonl":
+        return report.render_json_line(hosts)
+    return report.render_json(hosts, missing)

@@ -1,0 +1,1 @@
+"""Probes: facts observed on hosts (TEE capabilities), on one host or on every node."""

@@ -1,0 +1,74 @@
+"""Collected `triplock probe --format json` output: one report, a JSON array of reports, or JSON
+Lines (one report per line, as `kubectl logs` of the probe DaemonSet prints them)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from triplock.facts.tee import HostTee
+from triplock.inventory import Inventory
+from triplock.model import Location
+from triplock.probe.report import KIND
+from triplock.sources.interface import InputFile, SourceError
+
+_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".txt")
+
+
+class ProbeJsonSource:
+    kind: ClassVar[str] = "probe-json"
+    priority: ClassVar[int] = 10
+
+    def claims(self, file: InputFile) -> bool:
+        if not file.name.endswith(_SUFFIXES) or file.is_binary:
+            return False
+        return f'"{KIND}"' in file.text[:4096]
+
+    def parse(self, file: InputFile, inventory: Inventory) -> None:
+        reports = list(_documents(file.text))
+        hosts = 0
+        for line, report in reports:
+            if not isinstance(report, dict) or report.get("kind") != KIND:
+                raise SourceError(f"line {line}: not a {KIND} report")
+            for host in report.get("hosts") or []:
+                inventory.add(_host(host, file, line))
+                hosts += 1
+        if not hosts:
+            raise SourceError("the probe report lists no host")
+
+    def link(self, inventory: Inventory) -> None:
+        pass
+
+
+SOURCE = ProbeJsonSource()
+
+
+def _documents(text: str) -> list[tuple[int, Any]]:
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        pass
+    else:
+        return [(1, d) for d in whole] if isinstance(whole, list) else [(1, whole)]
+    docs: list[tuple[int, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            docs.append((number, json.loads(line)))
+        except json.JSONDecodeError as e:
+            raise SourceError(f"line {number}: not JSON ({e.msg})") from e
+    return docs
+
+
+def _host(data: Any, file: InputFile, line: int) -> HostTee:
+    if not isinstance(data, dict) or not isinstance(data.get("hostname"), str):
+        raise SourceError(f"line {line}: a host entry without a hostname")
+    name = data["hostname"]
+    if line == 1:  # one multi-line document: point at the host's own line
+        needle = json.dumps(name)
+        line = next(
+            (i for i, t in enumerate(file.text.splitlines(), 1) if needle in t and "hostname" in t),
+            1,
+        )
+    return HostTee.from_dict(data, Location(path=file.path, line=line, object=f"host {name}"))

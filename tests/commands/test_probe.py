@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers import ROOT, run_cli
+
+HOSTS = ROOT / "tests" / "fixtures" / "tee" / "hosts"
+
+
+def test_json_report_of_a_recorded_host() -> None:
+    result = run_cli("probe", "--root", str(HOSTS / "tdx"), "--format", "json")
+    assert result.code == 0
+    report = result.json()
+    assert report["kind"] == "triplock-probe" and report["schema_version"] == "1.0"
+    (host,) = report["hosts"]
+    assert host["hostname"] == "tdx-guest-1" and host["tees"] == ["tdx"]
+
+
+def test_jsonl_is_one_line() -> None:
+    result = run_cli("probe", "--root", str(HOSTS / "sgx"), "--format", "jsonl")
+    assert result.out.count("\n") == 1
+    assert json.loads(result.out)["hosts"][0]["sgx"]["enclave_device"] == "/dev/sgx_enclave"
+
+
+def test_table_says_no_tee_honestly() -> None:
+    result = run_cli("probe", "--root", str(HOSTS / "plain"), "--format", "table")
+    assert result.code == 0
+    assert "plain-node-1" in result.out
+    assert "No TEE present on 1 of 1 host(s)" in result.out
+
+
+def test_hostname_override_and_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "probe.json"
+    result = run_cli(
+        "probe",
+        "--root",
+        str(HOSTS / "sgx"),
+        "--hostname",
+        "node-7",
+        "--format",
+        "json",
+        "--output",
+        str(out),
+    )
+    assert result.code == 0 and result.out == ""
+    assert json.loads(out.read_text())["hosts"][0]["hostname"] == "node-7"
+
+
+def test_this_machine() -> None:
+    result = run_cli("probe", "--format", "json")
+    assert result.code == 0
+    (host,) = result.json()["hosts"]
+    assert set(host) >= {"hostname", "tees", "sgx", "tdx_guest", "sev_snp_guest", "libos"}
+
+
+def test_missing_root_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("probe", "--root", str(tmp_path / "nope"))
+    assert result.code == 2
+    assert "not a directory" in result.err
+
+
+def test_bad_conf_is_a_usage_error() -> None:
+    result = run_cli("probe", "--spark-master", "local[1]", "--conf", "novalue")
+    assert result.code == 2
+    assert "KEY=VALUE" in result.err
