@@ -200,3 +200,26 @@ def test_legacy_sgx_host_names_what_is_missing(tmp_path: Path) -> None:
     for part in ("sgx_lc", "/dev/isgx", "/dev/sgx_provision", "AESM"):
         assert part in f["message"]
     assert f["location"]["object"] == "host sgx-desktop"
+
+
+def test_spark_operator_parts_are_judged_like_pods(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sparkapp.yaml",
+        (
+            "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\n"
+            "metadata:\n  name: ppml\nspec:\n  type: Python\n  mode: cluster\n"
+            "  image: intelanalytics/bigdl-ppml-trusted-big-data-ml-python-gramine:2.4.0\n"
+            "  mainApplicationFile: local:///ppml/train.py\n  sparkVersion: 3.1.3\n"
+            "  driver:\n    securityContext:\n      privileged: true\n"
+            "    volumeMounts:\n      - {name: enclave, mountPath: /dev/sgx_enclave}\n"
+            "  executor:\n    instances: 2\n"
+            "  volumes:\n    - name: enclave\n      hostPath: {path: /dev/sgx_enclave}\n"
+        ),
+    )
+    found = [
+        (f["status"], f["location"]["line"])
+        for f in audit(path).json()["findings"]
+        if f["rule_id"] == "TEE-020"
+    ]
+    assert ("fail", 13) in found

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from triplock.facts.kube import KubeObject, KubeSecret, PodSpec, Volume, YList, YMap, scalar_text
+from triplock.facts.kube import KubeSecret, PodSpec, Volume, scalar_text
 from triplock.facts.spark import SparkApp
 from triplock.facts.tee import EnclaveFile, EnclaveManifest, Framework, HostTee
 from triplock.inventory import Setting, is_templated
@@ -497,7 +497,7 @@ class _RawPod:
 
 
 def _raw_pod(pod: PodSpec, ctx: Context) -> _RawPod:
-    spec = _find_spec(pod, ctx)
+    spec = pod.raw  # the parsed mapping the PodSpec fact was read from
     if spec is None:
         return _RawPod(None, None, (), (), ())
     privileged: list[tuple[str, int]] = []
@@ -525,32 +525,6 @@ def _raw_pod(pod: PodSpec, ctx: Context) -> _RawPod:
         tuple(resources),
         tuple((k, scalar_text(v)) for k, v in selector.items()) if selector is not None else (),
     )
-
-
-def _find_spec(pod: PodSpec, ctx: Context) -> YMap | None:
-    """The parsed mapping the PodSpec fact was read from: same object, same line."""
-    for obj in ctx.inventory.of(KubeObject):
-        if obj.ref == pod.owner:
-            return _map_at(obj.body, pod.line)
-    return None
-
-
-def _map_at(node: object, line: int) -> YMap | None:
-    if isinstance(node, YMap):
-        if node.line == line and any(
-            k in node for k in ("containers", "env", "volumes", "securityContext")
-        ):
-            return node
-        children: list[object] = list(node.values())
-    elif isinstance(node, YList):
-        children = list(node)
-    else:
-        return None
-    for child in children:
-        found = _map_at(child, line)
-        if found is not None:
-            return found
-    return None
 
 
 def _sgx_volumes(pod: PodSpec) -> list[Volume]:
