@@ -42,7 +42,7 @@ def audit(options: AuditOptions) -> AuditResult:
 
 def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     ctx = Context(inventory, options.spark_version, options.extra)
-    findings: dict[tuple[str, str, str, str], Finding] = {}
+    findings: dict[tuple[str, Status, Location, str], Finding] = {}
     result = AuditResult(inputs=inventory.inputs, errors=inventory.errors)
     for rule in all_rules():
         if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:

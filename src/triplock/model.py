@@ -143,6 +143,12 @@ class RuleMeta:
     remediation: str
     references: tuple[str, ...] = ()
     target: str = ""
+    stage: str = ""  # the control's stage: derived from `control`
+
+    def __post_init__(self) -> None:
+        from triplock.controls import CONTROLS
+
+        object.__setattr__(self, "stage", CONTROLS[self.control].stage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,17 +174,15 @@ class Finding:
 
     @property
     def stage(self) -> str:
-        from triplock.controls import CONTROLS
-
-        return CONTROLS[self.rule.control].stage
+        return self.rule.stage
 
     @property
     def counts(self) -> bool:
         """Whether this finding can fail a run (a non-waived failure)."""
         return self.status is Status.FAIL and self.waiver is None
 
-    def identity(self) -> tuple[str, str, str, str]:
-        return (self.rule.id, self.status.value, self.location.describe(), self.message)
+    def identity(self) -> tuple[str, Status, Location, str]:
+        return (self.rule.id, self.status, self.location, self.message)
 
 
 @dataclass(frozen=True, slots=True)
