@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,20 +101,19 @@ def _finding_order(f: Finding) -> tuple[int, int, str, int, str]:
 def checklist(findings: list[Finding]) -> list[ControlStatus]:
     """Each control's status: fail if any counted failure, else unknown if anything could not
     be judged, else pass; `not assessed` when no input spoke to it."""
+    counts: dict[str, Counter[str]] = {control: Counter() for control in CONTROLS}
+    for f in findings:
+        kind = "waived" if f.status is Status.FAIL and f.waiver is not None else f.status.value
+        counts[f.rule.control][kind] += 1
     out: list[ControlStatus] = []
-    for control in CONTROLS:
-        mine = [f for f in findings if f.rule.control == control]
-        fails = sum(1 for f in mine if f.counts)
-        waived = sum(1 for f in mine if f.status is Status.FAIL and f.waiver is not None)
-        unknowns = sum(1 for f in mine if f.status is Status.UNKNOWN)
-        passes = sum(1 for f in mine if f.status is Status.PASS)
-        if fails:
+    for control, n in counts.items():
+        if n["fail"]:
             status = "fail"
-        elif unknowns:
+        elif n["unknown"]:
             status = "unknown"
-        elif passes or waived:
+        elif n["pass"] or n["waived"]:
             status = "pass"
         else:
             status = "not assessed"
-        out.append(ControlStatus(control, status, fails, passes, unknowns, waived))
+        out.append(ControlStatus(control, status, n["fail"], n["pass"], n["unknown"], n["waived"]))
     return out
