@@ -15,6 +15,7 @@ from triplock.facts.tls import Endpoint
 from triplock.tlsscan.probe import Limits, Target, probe
 
 Progress = Callable[[int, int], None]
+PROBE_PARALLELISM = 5
 PROGRESS_AFTER = 2.0  # seconds before a run starts reporting progress
 
 
@@ -40,7 +41,8 @@ async def scan_async(
     overall = asyncio.Semaphore(limits.overall)
     per_host: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(limits.per_host))
     # Endpoints in flight are bounded too: the full handshakes of each hold a worker thread.
-    workers = max(1, min(64, limits.overall // max(1, limits.per_host)))
+    # One endpoint's probe keeps up to about PROBE_PARALLELISM exchanges going at once.
+    workers = max(1, min(64, limits.overall // PROBE_PARALLELISM))
     active = asyncio.Semaphore(workers)
     done = 0
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="triplock-tls") as pool:
