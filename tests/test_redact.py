@@ -41,3 +41,8 @@ def test_show_command_masks_option_values_and_known_positions() -> None:
     assert show_command(["openssl", "-passout", "pass:pw"]) == f"openssl -passout pass:{MASK}"
     assert show_command(["echo", "value"], secret_positions=[1]) == f"echo {MASK}"
     assert show_command(["x", "--conf", "a.token=1"]) == f"x --conf a.token={MASK}"
+
+
+def test_option_meanings_depend_on_the_program() -> None:
+    assert show_command(["curl", "-k", "-s", "https://x"]) == "curl -k -s https://x"
+    assert show_command(["openssl", "enc", "-k", "pw"]) == f"openssl enc -k {MASK}"

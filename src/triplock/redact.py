@@ -90,7 +90,8 @@ def url_credentials(value: str) -> bool:
 
 
 # Options whose next argument is a secret although their names do not say so.
-_SECRET_VALUE_OPTIONS = frozenset({"-u", "--user", "-p", "-passin", "-passout", "-k", "-K"})
+_SECRET_VALUE_OPTIONS = frozenset({"-u", "--user", "-p", "-passin", "-passout"})
+_OPENSSL_KEY_OPTIONS = frozenset({"-k", "-K", "-pass"})  # openssl enc: the key or password
 
 
 def show_command(argv: Iterable[str], secret_positions: Iterable[int] = ()) -> str:
@@ -99,6 +100,10 @@ def show_command(argv: Iterable[str], secret_positions: Iterable[int] = ()) -> s
     out: list[str] = []
     mask_next = False
     secret = set(secret_positions)
+    argv = list(argv)
+    options = _SECRET_VALUE_OPTIONS
+    if argv and argv[0].rsplit("/", 1)[-1] == "openssl":
+        options = options | _OPENSSL_KEY_OPTIONS
     for position, arg in enumerate(argv):
         if position in secret:
             key, eq, _ = arg.partition("=")
@@ -110,7 +115,7 @@ def show_command(argv: Iterable[str], secret_positions: Iterable[int] = ()) -> s
             mask_next = False
             continue
         if arg.startswith("-") and (
-            arg in _SECRET_VALUE_OPTIONS or is_sensitive_key(arg.lstrip("-").partition("=")[0])
+            arg in options or is_sensitive_key(arg.lstrip("-").partition("=")[0])
         ):
             mask_next = "=" not in arg
             if "=" in arg:
