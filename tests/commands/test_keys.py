@@ -125,3 +125,45 @@ def test_kms_without_a_secret_is_a_usage_error(tmp_path: Path, monkeypatch: obje
     result = run_cli("keys", "kms", "init", "--kms", f"file:{tmp_path / 'r.json'}")
     assert result.code == 2 and "passphrase" in result.err
     assert run_cli("keys", "kms", "init").code == 2
+
+
+def test_audit_opens_generated_stores_with_their_password_files(tmp_path: Path) -> None:
+    """`keys keystore` writes one password file per store; `audit` takes them all."""
+    ca, tls = tmp_path / "ca", tmp_path / "tls"
+    assert run_cli("keys", "ca", "--out", str(ca)).code == 0
+    assert (
+        run_cli(
+            "keys", "cert", "--ca", str(ca), "--out", str(tls), "--name", "ui", "--san", "localhost"
+        ).code
+        == 0
+    )
+    assert (
+        run_cli(
+            "keys",
+            "keystore",
+            "--key",
+            str(tls / "ui.key"),
+            "--chain",
+            str(tls / "ui.pem"),
+            "--out",
+            str(tls / "ks.p12"),
+            "--truststore",
+            str(tls / "trust.p12"),
+            "--ca-cert",
+            str(ca / "root.pem"),
+        ).code
+        == 0
+    )
+    result = run_cli(
+        "audit",
+        str(tls),
+        "--format",
+        "json",
+        "--keystore-password-file",
+        str(tls / "ks.p12.pass"),
+        "--keystore-password-file",
+        str(tls / "trust.p12.pass"),
+    )
+    statuses = {(f["rule_id"], f["status"]) for f in result.json()["findings"]}
+    assert ("CERT-013", "unknown") not in statuses
+    assert not [f for f in result.json()["findings"] if f["status"] == "fail"]

@@ -151,7 +151,7 @@ def test_pkcs12_from_openssl_opens_with_the_password_file(
 ) -> None:
     store = place(made, "server.p12", tmp_path / "server.p12")
     pwfile = write(tmp_path.parent / f"{tmp_path.name}-pw.txt", f"other\n{SECRET}\n".encode())
-    inv = inventory_of(store, keystore_password_file=str(pwfile))
+    inv = inventory_of(store, keystore_password_file=[str(pwfile)])
     [ks] = inv.of(Keystore)
     assert (ks.store_type, ks.opened, ks.password_source) == ("PKCS12", True, "file")
     assert ks.private_key_entries == 1 and not ks.default_password

@@ -68,8 +68,10 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--keystore-password-file",
+        action="append",
+        default=[],
         metavar="FILE",
-        help="passwords to try on JKS/JCEKS/PKCS#12 keystores, one a line (also "
+        help="passwords to try on JKS/JCEKS/PKCS#12 keystores, one a line (repeatable; also "
         "$TRIPLOCK_KEYSTORE_PASSWORD); never printed",
     )
     p.add_argument(

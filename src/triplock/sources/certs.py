@@ -423,8 +423,7 @@ def _candidates(
 
 def _given_passwords(options: dict[str, Any], inventory: Inventory) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    path = options.get(PASSWORD_FILE_OPTION)
-    if path:
+    for path in options.get(PASSWORD_FILE_OPTION) or ():
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
