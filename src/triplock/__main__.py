@@ -1,5 +1,3 @@
-import sys
+from triplock.cli import run
 
-from triplock.cli import main
-
-sys.exit(main())
+run()

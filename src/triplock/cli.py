@@ -4,7 +4,9 @@ dependencies only when it runs, so that `triplock --version` stays fast."""
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -36,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     if args_list in (["--version"], ["-V"]):
         print(f"triplock {__version__}")
         return 0
+    # An audit allocates many small objects and keeps them: the default generation-0
+    # threshold (700) makes the collector rescan them hundreds of times for nothing. Raising it
+    # cuts ~25% of an audit's time at the same peak memory (benchmarks/k8s_vs_checkov.py).
+    gc.set_threshold(100_000, 50, 1000)
     parser = build_parser()
     args = parser.parse_args(args_list)
     if not getattr(args, "run", None):
@@ -52,5 +58,25 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+# Commands that hold nothing to clean up at exit (no Spark session, no temporary files):
+# after their output is flushed they skip the interpreter's teardown, which frees every
+# object of a large audit one by one (~0.15 s for 2,000 manifests).
+_HARD_EXIT = frozenset({"audit", "scan", "rules"})
+
+
+def run() -> None:
+    """The console script: main(), then exit (hard, for the commands of _HARD_EXIT)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    if sys.argv[1:2] and sys.argv[1] in _HARD_EXIT:
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
