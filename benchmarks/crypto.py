@@ -1,11 +1,12 @@
 """triplock's streaming envelope encryption vs `openssl speed` and the `tink` package, plus the
 speed-up of a directory tree on Spark executors.
 
-    python benchmarks/crypto.py [--size-mib 1024] [--spark] [--spark-files 16]
+    python benchmarks/crypto.py [--size-mib 1024] [--workers N] [--spark] [--spark-files 16]
 
 One run prints one table:
 - openssl: `openssl speed -evp aes-256-gcm -bytes 1048576 -seconds 3` (one core, in memory).
-- triplock in memory: Tink AES256_GCM_HKDF_1MB from a memory buffer to a sink that discards.
+- triplock in memory: Tink AES256_GCM_HKDF_1MB from a memory buffer to a sink that discards,
+  on --workers threads (default: triplock's, one per CPU).
 - triplock file: `envelope.encrypt_file` / `decrypt_file` of a --size-mib file (page cache;
   the data key wrapped by a file KMS), as the CLI does it.
 - tink: the `tink` package's Python streaming AEAD (AES256_GCM_HKDF_1MB) on the same data.
@@ -77,6 +78,7 @@ def main() -> int:
     p.add_argument("--size-mib", type=int, default=1024, help="data size (default 1024 = 1 GiB)")
     p.add_argument("--runs", type=int, default=3, help="runs per measurement (best is kept)")
     p.add_argument("--openssl-seconds", type=int, default=3)
+    p.add_argument("--workers", type=int, help="triplock's worker threads in memory")
     p.add_argument("--no-tink", action="store_true", help="skip the tink package")
     p.add_argument("--spark", action="store_true", help="also measure Spark executors")
     p.add_argument("--spark-files", type=int, default=16)
@@ -104,10 +106,10 @@ def main() -> int:
         rows.append(("openssl speed aes-256-gcm, 1 MiB blocks", ossl, None))
 
         def mem_encrypt() -> int:
-            return streaming.encrypt_stream(key, io.BytesIO(data), sink())
+            return streaming.encrypt_stream(key, io.BytesIO(data), sink(), workers=args.workers)
 
         def mem_decrypt() -> int:
-            return streaming.decrypt_stream(key, io.BytesIO(ct), sink())
+            return streaming.decrypt_stream(key, io.BytesIO(ct), sink(), workers=args.workers)
 
         enc = best_of(args.runs, mem_encrypt)
         dec = best_of(args.runs, mem_decrypt)
@@ -149,7 +151,9 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    print(f"\ndata: {args.size_mib} MiB; best of {args.runs} runs; {os.cpu_count()} CPUs\n")
+    workers = args.workers or min(os.cpu_count() or 1, streaming.MAX_WORKERS)
+    print(f"\ndata: {args.size_mib} MiB; best of {args.runs} runs; {os.cpu_count()} CPUs; "
+          f"triplock workers: {workers}\n")  # fmt: skip
     print(f"| {'what':<42} | {'encrypt MB/s':>12} | {'decrypt MB/s':>12} |")
     print(f"|{'-' * 44}|{'-' * 14}|{'-' * 14}|")
     for name, e, d in rows:

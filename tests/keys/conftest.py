@@ -122,8 +122,11 @@ def spark(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkC
     pyspark = need_module("pyspark")
     from pyspark.sql import SparkSession
 
-    if SparkSession.getActiveSession() is not None:
-        pytest.fail("another test created a SparkSession first; the keys tests need their own")
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        # Another folder's session-scoped session (tests/probe, run first): its tests are done,
+        # and these tests need a UI on TLS, which only a new session has.
+        active.stop()
     os.environ["PYSPARK_PYTHON"] = sys.executable
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     # local-cluster executors work in SPARK_HOME/work: a private SPARK_HOME (links to the real

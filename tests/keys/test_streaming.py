@@ -7,7 +7,9 @@ import base64
 import io
 import json
 import os
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 import pytest
 from hypothesis import given, settings
@@ -196,3 +198,140 @@ def test_write_errors_surface(size: int) -> None:
     with pytest.raises(OSError, match="No space left"):
         streaming.encrypt_stream(bytes(32), io.BytesIO(bytes(size)), sink, b"", 100)  # type: ignore[arg-type]
     assert sink.calls == 2  # nothing written after the first failure
+
+
+# Workers: segments are encrypted on a pool of threads; the output keeps stream order
+# and every kind of damage still gives the StreamError of the first bad segment, without a hang.
+# A BytesIO source is read without a copy, any other stream through the reader thread.
+SEG = 100
+S_FIRST, S_OTHER = streaming.plaintext_segment_sizes(SEG)
+# Empty, one segment, one past it, two segments and one past, many segments, a full last one.
+SMALL_SIZES = [0, 1, S_FIRST, S_FIRST + 1, S_FIRST + S_OTHER, S_FIRST + S_OTHER + 1,
+               S_FIRST + 20 * S_OTHER, S_FIRST + 20 * S_OTHER + 5]  # fmt: skip
+SOURCES: dict[str, Callable[[bytes], BinaryIO]] = {
+    "memory": io.BytesIO,
+    "stream": lambda data: io.BufferedReader(io.BytesIO(data)),
+}
+
+
+def run(
+    fn: Any, key: bytes, data: bytes, workers: int, source: str, seg: int = SEG
+) -> tuple[int, bytes]:
+    out = io.BytesIO()
+    n = fn(key, SOURCES[source](data), out, b"aad", seg, workers=workers)
+    return n, out.getvalue()
+
+
+def crypto_threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("triplock-")]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("workers", [1, 4])
+@pytest.mark.parametrize("size", SMALL_SIZES)
+def test_workers_give_the_same_stream(size: int, workers: int, source: str) -> None:
+    key, data = os.urandom(32), os.urandom(size)
+    n, ct = run(streaming.encrypt_stream, key, data, workers, source)
+    assert n == size and len(ct) == streaming.ciphertext_size(size, SEG)
+    # Decrypted on one worker and on four, from either source: the format does not depend on them.
+    for other, how in [(1, "stream"), (4, "memory")]:
+        assert run(streaming.decrypt_stream, key, ct, other, how) == (size, data)
+    assert crypto_threads() == []
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_workers_interoperate_with_tink(workers: int) -> None:
+    key, data = os.urandom(32), os.urandom(3 * SEGMENT_BYTES + 1)
+    _, ct = run(streaming.encrypt_stream, key, data, workers, "stream", SEGMENT_BYTES)
+    with tink_primitive(key).new_decrypting_stream(io.BytesIO(ct), b"aad") as stream:
+        assert stream.read() == data
+
+
+def damaged(how: str) -> tuple[bytes, bytes, bytes, str, int]:
+    """A key, a plaintext, its ciphertext of 22 segments damaged in one way, the error that
+    must give and the index of the first bad segment."""
+    key, data = os.urandom(32), os.urandom(S_FIRST + 21 * S_OTHER)
+    _, ct = run(streaming.encrypt_stream, key, data, 1, "memory")
+    seg = [ct[i : i + SEG] for i in range(0, len(ct), SEG)]  # the header is in the first one
+    assert len(seg) == 22
+    if how == "tampered":
+        bad = bytearray(ct)
+        bad[11 * SEG + 40] ^= 0x80
+        bad[17 * SEG + 3] ^= 1  # a later bad segment does not hide the first one
+        return key, data, bytes(bad), "segment 11 failed authentication", 11
+    if how == "reordered":
+        return key, data, b"".join([*seg[:9], seg[10], seg[9], *seg[11:]]), "segment 9 failed", 9
+    if how == "truncated at a boundary":
+        return key, data, b"".join(seg[:15]), "segment 14 is not the last segment", 14
+    if how == "truncated inside a segment":
+        return key, data, ct[: 15 * SEG + 7], r"segment 15 is truncated \(7 bytes\)", 15
+    assert how == "wrong key"
+    return os.urandom(32), data, ct, "the first segment failed authentication", 0
+
+
+@pytest.mark.timeout(60)  # a worker's failure must never leave the caller waiting
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("workers", [1, 4])
+@pytest.mark.parametrize(
+    "how",
+    ["tampered", "reordered", "truncated at a boundary", "truncated inside a segment", "wrong key"],
+)
+def test_workers_report_the_first_damage(how: str, workers: int, source: str) -> None:
+    key, data, ct, message, bad = damaged(how)
+    out = io.BytesIO()
+    with pytest.raises(StreamError, match=message):
+        streaming.decrypt_stream(key, SOURCES[source](ct), out, b"aad", SEG, workers=workers)
+    # Nothing from the bad segment on reaches the output: at most the segments before it.
+    before = 0 if bad == 0 else S_FIRST + (bad - 1) * S_OTHER
+    assert len(out.getvalue()) <= before and data.startswith(out.getvalue())
+    assert crypto_threads() == []
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("workers", [1, 4])
+@pytest.mark.parametrize("size", [10, 5000])
+def test_write_errors_surface_with_workers(size: int, workers: int) -> None:
+    sink = _Full()
+    with pytest.raises(OSError, match="No space left"):
+        streaming.encrypt_stream(bytes(32), io.BytesIO(bytes(size)), sink, b"", SEG, workers)  # type: ignore[arg-type]
+    assert sink.calls == 2 and crypto_threads() == []
+
+
+@pytest.mark.parametrize("workers", [0, streaming.MAX_WORKERS + 1])
+def test_worker_count_is_bounded(workers: int) -> None:
+    with pytest.raises(ValueError, match="workers"):
+        streaming.encrypt_stream(bytes(32), io.BytesIO(), io.BytesIO(), workers=workers)
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_source_is_read_to_its_end(source: str) -> None:
+    src = SOURCES[source](bytes(1000))
+    streaming.encrypt_stream(bytes(32), src, io.BytesIO(), b"", SEG, workers=4)
+    assert src.read() == b""
+
+
+class _Breaks(io.RawIOBase):
+    """A source that fails after `limit` bytes, like a disk error."""
+
+    def __init__(self, data: bytes, limit: int) -> None:
+        self._data, self._limit = io.BytesIO(data), limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._data.tell() >= self._limit:
+            raise OSError(5, "Input/output error")
+        return self._data.readinto(memoryview(buffer)[: self._limit - self._data.tell()])
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("workers", [1, 4])
+def test_a_bad_segment_before_a_read_error_comes_first(workers: int) -> None:
+    key, _, ct, message, _ = damaged("tampered")
+    src = _Breaks(ct, 15 * SEG)  # the reader fails after segment 14, well after segment 11
+    with pytest.raises(StreamError, match=message):
+        streaming.decrypt_stream(key, src, io.BytesIO(), b"aad", SEG, workers=workers)  # type: ignore[arg-type]
+    with pytest.raises(OSError, match="Input/output"):
+        streaming.decrypt_stream(key, _Breaks(ct, 5 * SEG), io.BytesIO(), b"aad", SEG, workers)  # type: ignore[arg-type]
+    assert crypto_threads() == []
