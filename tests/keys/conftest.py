@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,16 @@ class SparkCluster:
     ui_port: int
 
 
+def _wait_for_executors(session: Any, executors: int, seconds: float = 180) -> None:
+    """local-cluster executors register a while after the session starts."""
+    deadline = time.monotonic() + seconds
+    status = session.sparkContext._jsc.sc().getExecutorMemoryStatus
+    while status().size() < executors + 1:  # + the driver's block manager
+        if time.monotonic() > deadline:
+            pytest.fail(f"{executors} executors did not register within {seconds:.0f} s")
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="session")
 def spark(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkCluster]:
     """One SparkSession for the test session: master local-cluster[2,1,1024] (two executor JVMs
@@ -144,6 +155,7 @@ def spark(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkC
         .appName("triplock-keys-tests")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.ui.enabled", "true")  # an earlier session's settings stay in the JVM
         .config("spark.ui.port", str(free_port()))
         .config("spark.ssl.ui.enabled", "true")
         .config("spark.ssl.ui.port", str(port))
@@ -157,6 +169,7 @@ def spark(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkC
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
+    _wait_for_executors(session, 2)
     yield SparkCluster(session, port)
     session.stop()
     if old_home is None:
