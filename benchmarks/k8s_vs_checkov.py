@@ -228,6 +228,10 @@ def main() -> int:
             "PYTHONPATH": str(ROOT / "src"),
         }
     )
+    # As installed tools run: with bytecode caches (a sandbox may set PYTHONDONTWRITEBYTECODE,
+    # which would make every run compile triplock's source again). Checkov's venv has them.
+    offline.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], env=offline)
     # Relative paths, run from WORK: Checkov skips any directory whose path has a component
     # starting with a dot (".work"), and would then scan nothing.
     tools = {
