@@ -124,3 +124,14 @@ def test_tink_keyset_mode_both_ways(tmp_path: Path) -> None:
         io.BytesIO((tmp_path / "to-tink").read_bytes()), b"ad"
     ) as stream:
         assert stream.read() == data
+
+
+def test_workers_option_round_trips_and_is_bounded(tmp_path: Path, kms: list[str]) -> None:
+    data = tmp_path / "data.bin"
+    data.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
+    enc, dec = tmp_path / "data.bin.tlk", tmp_path / "plain.bin"
+    assert run_cli("encrypt", str(data), "-o", str(enc), *kms, "--workers", "1").code == 0
+    assert run_cli("decrypt", str(enc), "-o", str(dec), *kms, "--workers", "4").code == 0
+    assert dec.read_bytes() == data.read_bytes()
+    refused = run_cli("encrypt", str(data), "-o", str(tmp_path / "x.tlk"), *kms, "--workers", "0")
+    assert refused.code == 2 and "--workers" in refused.err

@@ -37,6 +37,12 @@ def register(sub: Any) -> None:
         )
         p.add_argument("--partitions", type=int, help="Spark partitions (default: parallelism)")
         p.add_argument(
+            "--workers",
+            type=int,
+            metavar="N",
+            help="threads per file (default: one per CPU, at most 8; on Spark: 1 per task)",
+        )
+        p.add_argument(
             "--tink-keyset",
             metavar="FILE",
             help="use this Tink JSON keyset instead of a KMS: plain Tink ciphertext, no envelope",
@@ -61,9 +67,11 @@ def _runner(encrypt: bool) -> Any:
         from triplock.cli import UsageError
         from triplock.keys.envelope import EnvelopeError
         from triplock.keys.kms.interface import KmsError
-        from triplock.keys.streaming import StreamError
+        from triplock.keys.streaming import MAX_WORKERS, StreamError
         from triplock.keys.tink_keyset import KeysetError
 
+        if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+            raise UsageError(f"--workers must be 1 to {MAX_WORKERS}")
         try:
             return _run(args, encrypt)
         except (FileExistsError, EnvelopeError, KmsError, KeysetError, StreamError) as e:
@@ -106,7 +114,7 @@ def _run(args: argparse.Namespace, encrypt: bool) -> int:
 
     kms = open_kms(spec_from_args(args))
     op = envelope.encrypt_file if encrypt else envelope.decrypt_file
-    n = op(kms, src, dst, args.force)
+    n = op(kms, src, dst, args.force, args.workers)
     print(f"{'encrypted' if encrypt else 'decrypted'} {src} -> {dst} ({n:,} bytes)")
     return 0
 
@@ -125,7 +133,8 @@ def _tree(args: argparse.Namespace, src: Path, dst: Path, encrypt: bool) -> int:
             results = run_tree(spark, spec, src, dst, encrypt, args.force, args.partitions)
     else:
         jobs = plan_tree(src, dst, encrypt, args.force)
-        results = list(run_jobs(open_kms(spec), src, dst, jobs, encrypt, args.force))
+        kms = open_kms(spec)
+        results = list(run_jobs(kms, src, dst, jobs, encrypt, args.force, args.workers))
     failed = [r for r in results if r.error]
     for r in failed:
         print(f"triplock: {r.relative}: {r.error}", file=sys.stderr)
@@ -165,7 +174,7 @@ def _tink(args: argparse.Namespace, src: Path, encrypt: bool) -> int:
             open(src, "rb", buffering=0) as fin,
             atomic_writer(dst, mode=0o644, force=args.force, durable=False) as fout,
         ):
-            n = streaming.encrypt_stream(keys[0], fin, fout, aad)
+            n = streaming.encrypt_stream(keys[0], fin, fout, aad, workers=args.workers)
     else:
         n = _tink_decrypt(keys, src, dst, aad, args.force)
     print(f"{'encrypted' if encrypt else 'decrypted'} {src} -> {dst} ({n:,} bytes)")

@@ -69,14 +69,17 @@ def read_header(src: BinaryIO, name: str = "input") -> Header:
     return Header(wrapped, len(head) + length)
 
 
-def encrypt_fileobj(kms: Kms, src: BinaryIO, dst: BinaryIO, size: int | None = None) -> int:
-    """Encrypt `src` into `dst`; `size`, when known, lets the output be allocated at once."""
+def encrypt_fileobj(
+    kms: Kms, src: BinaryIO, dst: BinaryIO, size: int | None = None, workers: int | None = None
+) -> int:
+    """Encrypt `src` into `dst`; `size`, when known, lets the output be allocated at once.
+    `workers`: encryption threads (default one per CPU; see streaming.encrypt_stream)."""
     key, wrapped = generate_data_key(kms, ENVELOPE_AAD)
     header = header_bytes(wrapped)
     if size is not None:
         _preallocate(dst, len(header) + streaming.ciphertext_size(size))
     dst.write(header)
-    n = streaming.encrypt_stream(key, src, dst, ENVELOPE_AAD)
+    n = streaming.encrypt_stream(key, src, dst, ENVELOPE_AAD, workers=workers)
     if size is not None:
         dst.truncate()  # the input may have shrunk since its size was taken
     return n
@@ -89,33 +92,39 @@ def _preallocate(dst: BinaryIO, length: int) -> None:
         os.posix_fallocate(dst.fileno(), 0, length)
 
 
-def decrypt_fileobj(kms: Kms, src: BinaryIO, dst: BinaryIO, name: str = "input") -> int:
+def decrypt_fileobj(
+    kms: Kms, src: BinaryIO, dst: BinaryIO, name: str = "input", workers: int | None = None
+) -> int:
     header = read_header(src, name)
     try:
         key = kms.unwrap(header.wrapped, ENVELOPE_AAD)
     except KmsError as e:
         raise EnvelopeError(f"{name}: {e}") from None
     try:
-        return streaming.decrypt_stream(key, src, dst, ENVELOPE_AAD)
+        return streaming.decrypt_stream(key, src, dst, ENVELOPE_AAD, workers=workers)
     except streaming.StreamError as e:
         raise EnvelopeError(f"{name}: {e}") from None
 
 
-def encrypt_file(kms: Kms, src: Path, dst: Path, force: bool = False) -> int:
+def encrypt_file(
+    kms: Kms, src: Path, dst: Path, force: bool = False, workers: int | None = None
+) -> int:
     """Encrypt one file; the output keeps the input's permission bits (at most 0644)."""
     mode = _mode_of(src) & 0o644
     with open(src, "rb", buffering=0) as fin, _writer(dst, mode, force) as fout:
-        return encrypt_fileobj(kms, fin, fout, os.fstat(fin.fileno()).st_size)
+        return encrypt_fileobj(kms, fin, fout, os.fstat(fin.fileno()).st_size, workers)
 
 
-def decrypt_file(kms: Kms, src: Path, dst: Path, force: bool = False) -> int:
+def decrypt_file(
+    kms: Kms, src: Path, dst: Path, force: bool = False, workers: int | None = None
+) -> int:
     """Decrypt one file to a 0600 output (plaintext is assumed sensitive)."""
     with open(src, "rb", buffering=0) as fin, _writer(dst, 0o600, force) as fout:
         size = os.fstat(fin.fileno()).st_size
         header = read_header(fin, str(src))
         _preallocate(fout, streaming.plaintext_size(size - header.payload_offset))
         fin.seek(0)
-        n = decrypt_fileobj(kms, fin, fout, str(src))
+        n = decrypt_fileobj(kms, fin, fout, str(src), workers)
         fout.truncate()
         return n
 
@@ -190,7 +199,13 @@ class JobResult:
 
 
 def run_jobs(
-    kms: Kms, src: Path, dst: Path, jobs: list[Job], encrypt: bool, force: bool
+    kms: Kms,
+    src: Path,
+    dst: Path,
+    jobs: list[Job],
+    encrypt: bool,
+    force: bool,
+    workers: int | None = None,
 ) -> Iterator[JobResult]:
     """Process each job, reporting errors per file rather than stopping the tree."""
     for job in jobs:
@@ -198,9 +213,9 @@ def run_jobs(
         target = output_path(dst, job.relative, encrypt)
         try:
             if encrypt:
-                n = encrypt_file(kms, source, target, force)
+                n = encrypt_file(kms, source, target, force, workers)
             else:
-                n = decrypt_file(kms, source, target, force)
+                n = decrypt_file(kms, source, target, force, workers)
         except (EnvelopeError, OSError, KmsError) as e:
             yield JobResult(job.relative, 0, _reason(e))
         else:

@@ -78,7 +78,8 @@ def _task(
             for job in jobs:
                 yield job.relative, 0, f"KMS on executor: {e}"
             return
-        for r in run_jobs(kms, Path(src), Path(dst), jobs, encrypt, force):
+        # Spark already runs one task per executor core: one encryption thread per task.
+        for r in run_jobs(kms, Path(src), Path(dst), jobs, encrypt, force, workers=1):
             yield r.relative, r.bytes, r.error
 
     return run
