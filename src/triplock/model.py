@@ -77,10 +77,10 @@ class Evidence:
     shown: str | None
 
     @classmethod
-    def of(cls, key: str | None, value: str | None) -> Evidence:
+    def of(cls, key: str | None, value: str | None, by_key_only: bool = False) -> Evidence:
         from triplock.redact import show
 
-        return cls(key=key, shown=None if value is None else show(key, value))
+        return cls(key=key, shown=None if value is None else show(key, value, by_key_only))
 
     def describe(self) -> str:
         if self.key and self.shown is not None:

@@ -17,6 +17,15 @@ SENSITIVE_KEY = re.compile(
     r"signature|salt|passphrase|jwt|bearer)"
 )
 
+# Hadoop's own hadoop.security.sensitive-config-keys (core-default.xml, 3.5.0), which /conf
+# redacts: cloud-store key families whose names SENSITIVE_KEY does not say are secret.
+_HADOOP_SENSITIVE_KEY = re.compile(
+    r"(?i)fs\.s3a\..*server-side-encryption\.key|fs\.s3a\.encryption\.(key|context)|"
+    r"fs\.s3a\..*session\.(key|token)|fs\.azure\.account\.key\.|fs\.azure\.oauth2\.|"
+    r"fs\.adl\.oauth2\.|fs\.gs\.encryption\.|fs\.gs\.proxy\.|fs\.gs\.auth\.|"
+    r"oauth.*(secret|password|token)|keypassword$|accesskeysecret$|secretkey$"
+)
+
 # A value that is only a reference ($VAR, ${VAR}, {{ .Values.x }}, ${env.X}) reveals nothing.
 _REFERENCE = re.compile(r"^\s*(\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\{\{[^}]*\}\})\s*$")
 
@@ -45,7 +54,9 @@ def is_reference(value: str) -> bool:
 
 
 def is_sensitive_key(key: str | None) -> bool:
-    return bool(key) and bool(SENSITIVE_KEY.search(key or ""))
+    return bool(key) and bool(
+        SENSITIVE_KEY.search(key or "") or _HADOOP_SENSITIVE_KEY.search(key or "")
+    )
 
 
 def entropy(value: str) -> float:
@@ -74,9 +85,14 @@ def looks_secret(value: str) -> bool:
     return classes >= 2 and entropy(token) >= 3.5
 
 
-def show(key: str | None, value: str) -> str:
-    """The form of `value` that a report may print, knowing it belongs to `key`."""
-    if is_reference(value):
+def show(key: str | None, value: str, by_key_only: bool = False) -> str:
+    """The form of `value` that a report may print, knowing it belongs to `key`.
+
+    `by_key_only`: mask a sensitive key's value even when it is a reference, as Hadoop's own
+    redaction (hadoop.security.sensitive-config-keys) does for `${env.X}` values."""
+    if value.strip().lower() in ("true", "false"):
+        return value  # a switch reveals nothing
+    if is_reference(value) and not (by_key_only and is_sensitive_key(key)):
         return value
     if is_sensitive_key(key) or looks_secret(value):
         return MASK if value else ""

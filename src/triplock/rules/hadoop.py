@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from triplock.facts.hadoop import HadoopConf, HadoopScope, Role, Value
 from triplock.model import Evidence, Fix, FixAction, Location, Severity
-from triplock.redact import MASK, show
+from triplock.redact import show
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
 
 SECURE_MODE_DOC = (
@@ -56,39 +56,11 @@ def where(conf: HadoopConf, key: str, role: Role) -> Location:
     return Location(path=path, object=key) if path else conf.origin
 
 
-# Hadoop's own hadoop.security.sensitive-config-keys (core-default.xml, 3.5.0), which /conf
-# redacts; triplock masks these keys too, on top of redact.py's own patterns.
-_HADOOP_SENSITIVE = re.compile(
-    r"secret$|password$|ssl\.keystore\.pass$|fs\.s3a\..*server-side-encryption\.key|"
-    r"fs\.s3a\.encryption\.(key|context)|fs\.s3a\..*secret\.key|fs\.s3a\..*session\.(key|token)|"
-    r"fs\.azure\.account\.key\.|fs\.azure\.oauth2\.|fs\.adl\.oauth2\.|fs\.gs\.encryption\.|"
-    r"fs\.gs\.proxy\.|fs\.gs\.auth\.|credential$|oauth.*(secret|password|token)|"
-    r"keypassword$|accesskeysecret$|secretkey$|signature\.secret"
-)
-
-
-# Keys whose values are Java class names, never secrets (redact.py's entropy test would mask a
-# long class name).
-_CLASS_KEYS = {"hadoop.http.filter.initializers", "dfs.trustedchannel.resolver.class"}
-
-
-def shown(key: str, text: str | None) -> str | None:
-    """A value as a report may show it: masked for Hadoop's sensitive keys, else redacted
-    (booleans and class names, which cannot be secrets, as they are)."""
-    if text is None:
-        return None
-    if _HADOOP_SENSITIVE.search(key.lower()):
-        return MASK if text else ""
-    if key in _CLASS_KEYS or text.strip().lower() in ("true", "false"):
-        return text
-    return show(key, text)
-
-
 def evidence(value: Value | None) -> tuple[Evidence, ...]:
     if value is None:
         return ()
     text = value.text if value.text is not None else value.raw
-    return (Evidence(value.key, shown(value.key, text)),)
+    return (Evidence.of(value.key, text, by_key_only=True),)
 
 
 def set_fix(conf: HadoopConf, key: str, value: str, role: Role) -> Fix:
@@ -102,7 +74,7 @@ def unset_fix(conf: HadoopConf, key: str) -> Fix:
 def stated(value: Value | None) -> str:
     if value is None:
         return "unset"
-    text = repr(shown(value.key, value.text))
+    text = repr(None if value.text is None else show(value.key, value.text, by_key_only=True))
     return f"unset (Hadoop default {text})" if value.default else text
 
 
