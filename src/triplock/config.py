@@ -23,10 +23,10 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
+from triplock.model import SEVERITY_NAMES
 from triplock.waivers import WaiverEntry, WaiverError, parse_entries
 
 CANDIDATES = (".triplock.yaml", ".triplock.yml", "pyproject.toml")
-SEVERITIES = ("info", "low", "medium", "high", "critical")
 _KEYS = {"fail-on", "formats", "outputs", "disable", "waiver-file", "inline-waivers", "waivers"}
 
 
@@ -70,8 +70,8 @@ def load(path: str | None) -> Config:
         raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} (known: {_known()})")
     base = os.path.dirname(os.path.abspath(path))
     fail_on = data.get("fail-on")
-    if fail_on is not None and fail_on not in SEVERITIES:
-        raise ConfigError(f"{path}: fail-on must be one of {', '.join(SEVERITIES)}")
+    if fail_on is not None and fail_on not in SEVERITY_NAMES:
+        raise ConfigError(f"{path}: fail-on must be one of {', '.join(SEVERITY_NAMES)}")
     inline = data.get("inline-waivers", True)
     if not isinstance(inline, bool):
         raise ConfigError(f"{path}: inline-waivers must be true or false")

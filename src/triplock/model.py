@@ -41,6 +41,8 @@ class Severity(enum.Enum):
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 
+SEVERITY_NAMES = tuple(s.value for s in Severity)  # lowest first
+
 
 class Status(enum.Enum):
     FAIL = "fail"
