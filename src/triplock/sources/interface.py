@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar, Protocol
 
 from triplock.inventory import Inventory
@@ -12,7 +13,7 @@ class NotText(Exception):
     """The input is not valid UTF-8 text."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InputFile:
     """One input: a file's bytes (or stdin's), with the path reports name it by.
 
@@ -24,7 +25,7 @@ class InputFile:
     data: bytes
     root: str | None = None
 
-    @property
+    @cached_property  # several sources look at the text of one input: decode it once
     def text(self) -> str:
         try:
             return self.data.decode("utf-8-sig")
