@@ -226,10 +226,6 @@ def _invocation(result: AuditResult, root: Path) -> dict[str, Any]:
     return {"executionSuccessful": True, "toolExecutionNotifications": notes}
 
 
-def _error_location(path: str, root: Path) -> dict[str, Any]:
-    return {"physicalLocation": {"artifactLocation": _artifact(path, None, root)}}
-
-
 def _checklist(result: AuditResult) -> list[dict[str, Any]]:
     return [
         {

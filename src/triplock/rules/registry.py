@@ -136,7 +136,3 @@ def all_rules() -> list[Rule]:
 def _sort_key(rule_id: str) -> tuple[str, int]:
     prefix, _, number = rule_id.rpartition("-")
     return (prefix, int(number) if number.isdigit() else 0)
-
-
-def rules_for(target: type) -> list[Rule]:
-    return [r for r in all_rules() if r.target is target]

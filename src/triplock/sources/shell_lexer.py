@@ -325,10 +325,3 @@ def substitution_body(text: str) -> str:
     if text.startswith("$("):
         return text[2:-1]
     return text[1:-1].replace("\\`", "`")
-
-
-def literal_text(word: Word) -> str | None:
-    """The word's text when it has no expansion, else None."""
-    if all(p.kind == "lit" for p in word.parts):
-        return "".join(p.text for p in word.parts)
-    return None

@@ -80,10 +80,6 @@ class Limits:
     overall: int = 256
 
 
-class _Refused(Exception):
-    pass
-
-
 @dataclass
 class _Exchange:
     flight: wire.Flight
