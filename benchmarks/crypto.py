@@ -12,6 +12,8 @@ One run prints one table:
 - tink: the `tink` package's Python streaming AEAD (AES256_GCM_HKDF_1MB) on the same data.
 - with --spark: a tree of --spark-files files (same total size) encrypted on local-cluster
   masters with 1 and 2 executors (one core each), and on one machine without Spark.
+The in-memory rows, and the file rows, take turns run by run (best of --runs each), so that
+a noisy spell on the machine does not fall on one of them only.
 Temporary data goes to --dir (default: benchmarks/.work/crypto), removed afterwards.
 """
 
@@ -63,20 +65,23 @@ def openssl_speed(seconds: int) -> float:
     return float(match.group(1)) * 1000  # openssl's "k" is 1000 bytes
 
 
-def best_of(runs: int, fn: Callable[[], int]) -> float:
-    """Bytes per second of the fastest run (the least disturbed by other processes)."""
-    best = 0.0
+def race(runs: int, contenders: dict[str, Callable[[], int]]) -> dict[str, float]:
+    """Bytes per second of each contender's fastest run (the least disturbed by other
+    processes). The runs take turns, so that a noisy
+    spell on this machine slows every contender rather than one of them."""
+    best = dict.fromkeys(contenders, 0.0)
     for _ in range(runs):
-        start = time.perf_counter()
-        n = fn()
-        best = max(best, n / (time.perf_counter() - start))
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            n = fn()
+            best[name] = max(best[name], n / (time.perf_counter() - start))
     return best
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--size-mib", type=int, default=1024, help="data size (default 1024 = 1 GiB)")
-    p.add_argument("--runs", type=int, default=3, help="runs per measurement (best is kept)")
+    p.add_argument("--runs", type=int, default=5, help="runs per measurement (best is kept)")
     p.add_argument("--openssl-seconds", type=int, default=3)
     p.add_argument("--workers", type=int, help="triplock's worker threads in memory")
     p.add_argument("--no-tink", action="store_true", help="skip the tink package")
@@ -111,11 +116,14 @@ def main() -> int:
         def mem_decrypt() -> int:
             return streaming.decrypt_stream(key, io.BytesIO(ct), sink(), workers=args.workers)
 
-        enc = best_of(args.runs, mem_encrypt)
-        dec = best_of(args.runs, mem_decrypt)
-        rows.append(("triplock, memory -> sink", enc, dec))
         primitive = None if args.no_tink else tink_primitive(key)
-        tink_mem = tink_memory(primitive, data, ct, args.runs) if primitive else None
+        contenders = {"encrypt": mem_encrypt, "decrypt": mem_decrypt}
+        if primitive:
+            contenders |= tink_memory(primitive, data, ct)
+        mem = race(args.runs, contenders)
+        enc, dec = mem["encrypt"], mem["decrypt"]
+        rows.append(("triplock, memory -> sink", enc, dec))
+        tink_mem = (mem["tink encrypt"], mem["tink decrypt"]) if primitive else None
         if tink_mem:
             rows.append(("tink python streaming AEAD, memory -> sink", *tink_mem))
 
@@ -132,17 +140,22 @@ def main() -> int:
         def file_decrypt() -> int:
             return envelope.decrypt_file(kms, work / "plain.bin.tlk", work / "out.bin", force=True)
 
-        copy_rate = best_of(args.runs, lambda: plain_copy(plain, work / "copy.bin"))
+        contenders = {
+            "copy": lambda: plain_copy(plain, work / "copy.bin"),
+            "encrypt": file_encrypt,
+            "decrypt": file_decrypt,
+        }
+        if primitive:
+            contenders |= tink_files(primitive, plain)
+        files = race(args.runs, contenders)
+        copy_rate, f_enc, f_dec = files["copy"], files["encrypt"], files["decrypt"]
         rows.append(("plain copy file -> file (the I/O ceiling)", copy_rate, None))
-        f_enc = best_of(args.runs, file_encrypt)
-        f_dec = best_of(args.runs, file_decrypt)
         rows.append(("triplock, file -> file (envelope)", f_enc, f_dec))
-
-        tink_row = tink_files(primitive, plain, args.runs) if primitive else None
+        tink_row = (files["tink encrypt"], files["tink decrypt"]) if primitive else None
         if tink_row:
             rows.append(("tink python streaming AEAD, file -> file", *tink_row))
-        (work / "out.bin").unlink(missing_ok=True)
-        (work / "plain.bin.tlk").unlink(missing_ok=True)
+        for leftover in ("out.bin", "plain.bin.tlk", "plain.tink", "plain.out"):
+            (work / leftover).unlink(missing_ok=True)
 
         spark_rows: list[tuple[str, float]] = []
         if args.spark:
@@ -203,7 +216,7 @@ def tink_primitive(key: bytes) -> Any:
     return handle.primitive(streaming_aead.StreamingAead)
 
 
-def tink_memory(primitive: Any, data: bytes, ct: bytes, runs: int) -> tuple[float, float]:
+def tink_memory(primitive: Any, data: bytes, ct: bytes) -> dict[str, Callable[[], int]]:
     def encrypt() -> int:
         view = memoryview(data)
         with primitive.new_encrypting_stream(Sink(), b"") as stream:
@@ -218,10 +231,10 @@ def tink_memory(primitive: Any, data: bytes, ct: bytes, runs: int) -> tuple[floa
                 total += len(chunk)
         return total
 
-    return best_of(runs, encrypt), best_of(runs, decrypt)
+    return {"tink encrypt": encrypt, "tink decrypt": decrypt}
 
 
-def tink_files(primitive: Any, plain: Path, runs: int) -> tuple[float, float]:
+def tink_files(primitive: Any, plain: Path) -> dict[str, Callable[[], int]]:
     enc_path, out_path = plain.with_suffix(".tink"), plain.with_suffix(".out")
 
     def encrypt() -> int:
@@ -245,10 +258,7 @@ def tink_files(primitive: Any, plain: Path, runs: int) -> tuple[float, float]:
                 total += len(chunk)
         return total
 
-    rates = best_of(runs, encrypt), best_of(runs, decrypt)
-    enc_path.unlink()
-    out_path.unlink()
-    return rates
+    return {"tink encrypt": encrypt, "tink decrypt": decrypt}
 
 
 def measure_spark(work: Path, size: int, files: int, passphrase: bytes) -> list[tuple[str, float]]:

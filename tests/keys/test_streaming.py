@@ -3,11 +3,13 @@ kind of damage detected."""
 
 from __future__ import annotations
 
+import _thread
 import base64
 import io
 import json
 import os
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, BinaryIO
 
@@ -200,9 +202,10 @@ def test_write_errors_surface(size: int) -> None:
     assert sink.calls == 2  # nothing written after the first failure
 
 
-# Workers: segments are encrypted on a pool of threads; the output keeps stream order
-# and every kind of damage still gives the StreamError of the first bad segment, without a hang.
-# A BytesIO source is read without a copy, any other stream through the reader thread.
+# Workers: segments are encrypted on several threads that pass reading and writing on in
+# stream order; the output keeps that order and every kind of damage still gives the StreamError
+# of the first bad segment, without a hang. A BytesIO source is read without a copy, any other
+# stream with a one-byte look-ahead.
 SEG = 100
 S_FIRST, S_OTHER = streaming.plaintext_segment_sizes(SEG)
 # Empty, one segment, one past it, two segments and one past, many segments, a full last one.
@@ -334,4 +337,30 @@ def test_a_bad_segment_before_a_read_error_comes_first(workers: int) -> None:
         streaming.decrypt_stream(key, src, io.BytesIO(), b"aad", SEG, workers=workers)  # type: ignore[arg-type]
     with pytest.raises(OSError, match="Input/output"):
         streaming.decrypt_stream(key, _Breaks(ct, 5 * SEG), io.BytesIO(), b"aad", SEG, workers)  # type: ignore[arg-type]
+    assert crypto_threads() == []
+
+
+class _Slow(io.RawIOBase):
+    """An endless source that takes its time, so that an interrupt arrives mid-stream."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        time.sleep(0.01)
+        n = min(len(buffer), 7)
+        memoryview(buffer)[:n] = bytes(n)
+        return n
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("workers", [1, 4])
+def test_an_interrupt_stops_every_worker(workers: int) -> None:
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            streaming.encrypt_stream(bytes(32), _Slow(), io.BytesIO(), b"", SEG, workers)  # type: ignore[arg-type]
+    finally:
+        timer.cancel()
     assert crypto_threads() == []

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import io
 import os
-import queue
 import threading
-from collections import deque
-from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from collections.abc import Callable
+from typing import BinaryIO, Protocol
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -153,65 +151,6 @@ def _worker_count(workers: int | None) -> int:
 _Segment = Callable[[int, memoryview, bool, memoryview], int]
 
 
-class _Pool:
-    """Runs `segment` on `workers` threads: job i goes to worker i % workers, which works through
-    its own queue in order, so results are collected round-robin in stream order (cheaper than
-    futures: two C queue operations per job). Worker 0 is the calling thread, which runs its
-    jobs as they are submitted: one thread fewer to share the cores with."""
-
-    def __init__(self, workers: int, segment: _Segment) -> None:
-        self._segment = segment
-        self._jobs = [
-            queue.SimpleQueue[tuple[int, memoryview, bool, memoryview] | None]()
-            for _ in range(workers)
-        ]
-        self._done = [queue.SimpleQueue[int | BaseException]() for _ in range(workers)]
-        self._threads = [
-            threading.Thread(target=self._run, args=(i,), name="triplock-crypto", daemon=True)
-            for i in range(1, workers)
-        ]
-        self._submitted = self._collected = 0
-
-    def __enter__(self) -> _Pool:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        # Workers finish what they were given (their buffers stay untouched until then).
-        for jobs in self._jobs[1:]:
-            jobs.put(None)
-        for thread in self._threads:
-            thread.join()
-
-    def _call(self, job: tuple[int, memoryview, bool, memoryview]) -> int | BaseException:
-        try:
-            return self._segment(*job)
-        except BaseException as e:  # raised in stream order, by result()
-            return e
-
-    def _run(self, i: int) -> None:
-        jobs, done = self._jobs[i], self._done[i]
-        while (job := jobs.get()) is not None:
-            done.put(self._call(job))
-
-    def submit(self, index: int, data: memoryview, last: bool, out: memoryview) -> None:
-        i = self._submitted % len(self._jobs)
-        self._submitted += 1
-        if i:
-            self._jobs[i].put((index, data, last, out))
-        else:
-            self._done[i].put(self._call((index, data, last, out)))
-
-    def result(self) -> int:
-        """The result of the oldest segment not yet collected; its error if it failed."""
-        result = self._done[self._collected % len(self._done)].get()
-        self._collected += 1
-        if isinstance(result, BaseException):
-            raise result
-        return result
-
-
 def _pump(
     src: BinaryIO,
     dst: BinaryIO,
@@ -223,195 +162,159 @@ def _pump(
     """Run `segment` on every segment of `src` (sizes: of the first segment, of the others;
     out_bytes: the most one segment writes) and write the results to `dst` in order; return
     the bytes read and written. The first error in stream order is raised, as without workers."""
-    first, other = sizes
-    # Segments handed to the workers and not yet written: two per worker keeps each one busy
-    # while the oldest result waits for its turn to be written.
-    inflight = 1 if workers == 1 else 2 * workers
-    # A segment's input buffer goes back to the reader, and its output buffer to the writer,
-    # only after its worker is done with them.
-    pending: deque[tuple[Any, memoryview]] = deque()  # (a reader's buffer, a writer's)
-    read = written = 0
-
-    def retire() -> None:
-        nonlocal written
-        buf, out = pending.popleft()
-        try:
-            n = pool.result()
-        except BaseException:
-            pending.clear()  # this is the first error; later segments do not matter
-            raise
-        reader.release(buf)
-        writer.write(out, n)
-        written += n
-
-    reader = (
-        _MemoryReader(src, first, other)
-        if isinstance(src, io.BytesIO)
-        else _Reader(src, first, other, inflight)
+    source: _Source = (
+        _MemorySource(src, *sizes) if isinstance(src, io.BytesIO) else _StreamSource(src, *sizes)
     )
-    with (
-        reader,
-        _Writer(dst, out_bytes, inflight) as writer,
-        _Pool(workers, segment) as pool,
-    ):
-        try:
-            for index, buf, n, last in reader.segments():
-                out = writer.buffer()
-                pool.submit(index, memoryview(buf)[:n], last, out)
-                pending.append((buf, out))
-                read += n
-                if len(pending) >= inflight:
-                    retire()
-            while pending:
-                retire()
-        except BaseException:
-            # The reader or the writer failed: an earlier segment's error comes first, as it
-            # would without workers.
-            for _ in range(len(pending)):
-                pool.result()
-            raise
-    return read, written
+    return _Relay(workers, source, dst, segment, out_bytes).run()
 
 
-# Reading, encryption and writing overlap: file reads and writes release the GIL, so a reader
-# and a writer thread keep the disk (or page cache) busy while the workers encrypt.
-# Buffers circulate between the threads, so each segment is copied only by the kernel. The queues
-# are SimpleQueue (in C): queue.Queue's locking in Python cost about 10% of the speed (measured).
-_DEPTH = 3
+class _Relay:
+    """Segment i goes to worker i % workers, which reads it, encrypts or decrypts it and writes
+    the result. Reading and writing pass from worker to worker in stream order, like relay
+    batons; the crypto in between runs in parallel (AES-GCM releases the GIL, and so do file
+    reads and writes, so I/O overlaps too). Each worker keeps its own two buffers, which stay in
+    its core's cache, and a segment costs two lock hand-overs: measured against a central
+    reader, a pool and a writer thread, this is 10 to 20% faster in memory. Worker 0 is the
+    calling thread."""
 
-
-class _Reader:
-    """Reads segments ahead in a thread, in order."""
-
-    def __init__(self, src: BinaryIO, first: int, other: int, inflight: int) -> None:
-        self._src, self._first, self._other = src, first, other
-        self._free: queue.SimpleQueue[bytearray | None] = queue.SimpleQueue()
-        self._full: queue.SimpleQueue[tuple[bytearray, int] | BaseException] = queue.SimpleQueue()
-        # The consumer holds up to `inflight` buffers, segments() one more to look ahead.
-        for _ in range(inflight + _DEPTH + 1):
-            self._free.put(bytearray(other))
-        self._thread = threading.Thread(target=self._run, name="triplock-reader", daemon=True)
-
-    def __enter__(self) -> _Reader:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._free.put(None)  # wakes the thread if it waits for a buffer
-        self._thread.join()
-
-    def _run(self) -> None:
-        size = self._first
-        try:
-            while True:
-                buf = self._free.get()
-                if buf is None:
-                    return
-                n = _read_full(self._src, memoryview(buf)[:size])
-                self._full.put((buf, n))
-                if n < size:
-                    return
-                size = self._other
-        except BaseException as e:  # handed to the main thread, which raises it
-            self._full.put(e)
-
-    def _get(self) -> tuple[bytearray, int]:
-        item = self._full.get()
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-    def release(self, buf: bytearray) -> None:
-        """Hand back a buffer from segments() once nothing reads it any more."""
-        self._free.put(buf)
-
-    def segments(self) -> Iterator[tuple[int, bytearray, int, bool]]:
-        """(index, buffer, length, last); each buffer must be given back with release()."""
-        buf, n = self._get()
-        index, size = 0, self._first
-        while True:
-            # A segment is the last one only when nothing follows it.
-            ahead = self._get() if n == size else None
-            last = ahead is None or ahead[1] == 0
-            yield index, buf, n, last
-            if last:
-                return
-            assert ahead is not None
-            buf, n = ahead
-            index, size = index + 1, self._other
-
-
-class _MemoryReader:
-    """An in-memory source (io.BytesIO) needs no reader thread and no copy: its segments are views
-    of the bytes object getvalue() shares with it (getbuffer() would copy a BytesIO made from
-    bytes; later writes to the BytesIO copy instead, so the views stay valid)."""
-
-    def __init__(self, src: io.BytesIO, first: int, other: int) -> None:
-        self._src, self._first, self._other = src, first, other
-
-    def __enter__(self) -> _MemoryReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def release(self, buf: memoryview) -> None:
-        pass
-
-    def segments(self) -> Iterator[tuple[int, memoryview, int, bool]]:
-        view, start = memoryview(self._src.getvalue()), self._src.tell()
-        index, size = 0, self._first
-        while True:
-            piece = view[start : start + size]
-            start += len(piece)
-            self._src.seek(start)  # as far as a reader would have read
-            last = start >= len(view)
-            yield index, piece, len(piece), last
-            if last:
-                return
-            index, size = index + 1, self._other
-
-
-class _Writer:
-    """Writes filled buffers in a thread, in order; hands emptied buffers back."""
-
-    def __init__(self, dst: BinaryIO, capacity: int, inflight: int) -> None:
-        self._dst = dst
-        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-        self._todo: queue.SimpleQueue[tuple[bytearray, int] | None] = queue.SimpleQueue()
+    def __init__(
+        self, workers: int, source: _Source, dst: BinaryIO, segment: _Segment, out_bytes: int
+    ) -> None:
+        self._workers, self._source, self._dst = workers, source, dst
+        self._segment, self._out_bytes = segment, out_bytes
+        # A baton is a lock, held while it is not its worker's turn; the worker before passes
+        # it by releasing it (a threading.Lock may be released by any thread, and is in C).
+        self._read_turn = [threading.Lock() for _ in range(workers)]
+        self._write_turn = [threading.Lock() for _ in range(workers)]
+        for turn in (*self._read_turn[1:], *self._write_turn[1:]):
+            turn.acquire()
+        self._last_read = self._stopped = False
         self._error: BaseException | None = None
-        # More than the consumer holds in flight, so buffer() always gets one back eventually.
-        for _ in range(inflight + _DEPTH):
-            self._free.put(bytearray(capacity))
-        self._thread = threading.Thread(target=self._run, name="triplock-writer", daemon=True)
+        self._read = self._written = 0
 
-    def __enter__(self) -> _Writer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._todo.put(None)
-        self._thread.join()
-        if self._error is not None and exc[0] is None:
-            raise self._error
-
-    def _run(self) -> None:
-        while (item := self._todo.get()) is not None:
-            buf, n = item
-            if self._error is None:
-                try:
-                    self._dst.write(memoryview(buf)[:n])
-                except BaseException as e:  # raised in the main thread
-                    self._error = e
-            self._free.put(buf)
-
-    def buffer(self) -> memoryview:
+    def run(self) -> tuple[int, int]:
+        threads = [
+            threading.Thread(target=self._work, args=(k,), name="triplock-crypto", daemon=True)
+            for k in range(1, self._workers)
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            self._work(0)
+        except BaseException as e:  # an interrupt in the calling thread
+            self._stop(e)
+            raise
+        finally:
+            for thread in threads:
+                thread.join()
         if self._error is not None:
             raise self._error
-        return memoryview(self._free.get())
+        return self._read, self._written
 
-    def write(self, out: memoryview, n: int) -> None:
-        self._todo.put((out.obj, n))  # type: ignore[arg-type]
+    def _stop(self, error: BaseException) -> None:
+        """Keep the first error in stream order and wake every worker, which then returns."""
+        if self._error is None:
+            self._error = error
+        self._stopped = True
+        for turn in (*self._read_turn, *self._write_turn):
+            _pass(turn)
+
+    def _work(self, k: int) -> None:
+        nxt = (k + 1) % self._workers
+        inbuf = memoryview(bytearray(self._source.largest))
+        out = memoryview(bytearray(self._out_bytes))
+        index = k
+        while True:
+            self._read_turn[k].acquire()
+            if self._stopped:
+                _pass(self._read_turn[k])  # stopped: every baton stays free
+                return
+            if self._last_read:
+                _pass(self._read_turn[nxt])
+                return
+            failure: BaseException | None = None
+            try:
+                data, last = self._source.read(index, inbuf)
+            except BaseException as e:  # raised in its turn, after the segments before it
+                failure, data, last = e, inbuf[:0], True
+            self._read += len(data)
+            self._last_read = last
+            _pass(self._read_turn[nxt])
+            n = 0
+            if failure is None:
+                try:
+                    n = self._segment(index, data, last, out)
+                except BaseException as e:
+                    failure = e
+            self._write_turn[k].acquire()
+            if self._stopped:
+                _pass(self._write_turn[k])
+                return
+            if failure is None:
+                try:
+                    self._dst.write(out[:n])
+                    self._written += n
+                except BaseException as e:
+                    failure = e
+            if failure is not None:
+                self._stop(failure)
+                return
+            _pass(self._write_turn[nxt])
+            if last:
+                return
+            index += self._workers
+
+
+def _pass(turn: threading.Lock) -> None:
+    """Release a baton; after a stop it may already be free."""
+    try:  # noqa: SIM105 (contextlib.suppress costs a context manager per segment)
+        turn.release()
+    except RuntimeError:
+        pass
+
+
+class _Source(Protocol):
+    largest: int  # the most bytes one segment holds
+
+    def read(self, index: int, buf: memoryview) -> tuple[memoryview, bool]:
+        """Segment `index` (the segments are read in order), in `buf` or elsewhere, and
+        whether it is the last one."""
+        ...
+
+
+class _StreamSource:
+    """A segment is the last one when nothing follows it, so each read looks one byte ahead."""
+
+    def __init__(self, src: BinaryIO, first: int, other: int) -> None:
+        self._src, self._first, self.largest = src, first, max(first, other)
+        self._ahead = b""
+
+    def read(self, index: int, buf: memoryview) -> tuple[memoryview, bool]:
+        view = buf[: self._first if index == 0 else self.largest]
+        carried = len(self._ahead)
+        view[:carried] = self._ahead
+        n = carried + _read_full(self._src, view[carried:])
+        if n < len(view):
+            return view[:n], True
+        self._ahead = self._src.read(1)
+        return view, not self._ahead
+
+
+class _MemorySource:
+    """An in-memory source (io.BytesIO) is read without a copy: its segments are views of the
+    bytes object getvalue() shares with it (getbuffer() would copy a BytesIO made from bytes;
+    later writes to the BytesIO copy instead, so the views stay valid)."""
+
+    def __init__(self, src: io.BytesIO, first: int, other: int) -> None:
+        self._src, self._first, self.largest = src, first, max(first, other)
+        self._view, self._start = memoryview(src.getvalue()), src.tell()
+
+    def read(self, index: int, buf: memoryview) -> tuple[memoryview, bool]:
+        size = self._first if index == 0 else self.largest
+        piece = self._view[self._start : self._start + size]
+        self._start += len(piece)
+        self._src.seek(self._start)  # as far as a reader would have read
+        return piece, self._start >= len(self._view)
 
 
 def _diagnose(cipher: AESGCM, prefix: bytes, index: int, last: bool, data: memoryview) -> str:
