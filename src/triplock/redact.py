@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -53,7 +54,10 @@ def is_reference(value: str) -> bool:
     return bool(_REFERENCE.match(value))
 
 
+@functools.lru_cache(maxsize=8192)
 def is_sensitive_key(key: str | None) -> bool:
+    # Cached: an audit asks about the same few hundred keys thousands of times, and the Hadoop
+    # families' `.*` alternations are the slowest regex search of a large audit.
     return bool(key) and bool(
         SENSITIVE_KEY.search(key or "") or _HADOOP_SENSITIVE_KEY.search(key or "")
     )

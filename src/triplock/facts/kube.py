@@ -188,11 +188,14 @@ class PolicyRule:
     location: Location
 
     def allows(self, verb: str, resource: str, group: str = "") -> bool:
-        return (
-            _any(self.verbs, verb)
-            and _any(self.api_groups, group)
-            and any(_resource_matches(r, resource) for r in self.resources)
-        )
+        """Whether this rule grants `verb` on `resource` ("pods" or a subresource such as
+        "pods/exec", which "*", "pods/*" and "*/exec" also match) in API group `group`."""
+        if not (_any(self.verbs, verb) and _any(self.api_groups, group)):
+            return False
+        if _any(self.resources, resource):
+            return True
+        base, _, sub = resource.partition("/")
+        return bool(sub) and (f"*/{sub}" in self.resources or f"{base}/*" in self.resources)
 
     @property
     def wildcards(self) -> list[str]:
@@ -209,13 +212,6 @@ class PolicyRule:
 
 def _any(values: tuple[str, ...], wanted: str) -> bool:
     return "*" in values or wanted in values
-
-
-def _resource_matches(rule: str, wanted: str) -> bool:
-    if rule in ("*", wanted):
-        return True
-    resource, _, sub = wanted.partition("/")
-    return bool(sub) and (rule == f"*/{sub}" or rule == f"{resource}/*")
 
 
 @dataclass(frozen=True, slots=True)
