@@ -207,6 +207,41 @@ def test_waiver_file_entries(tmp_path: Path) -> None:
     assert by_dir["b"]["waiver"] is None
     [expired] = result.json()["expired_waivers"]
     assert expired.startswith(f"{waivers}:6: waiver of spark.authentication expired {PAST}")
+    assert result.json()["unused_waivers"] == []  # one applied, the other expired
+
+
+def test_unused_waivers_are_listed_when_they_speak_to_the_audited_inputs(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "deploy/spark-defaults.conf",
+        '# triplock: ignore SPARK-002 reason="no secret here"\n'
+        "spark.authenticate false\n"
+        "spark.io.encryption.enabled true\n",
+    )
+    waivers = write(
+        tmp_path,
+        "waivers.yaml",
+        "waivers:\n"
+        "  - rule: SPARK-001\n"
+        "    reason: applies\n"
+        "  - rule: SPARK-020\n"
+        "    reason: encrypted since\n"
+        "  - rule: SPARK-020\n"
+        "    path: other-team/**\n"
+        "    reason: not audited in this run\n",
+    )
+    args = ("audit", str(tmp_path / "deploy"), "--waivers", str(waivers), "--format")
+    result = run_cli(*args, "json")
+    [waived] = findings_of(result, "SPARK-001", "fail")
+    assert waived["waiver"]["reason"] == "applies"
+    assert result.json()["unused_waivers"] == [
+        f"{waivers}:4: waiver of SPARK-020 matched no finding (encrypted since)",
+        f"inline:{tmp_path}/deploy/spark-defaults.conf:1: waiver of SPARK-002 matched no "
+        "finding (no secret here)",
+    ]
+    assert result.code == 1  # informational: the exit code follows the findings only
+    table = run_cli(*args, "table")
+    assert "Unused waivers" in table.out and "encrypted since" in table.out
 
 
 @pytest.mark.parametrize(

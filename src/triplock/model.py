@@ -222,6 +222,7 @@ class AuditResult:
     errors: list[InputError] = field(default_factory=list)
     checklist: list[ControlStatus] = field(default_factory=list)
     expired_waivers: list[str] = field(default_factory=list)
+    unused_waivers: list[str] = field(default_factory=list)  # matched no finding
 
     def exit_code(self, fail_on: Severity) -> int:
         if not self.inputs and self.errors:

@@ -8,7 +8,9 @@ in the audited file's own comment syntax, on the finding's line or the line abov
     <!-- triplock: ignore HDFS-003,HDFS-004 reason="lab only" -->
 
 A waived finding stays in every report, marked with its waiver; it no longer counts toward the
-exit code. A waiver past its expiry date stops applying and is listed in `expired_waivers`.
+exit code. A waiver past its expiry date stops applying and is listed in `expired_waivers`. A
+waiver that matched no finding is listed in `unused_waivers` (a fixed risk whose waiver can go),
+unless its path glob names no audited input: a partial audit says nothing about those.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from triplock.model import AuditResult, Finding, InputError, Status, Waiver
+from triplock.model import AuditResult, Finding, InputError, Location, Status, Waiver
 from triplock.redact import show
 
 INLINE_PREFIX = "inline:"
@@ -56,7 +58,7 @@ class WaiverEntry:
             return False
         if self.control is not None and self.control != finding.rule.control:
             return False
-        if self.path is not None and not _path_matches(self.path, finding, self.base):
+        if self.path is not None and not _path_matches(self.path, finding.location, self.base):
             return False
         return self.object is None or (
             finding.location.object is not None
@@ -67,10 +69,19 @@ class WaiverEntry:
         expires = self.expires.isoformat() if self.expires else None
         return Waiver(reason=self.reason, source=self.source, expires=expires)
 
-    def describe(self) -> str:
+    def describe(self, unused: bool = False) -> str:
         what = ",".join(self.rules) or self.control or "?"
-        until = f" expired {self.expires.isoformat()}" if self.expires else ""
-        return f"{self.source}: waiver of {what}{until} ({self.reason})"
+        if unused:
+            state = " matched no finding"
+        else:
+            state = f" expired {self.expires.isoformat()}" if self.expires else ""
+        return f"{self.source}: waiver of {what}{state} ({self.reason})"
+
+    def covers_any(self, paths: list[str]) -> bool:
+        """Whether the path glob, if any, names one of `paths` (the audited inputs)."""
+        if self.path is None:
+            return True
+        return any(_path_matches(self.path, Location(path=p), self.base) for p in paths)
 
 
 _ENTRY_KEYS = {"rule", "control", "path", "object", "reason", "expires"}
@@ -167,8 +178,7 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out), re.DOTALL)
 
 
-def _path_matches(pattern: str, finding: Finding, base: str) -> bool:
-    loc = finding.location
+def _path_matches(pattern: str, loc: Location, base: str) -> bool:
     if loc.path is None:
         return loc.url is not None and glob_regex(pattern).fullmatch(loc.url) is not None
     absolute = os.path.abspath(loc.path).replace(os.sep, "/")
@@ -271,6 +281,7 @@ class WaiverStep:
             inline, problems = self._inline_waivers(result)
             result.errors.extend(InputError(where, why) for where, why in problems)
         expired: dict[str, str] = {e.source: e.describe() for e in self.entries if e.expired(today)}
+        used: set[str] = set()
         findings: list[Finding] = []
         for finding in result.findings:
             waiver = None
@@ -282,10 +293,19 @@ class WaiverStep:
                         expired.setdefault(entry.source, entry.describe())
                         continue
                     waiver = entry.waiver()
+                    used.add(entry.source)
                     break
             findings.append(replace(finding, waiver=waiver) if waiver else finding)
         result.findings = findings
         result.expired_waivers.extend(expired.values())
+        audited = [i.path for i in result.inputs]
+        candidates = {e.source: e for e in self.entries if e.covers_any(audited)}
+        candidates.update((e.source, e) for entries in inline.values() for e in entries)
+        result.unused_waivers.extend(
+            e.describe(unused=True)
+            for source, e in candidates.items()
+            if source not in used and source not in expired and not e.expired(today)
+        )
 
     def _inline_waivers(
         self, result: AuditResult

@@ -97,4 +97,5 @@ def sample_result(conf: str = "deploy/spark-defaults.conf") -> AuditResult:
         errors=[InputError("deploy/broken.xml", "hadoop-xml: not well-formed\x01 (line 3)")],
         checklist=checklist(findings),
         expired_waivers=[".triplock.yaml:4: waiver of TEST-003 expired 2020-01-01 (old)"],
+        unused_waivers=[".triplock.yaml:9: waiver of TEST-009 matched no finding (fixed)"],
     )

@@ -31,6 +31,7 @@ CHROMIUM_FLAGS = [
 
 def test_self_contained_and_locked_down() -> None:
     page = render(sample_result())
+    assert '<ul id="unused-waivers">\n<li>.triplock.yaml:9: waiver of TEST-009' in page
     assert "<link" not in page
     assert not re.search(r"<(script|img|iframe)[^>]+src=", page)
     assert "@import" not in page and "url(" not in page

@@ -33,6 +33,7 @@ def test_suites_cases_and_totals() -> None:
     assert suites["k8s.rbac"].find("testcase/skipped") is not None  # not assessed
     assert suites["inputs"].find("testcase/error") is not None
     assert suites["waivers"].find("testcase/failure") is not None
+    assert suites["unused waivers"].get("skipped") == "1"  # reported, never a failure
     assert root.get("failures") == str(sum(int(s.get("failures", 0)) for s in suites.values()))
     assert root.get("failures") == "3"  # two findings and one expired waiver
 

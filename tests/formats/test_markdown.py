@@ -22,9 +22,10 @@ def test_headline_failing_table_and_folded_sections() -> None:
     assert len(rows) == 2
     assert "deploy/spark\\-defaults.conf:3" not in text  # '-' is not special
     assert "deploy/spark-defaults.conf:3" in text
-    assert text.count("<details>") == text.count("</details>") == 5
+    assert text.count("<details>") == text.count("</details>") == 6
     assert "lab cluster, no data" in text
     assert "expired 2020-01-01" in text
+    assert "1 unused waivers (matched no finding)" in text and "TEST-009" in text
 
 
 def test_input_text_is_escaped() -> None:

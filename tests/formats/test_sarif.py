@@ -102,7 +102,8 @@ def test_results_kinds_levels_and_suppressions() -> None:
         }
     ]
     notes = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
-    assert [n["level"] for n in notes] == ["error", "warning"]
+    assert [n["level"] for n in notes] == ["error", "warning", "note"]
+    assert "TEST-009 matched no finding" in notes[2]["message"]["text"]
 
 
 def test_rule_metadata_carries_help_and_control() -> None:

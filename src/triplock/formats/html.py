@@ -214,5 +214,9 @@ def _inputs(result: AuditResult) -> str:
         parts.append('<h3>Expired waivers (no longer applied)</h3><ul id="expired-waivers">')
         parts += [f"<li>{_e(w)}</li>" for w in result.expired_waivers]
         parts.append("</ul>")
+    if result.unused_waivers:
+        parts.append('<h3>Unused waivers (matched no finding)</h3><ul id="unused-waivers">')
+        parts += [f"<li>{_e(w)}</li>" for w in result.unused_waivers]
+        parts.append("</ul>")
     parts.append("</section>")
     return "\n".join(parts)

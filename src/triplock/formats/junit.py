@@ -40,6 +40,11 @@ def render(result: AuditResult) -> str:
         for w in result.expired_waivers:
             _child(_case(suite, "waivers", "expired waiver"), "failure", w)
         _count(suite, totals)
+    if result.unused_waivers:
+        suite = _suite(root, "unused waivers")
+        for w in result.unused_waivers:
+            _child(_case(suite, "waivers", "unused waiver"), "skipped", w)
+        _count(suite, totals)
     for key, value in totals.items():
         root.set(key, str(value))
     ET.indent(root)

@@ -52,6 +52,9 @@ def _render(result: AuditResult, rows: int) -> str:
     if result.expired_waivers:
         items = [f"- {_md(w)}" for w in result.expired_waivers]
         out += _details(f"{len(result.expired_waivers)} expired waivers (no longer applied)", items)
+    if result.unused_waivers:
+        items = [f"- {_md(w)}" for w in result.unused_waivers]
+        out += _details(f"{len(result.unused_waivers)} unused waivers (matched no finding)", items)
     if result.errors:
         items = [f"- {_md(_path(e.path))}: {_md(e.reason)}" for e in result.errors]
         out += _details(f"{len(result.errors)} inputs could not be read", items)

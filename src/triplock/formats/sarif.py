@@ -223,6 +223,7 @@ def _invocation(result: AuditResult, root: Path) -> dict[str, Any]:
         for e in result.errors
     ]
     notes += [{"level": "warning", "message": {"text": w}} for w in result.expired_waivers]
+    notes += [{"level": "note", "message": {"text": w}} for w in result.unused_waivers]
     return {"executionSuccessful": True, "toolExecutionNotifications": notes}
 
 

@@ -124,6 +124,11 @@ def _errors(console: Console, result: AuditResult) -> None:
         console.print(Text("Expired waivers (no longer applied)", style="bold"))
         for w in result.expired_waivers:
             console.print(Text(f"  {w}", style="magenta"))
+    if result.unused_waivers:
+        console.print()
+        console.print(Text("Unused waivers (matched no finding)", style="bold"))
+        for w in result.unused_waivers:
+            console.print(Text(f"  {w}", style="dim"))
 
 
 def _summary(console: Console, result: AuditResult) -> None:
