@@ -49,6 +49,8 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
         if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
+        if rule.applies is not None:
+            facts = [fact for fact in facts if rule.applies(fact)]
         for fact in facts:
             try:
                 outcomes = list(rule.check(fact, ctx))

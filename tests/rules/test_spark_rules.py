@@ -3,6 +3,8 @@ command line, and the rules through `triplock audit` on properties files."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.helpers import findings_of, run_cli
@@ -113,3 +115,31 @@ def test_audit_hardened_properties_file() -> None:
     assert [(f["rule_id"], f["message"]) for f in spark if f["status"] != "pass"] == []
     passed_rules = {f["rule_id"] for f in spark}
     assert len(passed_rules) >= 30, sorted(passed_rules)
+
+
+HISTORY_SERVER_CONF = """\
+spark.history.fs.logDirectory hdfs://nn:8020/spark-logs
+spark.history.kerberos.enabled true
+spark.history.kerberos.principal spark/_HOST@EXAMPLE.COM
+spark.history.kerberos.keytab /etc/security/keytabs/spark.keytab
+spark.ssl.historyServer.enabled true
+spark.ssl.historyServer.keyStore /etc/tls/hs.p12
+spark.ui.filters org.example.AuthFilter
+spark.org.example.AuthFilter.param.realm example
+"""
+APPLICATION_ONLY = ["SPARK-001", "SPARK-010", "SPARK-020", "SPARK-030", "SPARK-042", "SPARK-062"]
+
+
+def test_a_history_server_conf_gets_no_application_rule(tmp_path: Path) -> None:
+    conf = tmp_path / "history" / "spark-defaults.conf"
+    conf.parent.mkdir()
+    conf.write_text(HISTORY_SERVER_CONF)
+    result = run_cli("audit", str(conf), "--format", "json")
+    ids = {f["rule_id"] for f in result.json()["findings"]}
+    assert not ids & set(APPLICATION_ONLY)
+    # What is about the history server itself is still judged.
+    assert {"SPARK-031", "SPARK-035", "SPARK-043", "SPARK-063"} <= ids
+    # One application key, and it is an application's (shared) configuration again.
+    conf.write_text(HISTORY_SERVER_CONF + "spark.master k8s://https://api:6443\n")
+    result = run_cli("audit", str(conf), "--format", "json")
+    assert set(APPLICATION_ONLY) <= {f["rule_id"] for f in result.json()["findings"]}

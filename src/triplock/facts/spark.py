@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 from triplock.inventory import Setting
@@ -17,6 +18,13 @@ class SparkOrigin(enum.Enum):
 
 _TRUE = {"true"}
 _FALSE = {"false"}
+
+# Keys a history server reads: its own, the TLS, UI, ACL and redaction settings it shares with
+# applications, UI filter parameters and the Hadoop settings of its log directory.
+_HISTORY_SERVER_KEY = re.compile(
+    r"spark\.(?:history\.|ssl\.|ui\.|acls\.|admin\.acls|modify\.acls|user\.groups\.mapping|"
+    r"redaction\.|eventLog\.|hadoop\.|[\w$.]+\.param\.)"
+)
 
 
 @dataclass
@@ -82,6 +90,16 @@ class SparkApp:
             return True
         m = self.master
         return bool(m) and m is not None and m.startswith("k8s://")
+
+    @property
+    def history_server_only(self) -> bool:
+        """A defaults file that configures a history server and nothing an application reads:
+        spark.history.* settings, and only keys a history server reads too."""
+        return (
+            self.kind is SparkOrigin.DEFAULTS_FILE
+            and any(key.startswith("spark.history.") for key in self.settings)
+            and all(_HISTORY_SERVER_KEY.match(key) for key in self.settings)
+        )
 
     def where(self, key: str) -> Location:
         """Where a finding about `key` should point: its assignment, else the app's origin."""

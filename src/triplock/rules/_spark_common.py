@@ -132,6 +132,12 @@ def version_of(app: SparkApp, ctx: Context) -> SparkVersion | None:
     return spark_version(app, ctx.spark_version)
 
 
+def runs_applications(app: SparkApp) -> bool:
+    """The `applies` of application-only rules (RPC, local storage, the application UI,
+    Kubernetes pods, delegation tokens): not a history server's own configuration."""
+    return not app.history_server_only
+
+
 def has_prefix(app: SparkApp, *prefixes: str) -> bool:
     return any(key.startswith(prefixes) for key in app.settings)
 

@@ -67,6 +67,8 @@ class Rule:
     meta: RuleMeta
     target: type
     check: RuleFunc
+    # Which facts of the target type the rule speaks to at all; the others get no finding.
+    applies: Callable[[Any], bool] | None = None
 
 
 _RULES: dict[str, Rule] = {}
@@ -84,10 +86,13 @@ def rule(
     rationale: str,
     remediation: str,
     references: tuple[str, ...] = (),
+    applies: Callable[[Any], bool] | None = None,
 ) -> Callable[
     [Callable[[F, Context], Iterable[Outcome]]], Callable[[F, Context], Iterable[Outcome]]
 ]:
-    """Register a rule. `target` is the fact type it judges (Inventory for cross-layer rules)."""
+    """Register a rule. `target` is the fact type it judges (Inventory for cross-layer rules);
+    `applies`, if given, narrows it to the facts the rule is about (a history server's
+    configuration is not an application's)."""
     if control not in CONTROLS:
         raise ValueError(f"rule {id}: unknown control {control!r}")
 
@@ -109,7 +114,7 @@ def rule(
             references=references,
             target=target.__name__,
         )
-        _RULES[id] = Rule(meta, target, func)
+        _RULES[id] = Rule(meta, target, func, applies)
         return func
 
     return register

@@ -14,6 +14,7 @@ from triplock.rules._spark_common import (
     flag_of,
     has_history,
     require_true,
+    runs_applications,
     standalone,
     ui_enabled,
     undecided,
@@ -108,6 +109,7 @@ def acl_wildcard(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="spark.access-control",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="With spark.acls.enable=false every UI user may view and kill everything; with "
     "ACLs on but no authentication filter Spark knows no user name, so the ACLs decide nothing.",
     remediation="Set spark.acls.enable=true, spark.admin.acls/spark.ui.view.acls to named "
@@ -167,6 +169,7 @@ def history_acls(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="spark.access-control",
     severity=Severity.CRITICAL,
     target=SparkApp,
+    applies=runs_applications,
     rationale="spark.master.rest.enabled=true opens port 6066 where anyone can submit a driver, "
     "i.e. run code on the cluster (CVE-2018-11770 class). Spark 4.0 adds "
     "spark.master.rest.filters (e.g. JWSFilter); earlier versions cannot protect it.",

@@ -16,6 +16,7 @@ from triplock.rules._spark_common import (
     manual_fix,
     on_kubernetes,
     require_true,
+    runs_applications,
     secrets_written,
     version_of,
 )
@@ -29,6 +30,7 @@ from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknow
     control="spark.authentication",
     severity=Severity.HIGH,
     target=SparkApp,
+    applies=runs_applications,
     rationale="Without spark.authenticate any host that reaches the driver, executors or "
     "shuffle service can submit work, read blocks and impersonate executors; it is also the "
     "prerequisite of Spark's AES-based RPC encryption.",
@@ -77,6 +79,7 @@ def auth_secret_literal(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="spark.authentication",
     severity=Severity.HIGH,
     target=SparkApp,
+    applies=runs_applications,
     rationale="With a k8s:// master and spark.authenticate=true, Spark adds the secret to every "
     "executor pod spec as the literal environment variable _SPARK_AUTH_SECRET unless "
     "spark.authenticate.secret.executor.file (or .secret.file) is set: anyone who can get or "

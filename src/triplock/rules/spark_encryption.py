@@ -14,6 +14,7 @@ from triplock.rules._spark_common import (
     evidence_of,
     flag_of,
     require_true,
+    runs_applications,
     undecided,
     version_of,
 )
@@ -69,6 +70,7 @@ _GCM_ADVICE = "AES/GCM/NoPadding on Spark 3.5.9+, 4.0.2+ or 4.1.1+ (SPARK-56227 
     control="spark.encryption",
     severity=Severity.HIGH,
     target=SparkApp,
+    applies=runs_applications,
     rationale="Driver, executors and the shuffle service exchange tasks, results and shuffle "
     "blocks in clear text unless spark.network.crypto.enabled=true (with spark.authenticate, "
     "which it needs) or, on Spark 4.0+, spark.ssl.rpc.enabled=true. spark.ssl.rpc.* is NOT "
@@ -136,6 +138,7 @@ def rpc_unencrypted(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="spark.encryption",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="The default cipher AES/CTR/NoPadding encrypts without integrity: a "
     "man-in-the-middle can flip bits in RPC messages undetected (CVE-2025-55039). "
     "AES/GCM/NoPadding exists since 3.4.4, 3.5.2 and 4.0.0, but its transport could drop "
@@ -218,6 +221,7 @@ def rpc_cipher(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="spark.encryption",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="spark.network.crypto.authEngineVersion=1 (the default) derives session keys "
     "without HKDF; version 2 adds it. Both sides (driver, executors, external shuffle service) "
     "must use the same version. Documented since Spark 4.0.0.",
@@ -254,6 +258,7 @@ def auth_engine_version(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="spark.encryption",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="With spark.network.crypto.saslFallback=true (the default) a peer that does not "
     "speak the AES protocol is accepted over SASL DIGEST-MD5, which is deprecated and weaker. "
     "The fallback is only needed for shuffle services older than Spark 2.2.",
@@ -287,6 +292,7 @@ def sasl_fallback(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="spark.encryption",
     severity=Severity.LOW,
     target=SparkApp,
+    applies=runs_applications,
     rationale="SASL (DIGEST-MD5) encryption is deprecated in Spark in favour of AES network "
     "crypto or TLS RPC; it should stay false.",
     remediation="Remove spark.authenticate.enableSaslEncryption and use "
@@ -319,6 +325,7 @@ def sasl_encryption(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="spark.encryption",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="When authentication may go over SASL (AES network crypto off, or saslFallback "
     "on), spark.network.sasl.serverAlwaysEncrypt=false lets clients connect without "
     "encryption.",
@@ -363,6 +370,7 @@ def sasl_server_always_encrypt(app: SparkApp, ctx: Context) -> Iterator[Outcome]
     control="rest.spark-local",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="Shuffle files, spills and cached blocks are written to local disks in clear "
     "text unless spark.io.encryption.enabled=true.",
     remediation="Set spark.io.encryption.enabled=true and spark.io.encryption.keySizeBits=256.",
@@ -379,6 +387,7 @@ def local_storage_unencrypted(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="rest.spark-local",
     severity=Severity.LOW,
     target=SparkApp,
+    applies=runs_applications,
     rationale="spark.io.encryption.keySizeBits defaults to 128; 256-bit AES keys give the "
     "margin the rest of the stack (HDFS, KMS) is configured for. Valid sizes: 128, 192, 256.",
     remediation="Set spark.io.encryption.keySizeBits=256.",

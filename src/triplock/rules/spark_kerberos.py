@@ -16,6 +16,7 @@ from triplock.rules._spark_common import (
     has_history,
     has_prefix,
     on_kubernetes,
+    runs_applications,
 )
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
 
@@ -50,6 +51,7 @@ def _principal(app: SparkApp) -> Setting | None:
     control="spark.kerberos",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="A spark.kerberos.keytab that is not local:// is read on the submitting machine "
     "and copied by Spark into a Kubernetes Secret it creates (and through the upload path), out "
     "of the administrator's hands; its lifetime follows the application.",
@@ -82,6 +84,7 @@ def k8s_keytab(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="spark.kerberos",
     severity=Severity.LOW,
     target=SparkApp,
+    applies=runs_applications,
     rationale="spark.kerberos.principal without spark.kerberos.keytab (or a delegation-token "
     "Secret on Kubernetes) relies on the submitter's ticket cache: tokens are not renewed and "
     "long-running applications lose access, which users 'fix' by disabling security.",
@@ -116,6 +119,7 @@ def _filesystems(text: str) -> set[str]:
     control="spark.kerberos",
     severity=Severity.LOW,
     target=SparkApp,
+    applies=runs_applications,
     rationale="Spark fetches delegation tokens only for the default file system and those in "
     "spark.kerberos.access.hadoopFileSystems; another secure HDFS named in the configuration "
     "(event log, warehouse) fails at run time or tempts users to turn security off.",

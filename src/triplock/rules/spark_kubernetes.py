@@ -19,6 +19,7 @@ from triplock.rules._spark_common import (
     NOT_A_SECRET_KEY,
     evidence_of,
     on_kubernetes,
+    runs_applications,
     secret_value,
     undecided,
     version_of,
@@ -38,6 +39,7 @@ _EXECUTOR_SA = "spark.kubernetes.authenticate.executor.serviceAccountName"
     control="k8s.rbac",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="The driver needs a Role that creates pods, services and configmaps; granting "
     "that to the default service account gives it to every pod of the namespace that does not "
     "name another account.",
@@ -72,6 +74,7 @@ def k8s_driver_sa(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="k8s.rbac",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="Executors run user code but need no Kubernetes API access. Unless "
     "spark.kubernetes.authenticate.executor.serviceAccountName (3.1+) names another account "
     "they inherit the driver's, whose token can create pods in the namespace.",
@@ -120,6 +123,7 @@ def k8s_executor_sa(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="k8s.rbac",
     severity=Severity.LOW,
     target=SparkApp,
+    applies=runs_applications,
     rationale="spark.kubernetes.namespace defaults to `default`, shared with everything else: "
     "the driver's pod-creating Role and the executors' pods (and _SPARK_AUTH_SECRET, if used) "
     "are then visible to every workload there.",
@@ -167,6 +171,7 @@ def _env_secrets(app: SparkApp) -> Iterator[Setting]:
     control="k8s.secrets",
     severity=Severity.HIGH,
     target=SparkApp,
+    applies=runs_applications,
     rationale="spark.kubernetes.driverEnv.X and spark.executorEnv.X become literal env entries "
     "in the pod spec: everyone who can read pods in the namespace reads them, and they show in "
     "the Spark UI unless redacted. Found by variable name and by value (known token formats, "
@@ -214,6 +219,7 @@ def k8s_env_secret(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="k8s.secrets",
     severity=Severity.LOW,
     target=SparkApp,
+    applies=runs_applications,
     rationale="spark.kubernetes.{driver,executor}.secretKeyRef.ENV keeps the value out of the "
     "pod spec, but environment variables leak into child processes, crash dumps and the Spark "
     "UI's environment page (CIS Kubernetes 5.4.1 prefers files).",

@@ -18,6 +18,7 @@ from triplock.rules._spark_common import (
     evidence_of,
     flag_of,
     has_history,
+    runs_applications,
     secrets_written,
     standalone,
     ui_enabled,
@@ -104,6 +105,7 @@ _TLS_RATIONALE = (
     control="spark.ui-tls",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="The driver UI (port 4040) is on unless spark.ui.enabled=false." + _TLS_RATIONALE,
     remediation="Set spark.ssl.ui.enabled=true (or spark.ssl.enabled=true) with "
     "spark.ssl.protocol, a PKCS12 keystore and passwords from a credential provider.",
@@ -142,6 +144,7 @@ def history_tls(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="spark.ui-tls",
     severity=Severity.MEDIUM,
     target=SparkApp,
+    applies=runs_applications,
     rationale="Standalone master and worker UIs (8080/8081) list applications and workers; "
     "judged only for a spark:// master or spark.master.*/spark.worker.* settings." + _TLS_RATIONALE,
     remediation="Set spark.ssl.standalone.enabled=true with its protocol and keystore.",
