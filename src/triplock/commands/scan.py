@@ -199,5 +199,5 @@ def render_table(endpoints: list[Endpoint], result: AuditResult) -> str:
             f"{ep.seconds:.2f}",
         )
     out = io.StringIO()
-    Console(file=out, width=160, color_system=None, highlight=False).print(table)
+    Console(file=out, width=160, color_system=None, highlight=False, markup=False).print(table)
     return out.getvalue() + "\n" + render(result)

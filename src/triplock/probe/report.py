@@ -37,7 +37,7 @@ def render_table(hosts: list[HostTee], missing_executors: tuple[str, ...] = ()) 
     from rich.table import Table
 
     out = io.StringIO()
-    console = Console(file=out, width=120, color_system=None, highlight=False)
+    console = Console(file=out, width=120, color_system=None, highlight=False, markup=False)
     table = Table(title="TEE capabilities by host", title_justify="left")
     for column in (
         "host",

@@ -38,7 +38,7 @@ def rules_table() -> str:
         m = r.meta
         table.add_row(m.id, m.slug, m.control, m.severity.value, m.title)
     out = io.StringIO()
-    Console(file=out, width=160, color_system=None).print(table)
+    Console(file=out, width=160, color_system=None, markup=False).print(table)
     return out.getvalue()
 
 

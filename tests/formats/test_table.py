@@ -1,0 +1,74 @@
+"""--format table: the checklist, findings by file with evidence, fix and waiver, wrapped to the
+width; colour only on request; text from the inputs can neither style nor control the terminal."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from tests.formats.sample import sample_result
+from triplock.formats.table import _wrap, render
+from triplock.model import InputError
+
+SGR = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def test_findings_by_file_with_evidence_fix_waiver_and_sections() -> None:
+    text = render(sample_result(), width=100)
+    assert "Secure Your Services checklist" in text
+    lines = text.splitlines()
+    header = lines.index("deploy/spark-defaults.conf")
+    assert lines[header + 1].startswith(
+        "      3  FAIL    high     TEST-001 spark.authenticate is false"
+    )
+    assert lines[header + 2] == "           evidence: spark.authenticate=false"
+    assert lines[header + 3] == "           fix: set spark.authenticate=true"
+    assert "      2  WAIVED  medium   TEST-003 spark.io.encryption.enabled is false" in lines
+    assert "           waived: lab cluster, no data" in lines
+    assert "  deploy/broken.xml: hadoop-xml: not well-formed\\x01 (line 3)" in lines
+    assert "  .triplock.yaml:9: waiver of TEST-009 matched no finding (fixed)" in lines
+    assert lines[-1] == (
+        "2 inputs, 2 failing findings (1 critical, 1 high), 1 unknown, 1 waived, 1 input errors"
+    )
+    assert "\x1b" not in text
+    assert "RPC authentication: spark.authenticate=true" not in text  # passes are not listed
+
+
+def test_colour_only_when_asked() -> None:
+    text = render(sample_result(), color=True, width=100)
+    assert "\x1b[1;31mFAIL    \x1b[0m\x1b[31mhigh     \x1b[0m\x1b[1mTEST-001 \x1b[0m" in text
+    assert "\x1b[35mWAIVED  \x1b[0m" in text
+    assert SGR.sub("", text) == render(sample_result(), width=100)
+
+
+@pytest.mark.parametrize("width", [100, 140])
+def test_every_line_fits_the_width(width: int) -> None:
+    result = sample_result()
+    long_word = "/very/" + "long" * 60 + "/path.conf"
+    result.findings[0] = replace(result.findings[0], message=f"see {long_word} " + "word " * 80)
+    text = render(result, width=width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert long_word in text.replace("\n", "").replace(" " * 11, "")  # cut, not lost
+
+
+def test_input_text_cannot_style_or_control_the_terminal() -> None:
+    result = sample_result()
+    result.errors.append(InputError("[/bold]odd[red].conf", "bad \x1b]0;owned\x07 title \x1b[2J"))
+    result.findings[0] = replace(result.findings[0], message="[bold]x[/] \x1b[31mred\x9b")
+    for color in (False, True):
+        text = render(result, color=color, width=120)
+        assert "[/bold]odd[red].conf: bad \\x1b]0;owned\\x07 title \\x1b[2J" in text
+        assert "[bold]x[/] \\x1b[31mred\\x9b" in text
+        # The only escape sequences are the report's own colours.
+        assert "\x1b" not in SGR.sub("", text) and "\x07" not in text and "\x9b" not in text
+
+
+def test_wrap_offsets() -> None:
+    text = "  12  FAIL alpha beta gamma"
+    lines = [text[a:b] for a, b in _wrap(text, 16, 4)]
+    assert lines == ["  12  FAIL alpha", "beta gamma"]
+    word = "abcdefghij"
+    assert [word[a:b] for a, b in _wrap(word, 4, 0)] == ["abcd", "efgh", "ij"]
+    assert _wrap("short", 80, 4) == [(0, 5)]
