@@ -14,7 +14,7 @@ import socket
 import subprocess
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +43,30 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def _launch(
+    command: Callable[[int], list[str]], tries: int = 3
+) -> tuple[int, subprocess.Popen[bytes]]:
+    """Start a server on a free port and wait until it listens. The port is free when chosen but
+    may be taken before the server binds it (by another server, or a client's ephemeral port
+    during a parallel scan): then the server exits and is started again on another port."""
+    for attempt in range(tries):
+        port = free_port()
+        process = subprocess.Popen(
+            command(port), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            wait_listening(port, process)
+        except RuntimeError:
+            process.kill()
+            process.wait()
+            if attempt == tries - 1:
+                raise
+        else:
+            return port, process
+    raise AssertionError("unreachable")
 
 
 def wait_listening(port: int, process: subprocess.Popen[bytes], timeout: float = 10) -> None:
@@ -248,33 +272,36 @@ def farm(directory: Path, names: list[str] | None = None) -> Iterator[dict[str, 
         for name, args in s_server_variants(pki).items():
             if names is not None and name not in names:
                 continue
-            port = free_port()
-            command = ["openssl", "s_server", "-accept", f"127.0.0.1:{port}", "-www",
-                       "-quiet", *args]  # fmt: skip
-            process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+            port, process = _launch(
+                lambda port, args=args: ["openssl", "s_server", "-accept", f"127.0.0.1:{port}",
+                                         "-www", "-quiet", *args]
             )  # fmt: skip
             servers[name] = Server(name, port, process)
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         if (names is None or "nginx-intermediate" in names) and os.path.exists(nginx):
-            port = free_port()
             conf_dir = directory / "nginx"
             conf_dir.mkdir(parents=True, exist_ok=True)
             conf = conf_dir / "nginx.conf"
-            conf.write_text(
-                NGINX_CONF.format(
-                    dir=conf_dir, port=port, cert=pki.files["rsa-full.pem"],
-                    key=pki.files["rsa.key"], ciphers=MOZILLA_CIPHERS,
-                )
-            )  # fmt: skip
-            process = subprocess.Popen(
-                [nginx, "-p", str(conf_dir), "-c", str(conf), "-e", str(conf_dir / "error.log")],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+
+            def nginx_command(port: int) -> list[str]:
+                conf.write_text(
+                    NGINX_CONF.format(
+                        dir=conf_dir, port=port, cert=pki.files["rsa-full.pem"],
+                        key=pki.files["rsa.key"], ciphers=MOZILLA_CIPHERS,
+                    )
+                )  # fmt: skip
+                return [
+                    nginx,
+                    "-p",
+                    str(conf_dir),
+                    "-c",
+                    str(conf),
+                    "-e",
+                    str(conf_dir / "error.log"),
+                ]
+
+            port, process = _launch(nginx_command)
             servers["nginx-intermediate"] = Server("nginx-intermediate", port, process)
-        for server in servers.values():
-            wait_listening(server.port, server.process)
         yield servers
     finally:
         for server in servers.values():
