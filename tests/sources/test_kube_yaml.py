@@ -321,3 +321,46 @@ def test_quoted_go_templates_are_values() -> None:
     (doc,) = load_documents(text)
     spec = doc.map("spec")
     assert spec is not None and spec["summary"] == "{{ $labels.instance }} is down"
+
+
+SPARK_CONNECT = """apiVersion: sparkoperator.k8s.io/v1alpha1
+kind: SparkConnect
+metadata: {name: connect, namespace: analytics}
+spec:
+  sparkVersion: 4.0.1
+  image: spark:4.0.1
+  sparkConf:
+    spark.authenticate: "true"
+  server:
+    cores: 2
+    template:
+      spec:
+        serviceAccountName: connect-server
+        containers:
+        - name: spark-kubernetes-driver
+          env: [{name: TOKEN, value: literal-token-value}]
+  executor:
+    instances: 3
+    template:
+      spec:
+        containers:
+        - name: spark-kubernetes-executor
+"""
+
+
+def test_spark_connect_server_is_the_driver(tmp_path: Path) -> None:
+    write(tmp_path, "connect.yaml", SPARK_CONNECT)
+    inv = inventory_of(tmp_path)
+    (app,) = inv.of(SparkApp)
+    assert app.spark_version == "4.0.1" and app.on_kubernetes
+    assert app.value("spark.authenticate") == "true"
+    driver_sa = app.get("spark.kubernetes.authenticate.driver.serviceAccountName")
+    assert driver_sa is not None and driver_sa.value == "connect-server"
+    assert driver_sa.location.line == 13
+    assert app.value("spark.driver.cores") == "2"
+    assert app.value("spark.executor.instances") == "3"
+    assert app.value("spark.kubernetes.namespace") == "analytics"
+    pods = {pod.spark_role: pod for pod in inv.of(PodSpec)}
+    assert set(pods) == {"driver", "executor"}
+    assert pods["driver"].service_account == "connect-server"
+    assert pods["driver"].containers[0].env[0].line == 16

@@ -1,5 +1,6 @@
 """Spark in Kubernetes manifests: SparkApplication / ScheduledSparkApplication (Kubeflow Spark
-operator, sparkoperator.k8s.io/v1beta2), SparkApplication / SparkCluster (Apache Spark
+operator, sparkoperator.k8s.io/v1beta2), its SparkConnect (v1alpha1: a long-running Spark
+Connect server, the driver, with executors), SparkApplication / SparkCluster (Apache Spark
 Kubernetes operator, spark.apache.org/v1), and spark-submit commands in container specs.
 
 Their sparkConf becomes a SparkApp (settings exposed: a custom resource is readable by anyone
@@ -20,7 +21,9 @@ from triplock.inventory import Inventory, Setting, is_templated
 from triplock.sources.kube_objects import container, pod_spec, volume
 from triplock.sources.spark_submit import spark_app_from_argv
 
-SPARK_KINDS = frozenset({"SparkApplication", "ScheduledSparkApplication", "SparkCluster"})
+SPARK_KINDS = frozenset(
+    {"SparkApplication", "ScheduledSparkApplication", "SparkCluster", "SparkConnect"}
+)
 
 # Kubeflow operator spec fields -> the Spark setting the operator submits them as.
 _SPEC_KEYS = {
@@ -71,7 +74,7 @@ def add_spark_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
         if value is not None:
             put(key, value, spec.line_of(field_name))
     for role in ("driver", "executor"):
-        part = spec.map(role)
+        part = spec.map(_part_name(ref, role))
         if part is not None:
             _role_settings(part, role, put)
     conf = spec.map("sparkConf")
@@ -88,11 +91,26 @@ def add_spark_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
     _role_pods(spec, ref, inventory)
 
 
+def _part_name(ref: ObjectRef, role: str) -> str:
+    """Where a resource describes the driver or the executors: a SparkConnect's driver is its
+    server."""
+    return "server" if ref.kind == "SparkConnect" and role == "driver" else role
+
+
 def _role_settings(part: YMap, role: str, put: Callable[[str, str, int], None]) -> None:
     for field_name, key in _ROLE_KEYS[role].items():
         value = part.text(field_name)
         if value is not None:
             put(key, value, part.line_of(field_name))
+    # A pod template's service account (SparkConnect's server and executor templates).
+    template = part.map("template")
+    pod = template.map("spec") if template is not None else None
+    if pod is not None:
+        for field_name in ("serviceAccountName", "serviceAccount"):
+            account = pod.text(field_name)
+            if account:
+                put(_ROLE_KEYS[role]["serviceAccount"], account, pod.line_of(field_name))
+                break
     for s in part.list("secrets").maps():
         name, path = s.text("name"), s.text("path")
         if name and path:
@@ -116,10 +134,10 @@ def _role_pods(spec: YMap, ref: ObjectRef, inventory: Inventory) -> None:
     volumes = [volume(v) for v in spec.list("volumes").maps()]
     roles = ("master", "worker") if ref.kind == "SparkCluster" else ("driver", "executor")
     for role in roles:
-        part = spec.map(role) or spec.map(f"{role}Spec")
+        part = spec.map(_part_name(ref, role)) or spec.map(f"{role}Spec")
         if part is None:
             continue
-        template = part.map("podTemplateSpec") or _dig_template(part)
+        template = part.map("podTemplateSpec") or part.map("template") or _dig_template(part)
         pod_yaml = template.map("spec") if template is not None else None
         if pod_yaml is not None:
             pod = pod_spec(pod_yaml, ref, {"spark-role": role}, ref.path)
