@@ -40,3 +40,13 @@ def test_every_rule_is_named_by_a_test() -> None:
     tests = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "tests").rglob("test_*.py"))
     untested = [r.meta.id for r in all_rules() if r.meta.id not in tests]
     assert untested == []
+
+
+def test_the_catalogue_says_which_facts_a_narrowed_rule_judges() -> None:
+    from triplock.rules.catalog import rules_json
+
+    by_id = {r["id"]: r for r in rules_json()}
+    narrowed = "applications only, not a history server's own spark-defaults.conf"
+    assert by_id["SPARK-001"]["applies_to"] == narrowed
+    assert by_id["SPARK-031"]["applies_to"] is None  # the history server's own TLS rule
+    assert f"judges SparkApp: {narrowed})" in rules_markdown()

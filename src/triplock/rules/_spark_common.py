@@ -133,8 +133,10 @@ def version_of(app: SparkApp, ctx: Context) -> SparkVersion | None:
 
 
 def runs_applications(app: SparkApp) -> bool:
-    """The `applies` of application-only rules (RPC, local storage, the application UI,
-    Kubernetes pods, delegation tokens): not a history server's own configuration."""
+    """Applications only, not a history server's own spark-defaults.conf.
+
+    The `applies` of application-only rules (RPC, local storage, the application UI,
+    Kubernetes pods, delegation tokens); its first line is shown in the rule catalogue."""
     return not app.history_server_only
 
 

@@ -6,7 +6,7 @@ import io
 from typing import Any
 
 from triplock.controls import CONTROLS
-from triplock.rules.registry import all_rules
+from triplock.rules.registry import Rule, all_rules
 
 
 def rules_json() -> list[dict[str, Any]]:
@@ -22,9 +22,21 @@ def rules_json() -> list[dict[str, Any]]:
             "rationale": r.meta.rationale,
             "remediation": r.meta.remediation,
             "references": list(r.meta.references),
+            "applies_to": _applies_to(r),
         }
         for r in all_rules()
     ]
+
+
+def _applies_to(rule: Rule) -> str | None:
+    """Which facts of its target a rule judges, from its `applies` predicate's first line."""
+    if rule.applies is None:
+        return None
+    doc = (rule.applies.__doc__ or "").strip()
+    if not doc:
+        return None
+    first = doc.splitlines()[0].rstrip(".")
+    return first[0].lower() + first[1:]
 
 
 def rules_table() -> str:
@@ -70,7 +82,9 @@ def rules_markdown() -> str:
         lines += [
             f"## {m.id} {m.slug}",
             "",
-            f"**{_cell(m.title)}** ({m.control}, {m.severity.value}; judges {m.target})",
+            f"**{_cell(m.title)}** ({m.control}, {m.severity.value}; judges {m.target}"
+            + (f": {_applies_to(r)}" if r.applies else "")
+            + ")",
             "",
             f"Why: {m.rationale}",
             "",
