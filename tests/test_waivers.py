@@ -291,3 +291,25 @@ def test_glob() -> None:
     assert glob_regex("deploy/**/*.conf").fullmatch("deploy/x.conf")
     assert not glob_regex("deploy/*.conf").fullmatch("deploy/a/x.conf")
     assert glob_regex("spark-?").fullmatch("spark-1")
+
+
+def test_inline_waivers_come_from_the_text_discovery_read(tmp_path: Path) -> None:
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: apps}\nspec:\n"
+        "  containers:\n  - name: c\n    image: x\n    env:\n"
+        '    - {name: DB_PASSWORD, value: hunter2hunter2}  # triplock: ignore K8S-001 reason="p"\n'
+    )
+    result = run_cli("audit", "-", "--format", "json", stdin=pod)  # stdin cannot be read again
+    [finding] = findings_of(result, "K8S-001", "fail")
+    assert finding["waiver"]["source"] == "inline:<stdin>:9"
+    # A file changed after discovery read it: the waiver step does not read it again.
+    conf = '# triplock: ignore SPARK-001 reason="piped in"\nspark.authenticate false\n'
+    path = write(tmp_path, "spark-defaults.conf", conf)
+    from triplock.audit import AuditOptions, audit
+    from triplock.waivers import WaiverStep
+
+    options = AuditOptions(paths=[str(path)])
+    options.post_steps.append(lambda r, o: path.write_text("spark.authenticate false\n"))
+    options.post_steps.append(WaiverStep([]))
+    [waived] = [f for f in audit(options).findings if f.rule.id == "SPARK-001"]
+    assert waived.waiver is not None and waived.waiver.reason == "piped in"

@@ -65,8 +65,8 @@ class Inventory:
     def kinds(self) -> list[type]:
         return [k for k, v in self._facts.items() if v]
 
-    def record_input(self, path: str, kind: str) -> None:
-        self.inputs.append(InputRecord(path, kind))
+    def record_input(self, path: str, kind: str, waiver_text: str | None = None) -> None:
+        self.inputs.append(InputRecord(path, kind, waiver_text))
 
     def record_error(self, path: str, reason: str) -> None:
         self.errors.append(InputError(path, reason))

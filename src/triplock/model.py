@@ -191,6 +191,9 @@ class Finding:
 class InputRecord:
     path: str
     kind: str
+    # The input's text when it holds inline waiver comments: the waiver step reads them here
+    # instead of reading the file again (stdin cannot be read again at all). Not reported.
+    waiver_text: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "kind": self.kind}

@@ -25,6 +25,7 @@ from triplock.model import AuditResult, Finding, InputError, Location, Status, W
 from triplock.redact import show
 
 INLINE_PREFIX = "inline:"
+INLINE_MARKER = "triplock:"  # every inline waiver holds it; discovery keeps the texts that do
 
 _INLINE = re.compile(r"(?:^|\s)(?:#|!|<!--)\s*triplock:\s*ignore\b(?P<body>.*?)(?:-->|$)")
 _IDS = re.compile(r"^\s*(?P<ids>[A-Za-z0-9][\w.-]*(?:\s*,\s*[A-Za-z0-9][\w.-]*)*)(?=\s|$)")
@@ -211,7 +212,7 @@ def scan_inline(text: str) -> tuple[list[InlineWaiver], list[tuple[int, str]]]:
     """Inline waivers in a file's text, and the malformed ones as (line, problem). A waiver
     applies to its own line and, on a comment-only line, to the next line that is not another
     waiver comment (so that waivers can be stacked above a setting)."""
-    if "triplock:" not in text:  # most files: one substring search instead of a regex a line
+    if INLINE_MARKER not in text:  # most files: one substring search instead of a regex a line
         return [], []
     lines = text.splitlines()
     found: list[InlineWaiver] = []
@@ -266,13 +267,12 @@ def _parse_inline(body: str) -> tuple[tuple[str, ...], str, dt.date | None] | st
 @dataclass
 class WaiverStep:
     """The post step of audit() that applies waivers: the entries of waiver files and, unless
-    refused, the inline waivers of the audited files (read again here, only those with
-    findings to waive)."""
+    refused, the inline waivers of the audited files that have findings to waive (their texts
+    kept by discovery in InputRecord.waiver_text)."""
 
     entries: list[WaiverEntry]
     inline: bool = True
     today: dt.date | None = None
-    max_bytes: int = 10 * 1024 * 1024
 
     def __call__(self, result: AuditResult, options: object) -> None:
         today = self.today or dt.datetime.now(dt.UTC).date()
@@ -318,11 +318,12 @@ class WaiverStep:
             }
             - {None}
         )
+        texts = {i.path: i.waiver_text for i in result.inputs if i.waiver_text is not None}
         by_line: dict[tuple[str, int], list[WaiverEntry]] = {}
         problems: list[tuple[str, str]] = []
         for path in paths:
             assert path is not None
-            text = _read(path, self.max_bytes)
+            text = texts.get(path)
             if text is None:
                 continue
             waivers, bad = scan_inline(text)
@@ -335,16 +336,6 @@ class WaiverStep:
 
 def _key(finding: Finding) -> tuple[str, int]:
     return (finding.location.path or "", finding.location.line or 0)
-
-
-def _read(path: str, max_bytes: int) -> str | None:
-    try:
-        if os.path.getsize(path) > max_bytes:
-            return None
-        with open(path, "rb") as handle:
-            return handle.read().decode("utf-8-sig", errors="replace")
-    except OSError:
-        return None
 
 
 def is_inline(waiver: Waiver) -> bool:

@@ -161,7 +161,7 @@ def _waiver_step(args: argparse.Namespace, config: Any) -> Any:
     except ConfigError as e:
         raise UsageError(str(e)) from None
     inline = config.inline_waivers and not args.no_inline_waivers
-    return WaiverStep(entries, inline=inline, max_bytes=args.max_file_size)
+    return WaiverStep(entries, inline=inline)
 
 
 class _Progress:

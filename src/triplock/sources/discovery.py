@@ -13,6 +13,7 @@ from pathlib import Path
 
 from triplock.inventory import Inventory
 from triplock.sources.interface import InputFile, NotText, Source, SourceError
+from triplock.waivers import INLINE_MARKER
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 STDIN = "-"
@@ -127,9 +128,19 @@ def _consider(
         except RecursionError:
             inventory.record_error(file.path, f"{source.kind}: nesting too deep")
         else:
-            inventory.record_input(file.path, source.kind)
+            inventory.record_input(file.path, source.kind, _waiver_text(file))
         return
     _unclaimed(file, inventory, explicit)
+
+
+def _waiver_text(file: InputFile) -> str | None:
+    """The text of an input that holds inline waivers, for the waiver step."""
+    if file.is_binary:
+        return None
+    try:
+        return file.text if INLINE_MARKER in file.text else None
+    except NotText:
+        return None
 
 
 def _unclaimed(file: InputFile, inventory: Inventory, explicit: bool) -> None:
