@@ -196,9 +196,13 @@ class Keystore:
     password_source: str | None = None
     default_password: bool = False  # the password that opened it is a well-known default
     private_key_entries: int = 0
-    trusted_entries: int = 0
     secret_key_entries: int = 0
     chains: list[CertChain] = field(default_factory=list)
+
+    @property
+    def trusted_entries(self) -> int:
+        """Certificate entries without a private key (a truststore's)."""
+        return len(self.chains) - self.private_key_entries
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ from triplock.facts.kube import Grant, SubjectAccess
 from triplock.inventory import is_templated
 from triplock.redact import is_reference, is_sensitive_key, looks_secret
 
-K8S_DOCS = "https://kubernetes.io/docs/concepts/security/"
 RBAC_GOOD_PRACTICES = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/"
 SECRETS_GOOD_PRACTICES = "https://kubernetes.io/docs/concepts/security/secrets-good-practices/"
 CIS = "CIS Kubernetes Benchmark v1.10 (kube-bench cfg/cis-1.10)"

@@ -309,7 +309,6 @@ def _open(pending: PendingKeystore, candidates: list[tuple[str, str]]) -> Keysto
         store.default_password = is_default_password(password)
         store.chains = chains
         store.private_key_entries = sum(1 for c in chains if c.has_private_key)
-        store.trusted_entries = len(chains) - store.private_key_entries
         store.secret_key_entries = secret_keys
         return store
     return Keystore(pending.path, where, pending.store_type, False, pending.mode)
