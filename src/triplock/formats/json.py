@@ -9,6 +9,6 @@ from triplock.model import AuditResult
 
 
 def render(result: AuditResult) -> str:
-    # Compact UTF-8, as json.dumps(ensure_ascii=False, separators=(",", ":")) writes it, five
-    # times faster on large reports (measured: 21,500 findings in 0.02 s instead of 0.11 s).
+    # Compact UTF-8, byte for byte what json.dumps(ensure_ascii=False, separators=(",", ":"))
+    # writes, in about half the time on large reports (benchmarks/phases.py).
     return orjson.dumps(result_dict(result)).decode() + "\n"

@@ -176,8 +176,8 @@ def _clean(text: str) -> str:
 
 class _Lines:
     """The report's text after the checklist. Rich renders the checklist table; the findings
-    (tens of thousands of lines on a large deployment) are laid out here: 39,000 lines for
-    2,000 manifests in 0.15 s, against 2.7 s through Rich's console line by line."""
+    (tens of thousands of lines on a large deployment: see benchmarks/phases.py) are laid out
+    here, a plain string per line, instead of going through Rich's console line by line."""
 
     def __init__(self, width: int, color: bool) -> None:
         self.width, self.color = width, color

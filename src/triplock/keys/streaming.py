@@ -173,9 +173,8 @@ class _Relay:
     the result. Reading and writing pass from worker to worker in stream order, like relay
     batons; the crypto in between runs in parallel (AES-GCM releases the GIL, and so do file
     reads and writes, so I/O overlaps too). Each worker keeps its own two buffers, which stay in
-    its core's cache, and a segment costs two lock hand-overs: measured against a central
-    reader, a pool and a writer thread, this is 10 to 20% faster in memory. Worker 0 is the
-    calling thread."""
+    its core's cache, and a segment costs two lock hand-overs (benchmarks/crypto.py measures
+    it against bare threads that only encrypt). Worker 0 is the calling thread."""
 
     def __init__(
         self, workers: int, source: _Source, dst: BinaryIO, segment: _Segment, out_bytes: int
