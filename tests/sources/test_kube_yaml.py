@@ -364,3 +364,23 @@ def test_spark_connect_server_is_the_driver(tmp_path: Path) -> None:
     assert set(pods) == {"driver", "executor"}
     assert pods["driver"].service_account == "connect-server"
     assert pods["driver"].containers[0].env[0].line == 16
+
+
+def test_the_resource_field_wins_over_the_pod_templates_account(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "app.yaml",
+        """apiVersion: sparkoperator.k8s.io/v1beta2
+kind: SparkApplication
+metadata: {name: job, namespace: jobs}
+spec:
+  driver:
+    serviceAccount: spark-driver
+    template:
+      spec:
+        serviceAccountName: from-template
+        containers: [{name: spark-kubernetes-driver}]
+""",
+    )
+    (app,) = inventory_of(tmp_path).of(SparkApp)
+    assert app.value("spark.kubernetes.authenticate.driver.serviceAccountName") == "spark-driver"

@@ -87,8 +87,13 @@ def add_spark_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
         # turns those into the application's HadoopConf for the Hadoop rules).
         for key, value in hadoop.items():
             put(f"spark.hadoop.{key}", scalar_text(value), hadoop.line_of(key))
+    for role, pod in _role_pods(spec, ref, inventory).items():
+        # A pod template's service account (SparkConnect's server and executors) is the
+        # role's, unless the resource's own field sets it: Spark's setting wins over a template.
+        account = _ROLE_KEYS[role]["serviceAccount"] if role in _ROLE_KEYS else None
+        if account and pod.service_account and app.get(account) is None:
+            put(account, pod.service_account, pod.service_account_line or pod.line)
     inventory.add(app)
-    _role_pods(spec, ref, inventory)
 
 
 def _part_name(ref: ObjectRef, role: str) -> str:
@@ -102,15 +107,6 @@ def _role_settings(part: YMap, role: str, put: Callable[[str, str, int], None]) 
         value = part.text(field_name)
         if value is not None:
             put(key, value, part.line_of(field_name))
-    # A pod template's service account (SparkConnect's server and executor templates).
-    template = part.map("template")
-    pod = template.map("spec") if template is not None else None
-    if pod is not None:
-        for field_name in ("serviceAccountName", "serviceAccount"):
-            account = pod.text(field_name)
-            if account:
-                put(_ROLE_KEYS[role]["serviceAccount"], account, pod.line_of(field_name))
-                break
     for s in part.list("secrets").maps():
         name, path = s.text("name"), s.text("path")
         if name and path:
@@ -128,9 +124,10 @@ def _role_settings(part: YMap, role: str, put: Callable[[str, str, int], None]) 
     # `env` goes into the pod spec, not the Spark conf: the PodSpec facts carry it.
 
 
-def _role_pods(spec: YMap, ref: ObjectRef, inventory: Inventory) -> None:
+def _role_pods(spec: YMap, ref: ObjectRef, inventory: Inventory) -> dict[str, PodSpec]:
     """Driver and executor (or SparkCluster master and worker) pods as PodSpec facts, so the
-    workload rules see their env, mounts and service accounts."""
+    workload rules see their env, mounts and service accounts; returned by role."""
+    pods: dict[str, PodSpec] = {}
     volumes = [volume(v) for v in spec.list("volumes").maps()]
     roles = ("master", "worker") if ref.kind == "SparkCluster" else ("driver", "executor")
     for role in roles:
@@ -154,6 +151,8 @@ def _role_pods(spec: YMap, ref: ObjectRef, inventory: Inventory) -> None:
                 pod.service_account = sa
                 pod.service_account_line = part.line_of("serviceAccount")
         inventory.add(pod)
+        pods[role] = pod
+    return pods
 
 
 def _dig_template(part: YMap) -> YMap | None:
