@@ -1,0 +1,100 @@
+"""Rook's Ceph custom resources (ceph.rook.io/v1) in Kubernetes manifests: CephCluster (wire
+encryption, msgr2, compression, OSD encryption and its KMS), CephObjectStore (the gateway's
+ports and certificate, SSE KMS), CephObjectStoreUser and CephClient (capabilities). Field names
+follow rook.io's CRD documentation; see docs/ceph.md."""
+
+from __future__ import annotations
+
+from triplock.facts.ceph import RookCaps, RookCluster, RookKms, RookObjectStore, Spot
+from triplock.facts.kube import ObjectRef, YMap, scalar_text
+from triplock.inventory import Inventory
+
+ROOK_KINDS = frozenset({"CephCluster", "CephObjectStore", "CephObjectStoreUser", "CephClient"})
+
+
+def add_rook_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
+    spec = doc.map("spec")
+    if spec is None:
+        return
+    if ref.kind == "CephCluster":
+        inventory.add(_cluster(spec, ref))
+    elif ref.kind == "CephObjectStore":
+        inventory.add(_object_store(spec, ref))
+    else:
+        caps = spec.map("capabilities" if ref.kind == "CephObjectStoreUser" else "caps")
+        if caps is not None:
+            grants = tuple((k, scalar_text(v), caps.line_of(k)) for k, v in caps.items())
+            inventory.add(RookCaps(ref, grants, spec.line_of("caps")))
+
+
+def _spot(node: YMap | None, key: str) -> Spot | None:
+    if node is None or key not in node or isinstance(node.get(key), YMap):
+        return None
+    return Spot(scalar_text(node.get(key)), node.line_of(key))
+
+
+def _path(node: YMap | None, *keys: str) -> YMap | None:
+    for key in keys:
+        node = node.map(key) if node is not None else None
+    return node
+
+
+def _kms(security: YMap | None, key: str = "kms") -> RookKms | None:
+    kms = security.map(key) if security is not None else None
+    if kms is None:
+        return None
+    details = kms.map("connectionDetails") or YMap(kms.line)
+    return RookKms(
+        line=security.line_of(key) if security is not None else kms.line,
+        details={k: Spot(scalar_text(v), details.line_of(k)) for k, v in details.items()},
+        token_secret=_spot(kms, "tokenSecretName"),
+    )
+
+
+def _cluster(spec: YMap, ref: ObjectRef) -> RookCluster:
+    network = spec.map("network")
+    connections = _path(spec, "network", "connections")
+    storage = spec.map("storage")
+    devices: list[tuple[str, Spot]] = []
+    config = _spot(_path(storage, "config"), "encryptedDevice")
+    if config is not None:
+        devices.append(("storage.config", config))
+    for node in storage.list("nodes").maps() if storage is not None else []:
+        name = node.text("name") or "?"
+        found = _spot(node.map("config"), "encryptedDevice")
+        if found is not None:
+            devices.append((f"node {name}", found))
+        for device in node.list("devices").maps():
+            found = _spot(device.map("config"), "encryptedDevice")
+            if found is not None:
+                devices.append((f"node {name} device {device.text('name') or '?'}", found))
+    for device_set in storage.list("storageClassDeviceSets").maps() if storage else []:
+        found = _spot(device_set, "encrypted")
+        name = device_set.text("name") or "?"
+        devices.append((f"storageClassDeviceSet {name}", found or Spot("false", device_set.line)))
+    external = _spot(spec.map("external"), "enable")
+    return RookCluster(
+        ref=ref,
+        encryption=_spot(_path(connections, "encryption"), "enabled"),
+        require_msgr2=_spot(connections, "requireMsgr2"),
+        compression=_spot(_path(connections, "compression"), "enabled"),
+        connections_line=(connections or network or spec).line,
+        encrypted_devices=tuple(devices),
+        storage_line=spec.line_of("storage"),
+        kms=_kms(spec.map("security")),
+        external=external is not None and external.true,
+    )
+
+
+def _object_store(spec: YMap, ref: ObjectRef) -> RookObjectStore:
+    gateway = spec.map("gateway")
+    security = spec.map("security")
+    return RookObjectStore(
+        ref=ref,
+        gateway_line=spec.line_of("gateway"),
+        port=_spot(gateway, "port"),
+        secure_port=_spot(gateway, "securePort"),
+        certificate_ref=_spot(gateway, "sslCertificateRef"),
+        kms=_kms(security),
+        sse_s3=_kms(security, "s3"),
+    )
