@@ -62,7 +62,9 @@ class CephConf:
 
     `central`: the file holds only bootstrap settings (fsid, mon_host, keyring), so the cluster's
     options live in the monitors' configuration database, which is not among the inputs: an
-    option unset here is unknown, not its default."""
+    option unset here is unknown, not its default.
+    `overlay`: the file is layered over settings made elsewhere (Rook's rook-config-override
+    over what the CephCluster sets): only what it sets is judged, never a default."""
 
     name: str
     origin: Location
@@ -70,6 +72,7 @@ class CephConf:
     section_lines: dict[str, int] = field(default_factory=dict)
     key_files: list[KeyFile] = field(default_factory=list)
     central: bool = False
+    overlay: bool = False
 
     def add(self, option: CephOption) -> None:
         """Later lines win, also across repeated sections (ConfFile merges them)."""

@@ -49,7 +49,7 @@ def seen(
     sections = conf.setting_sections(name)
     for section in sections:
         yield Seen(name, section, conf.sections[section][name].value, conf.sections[section][name])
-    if GLOBAL not in sections and not all(t in sections for t in types):
+    if not conf.overlay and GLOBAL not in sections and not all(t in sections for t in types):
         yield Seen(name, GLOBAL, default, None)
 
 

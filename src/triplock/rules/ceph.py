@@ -98,8 +98,10 @@ def message_signing(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     )
 
 
-def _msgr1_off(conf: CephConf) -> bool:
-    return all(is_false(s) for s in seen(conf, "ms_bind_msgr1", "true"))
+def _msgr1_off(conf: CephConf) -> Seen | None:
+    """Where msgr v1 is switched off, when it is off everywhere."""
+    found = list(seen(conf, "ms_bind_msgr1", "true"))
+    return found[0] if found and all(is_false(s) for s in found) else None
 
 
 @rule(
@@ -118,10 +120,11 @@ def _msgr1_off(conf: CephConf) -> bool:
     references=(AUTH_DOC,),
 )
 def signatures_required(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
-    if _msgr1_off(conf) and not conf.central:
+    v1_off = _msgr1_off(conf)
+    if v1_off is not None:
         yield passed(
             "msgr v1 is not bound: every connection is msgr2, which authenticates its frames",
-            location(conf, next(seen(conf, "ms_bind_msgr1", "true"))),
+            location(conf, v1_off),
         )
         return
 

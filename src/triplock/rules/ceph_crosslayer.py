@@ -195,12 +195,12 @@ def sse_without_kms(inventory: Inventory, ctx: Context) -> Iterator[Outcome]:
             continue
         where = value.location
         if algorithm in _KMS_ALGORITHMS:
-            ready, needs = gateway.sse_kms, "a KMS (SSE-KMS)"
+            ready, needs = gateway.sse_kms, "KMS for SSE-KMS"
         elif algorithm in _S3_ALGORITHMS:
-            ready, needs = gateway.sse_s3, "an SSE-S3 key store"
+            ready, needs = gateway.sse_s3, "key store for SSE-S3"
         else:
             continue
         if ready:
-            yield passed(f"{gateway.name} has {needs} for S3A's {algorithm}", where)
+            yield passed(f"{gateway.name} can serve S3A's {algorithm}", where)
         else:
             yield fail(f"S3A requests {algorithm} but {gateway.name} has no {needs}", where)

@@ -264,7 +264,9 @@ class CephConfSource:
                 ):
                     # A block scalar's text starts on the line after its key.
                     items = parse_ceph_ini(entry.value, cm.ref.path, inventory, entry.line)
-                    inventory.add(ceph_conf(cm.ref.label, cm.ref.at(entry.line), items))
+                    conf = ceph_conf(cm.ref.label, cm.ref.at(entry.line), items)
+                    conf.overlay = True
+                    inventory.add(conf)
         keyrings = {os.path.realpath(k.path) for k in inventory.of(CephKeyring)}
         for conf in inventory.of(CephConf):
             conf.key_files = [f for f in conf.key_files if os.path.realpath(f.path) not in keyrings]
