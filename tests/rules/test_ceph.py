@@ -36,7 +36,9 @@ def test_rule_fails_and_passes_at_its_lines(
 
 def test_client_default_allows_none(tmp_path: Path) -> None:
     # auth_client_required defaults to "cephx, none": unset is a failure, unlike the others
-    write(tmp_path, "ceph.conf", "[global]\nfsid = x\nmon host = m\nauth cluster required = cephx\n")
+    write(
+        tmp_path, "ceph.conf", "[global]\nfsid = x\nmon host = m\nauth cluster required = cephx\n"
+    )
     assert lines("CEPH-001", "fail", tmp_path) == [1]
     assert lines("CEPH-001", "pass", tmp_path) == [1, 4]
 

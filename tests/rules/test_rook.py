@@ -57,7 +57,7 @@ def test_unset_fields_fail_at_the_spec(tmp_path: Path) -> None:
 
 
 def test_encrypted_osds_without_kms(tmp_path: Path) -> None:
-    spec = "  storage:\n    config:\n      encryptedDevice: \"true\"\n"
+    spec = '  storage:\n    config:\n      encryptedDevice: "true"\n'
     write(tmp_path, "c.yaml", CLUSTER.format(spec=spec))
     assert lines("ROOK-005", "fail", tmp_path) == [7]
 
@@ -70,7 +70,7 @@ def test_external_cluster_is_not_judged_for_daemon_settings(tmp_path: Path) -> N
 def test_per_node_device_encryption(tmp_path: Path) -> None:
     spec = (
         "  storage:\n    nodes:\n      - name: n1\n        devices:\n"
-        "          - name: sdb\n            config:\n              encryptedDevice: \"false\"\n"
+        '          - name: sdb\n            config:\n              encryptedDevice: "false"\n'
     )
     write(tmp_path, "c.yaml", CLUSTER.format(spec=spec))
     assert lines("ROOK-004", "fail", tmp_path) == [13]

@@ -141,38 +141,39 @@ def _parse_line(number: int, line: str) -> _Line | str | None:
 def parse_ceph_ini(
     text: str, path: str, inventory: Inventory, line_offset: int = 0
 ) -> list[tuple[str, CephOption]]:
-    """Every option as (section, option), in file order; malformed lines go to `errors`."""
-    found: list[tuple[str, CephOption]] = []
-    section: str | None = None
-    orphans = 0
+    """Every option as (section, option), in file order; malformed lines go to `errors`.
+    Options belong in sections; Ceph accepts a lone option only in a file holding nothing
+    else, and reads it as [global]."""
+    parsed_lines: list[_Line] = []
     for number, line in _logical_lines(text):
         parsed = _parse_line(number, line)
-        at = number + line_offset
-        if parsed is None:
-            continue
         if isinstance(parsed, str):
+            at = number + line_offset
             inventory.record_error(path, f"line {at}: {parsed} (Ceph refuses this file)")
-            continue
+        elif parsed is not None:
+            parsed_lines.append(parsed)
+    lone = len(parsed_lines) == 1 and parsed_lines[0].name is not None
+    section: str | None = GLOBAL if lone else None
+    found: list[tuple[str, CephOption]] = []
+    for parsed in parsed_lines:
+        at = parsed.number + line_offset
         if parsed.section is not None:
             section = parsed.section
             found.append((section, _heading(section, path, at)))
-            continue
-        assert parsed.name is not None
-        if section is None:
-            orphans += 1
-            section = GLOBAL if orphans == 1 else None
-            if section is None:
-                inventory.record_error(path, f"line {at}: an option before any [section]")
-                continue
-        option = CephOption(
-            name=normal_name(parsed.name),
-            written=parsed.name,
-            value=parsed.value,
-            section=section,
-            location=Location(path=path, line=at, object=f"[{section}] {normal_name(parsed.name)}"),
-            templated=is_templated(parsed.value),
-        )
-        found.append((section, option))
+        elif section is None:
+            inventory.record_error(path, f"line {at}: an option before any [section]")
+        else:
+            assert parsed.name is not None
+            name = normal_name(parsed.name)
+            option = CephOption(
+                name=name,
+                written=parsed.name,
+                value=parsed.value,
+                section=section,
+                location=Location(path=path, line=at, object=f"[{section}] {name}"),
+                templated=is_templated(parsed.value),
+            )
+            found.append((section, option))
     return found
 
 
