@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.helpers import write
+from tests.helpers import ROOT, run_cli, write
 from tests.rules.ceph_audit import HARDENED, INSECURE, lines, where
 
 KEYRING = "ceph.client.app.keyring"
@@ -54,3 +54,30 @@ def test_keyring_named_by_the_conf_is_judged_once(tmp_path: Path) -> None:
 def test_wide_caps_fail_but_admin_is_expected() -> None:
     assert where("CEPH-010", "fail", INSECURE / KEYRING) == [(KEYRING, 3), (KEYRING, 4)]
     assert where("CEPH-010", "pass", HARDENED / KEYRING) == [(KEYRING, 1)]
+
+
+def test_canary_keys_are_reported_but_never_shown() -> None:
+    canary = ROOT / "tests" / "fixtures" / "canary" / "ceph"
+    result = run_cli("audit", str(canary), "--format", "json", "--fail-on", "critical")
+    assert "CANARY" not in result.out
+    report = result.json()
+    # ceph.conf, and the ceph.conf inside rook-config-override
+    assert where("CEPH-008", "fail", canary) == [
+        ("ceph.conf", 5),
+        ("ceph.conf", 7),
+        ("rook.yaml", 37),
+    ]
+    assert where("CEPH-023", "fail", canary) == [
+        ("ceph.conf", 10),
+        ("ceph.conf", 11),
+        ("ceph.conf", 13),
+        ("rook.yaml", 38),
+    ]
+    shown = [
+        e["value"]
+        for f in report["findings"]
+        if f["rule_id"] in ("CEPH-008", "CEPH-023", "ROOK-005", "ROOK-008")
+        for e in f["evidence"]
+        if e["value"] is not None and "VAULT_ADDR" not in (e["key"] or "")
+    ]
+    assert shown and set(shown) == {"****"}
