@@ -167,3 +167,19 @@ def test_rook_config_override_keeps_manifest_lines(tmp_path: Path) -> None:
     assert [(f["location"]["line"], f["location"]["object"]) for f in failed] == [
         (8, "[global] ms_cluster_mode")
     ]
+
+
+def test_unreadable_inputs_are_errors_and_other_files_are_still_audited(tmp_path: Path) -> None:
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "ceph.conf").write_bytes(b"[global]\nfsid = \xff\xfe\n")
+    write(tmp_path, "garbage/ceph.conf", "not ini at all\nstill not\n")
+    write(tmp_path, "good/ceph.conf", "[global]\nauth cluster required = none\n")
+    result = run_cli("audit", str(tmp_path), "--format", "json", "--fail-on", "critical")
+    assert result.code == 1, result.err
+    report = result.json()
+    reasons = {(Path(e["path"]).parent.name, e["reason"].split(":")[0]) for e in report["errors"]}
+    assert ("bad", "ceph") in reasons  # not UTF-8
+    assert ("garbage", "line 1") in reasons and ("garbage", "line 2") in reasons
+    assert ("garbage", "ceph") in reasons  # nothing could be read at all
+    failed = [f for f in report["findings"] if f["rule_id"] == "CEPH-001" and f["status"] == "fail"]
+    assert [Path(f["location"]["path"]).parent.name for f in failed] == ["good", "good"]

@@ -161,7 +161,9 @@ def msgr2_secure(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
             default,
             _only("secure"),
             "secure",
-            "crc mode sends data unencrypted",
+            "crc is still accepted"
+            if name.startswith("ms_mon_")
+            else "crc mode sends data unencrypted",
             "is secure only",
         ):
             if name.startswith("ms_mon_") and outcome.severity is None:

@@ -21,10 +21,11 @@ def add_rook_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
     elif ref.kind == "CephObjectStore":
         inventory.add(_object_store(spec, ref))
     else:
-        caps = spec.map("capabilities" if ref.kind == "CephObjectStoreUser" else "caps")
+        field = "capabilities" if ref.kind == "CephObjectStoreUser" else "caps"
+        caps = spec.map(field)
         if caps is not None:
             grants = tuple((k, scalar_text(v), caps.line_of(k)) for k, v in caps.items())
-            inventory.add(RookCaps(ref, grants, spec.line_of("caps")))
+            inventory.add(RookCaps(ref, grants, spec.line_of(field)))
 
 
 def _spot(node: YMap | None, key: str) -> Spot | None:
