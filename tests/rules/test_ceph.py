@@ -21,7 +21,7 @@ HARDENED_CONF = HARDENED / "ceph.conf"
         ("CEPH-002", [9], [3]),  # hardened: the default (true) applies, at [global]
         ("CEPH-003", [3, 3], [16]),  # insecure: both defaults (false); hardened: v1 is off
         ("CEPH-004", [3, 3, 3, 10, 11, 12], [10, 11, 12, 13, 14, 15]),
-        ("CEPH-005", [3, 20], [16, 17]),  # insecure: [global] default and [osd]
+        ("CEPH-005", [3, 21], [16, 17]),  # insecure: [global] default and [osd]
         ("CEPH-006", [13], [3]),
         ("CEPH-007", [14], [18]),
     ],
@@ -78,7 +78,8 @@ def test_templated_value_is_unknown(tmp_path: Path) -> None:
 
 
 def test_misspelt_option_is_unknown_with_a_hint() -> None:
-    assert where("CEPH-011", "unknown", INSECURE_CONF) == [("ceph.conf", 17)]
+    # a misspelling, and a dashed name (Ceph reads no dashes in ceph.conf)
+    assert where("CEPH-011", "unknown", INSECURE_CONF) == [("ceph.conf", 17), ("ceph.conf", 18)]
     assert lines("CEPH-011", "unknown", HARDENED_CONF) == []
 
 

@@ -16,11 +16,11 @@ HARDENED_CONF = HARDENED / "ceph.conf"
 @pytest.mark.parametrize(
     ("rule_id", "failing", "passing"),
     [
-        ("CEPH-020", [25], [24]),
-        ("CEPH-021", [26], [25]),
-        ("CEPH-022", [29, 30], [28]),
-        ("CEPH-023", [27, 28], [None]),
-        ("CEPH-024", [24], [23]),
+        ("CEPH-020", [26], [24]),
+        ("CEPH-021", [27], [25]),
+        ("CEPH-022", [30, 31], [28]),
+        ("CEPH-023", [28, 29], [None]),
+        ("CEPH-024", [25], [23]),
     ],
 )
 def test_rule_fails_and_passes_at_its_lines(

@@ -25,14 +25,15 @@ def _value(conf: CephConf, name: str, entity: str = "global") -> tuple[str, int 
     return None if option is None else (option.value, option.location.line)
 
 
-def test_spaces_dashes_and_underscores_are_one_name() -> None:
+def test_blanks_are_underscores_but_dashes_are_not() -> None:
     conf, _ = _conf(
-        "[global]\nauth cluster required = cephx\nms-cluster-mode = secure\n"
-        "ms_client  mode = secure\n"
+        "[global]\nauth cluster required = cephx\nms\t client   mode = secure\n"
+        "ms-cluster-mode = secure\n"
     )
     assert _value(conf, "auth_cluster_required") == ("cephx", 2)
-    assert _value(conf, "ms_cluster_mode") == ("secure", 3)
-    assert _value(conf, "ms_client_mode") == ("secure", 4)
+    assert _value(conf, "ms_client_mode") == ("secure", 3)
+    assert _value(conf, "ms_cluster_mode") is None  # as Ceph: the dashed name is another name
+    assert _value(conf, "ms-cluster-mode") == ("secure", 4)
 
 
 def test_comments_quotes_escapes_and_continuations() -> None:
@@ -40,7 +41,7 @@ def test_comments_quotes_escapes_and_continuations() -> None:
         "[global]\n"
         "a = one ; a comment\n"
         "b = two # another\n"
-        'c = "three # not a comment"  # but this is\n'
+        'c = "three \\# escaped"  # a comment\n'
         "d = 'four'\n"
         r"e = five \# escaped" + "\n"
         "f = six \\\n  continued\n"
@@ -49,7 +50,7 @@ def test_comments_quotes_escapes_and_continuations() -> None:
     assert inventory.errors == []
     assert _value(conf, "a") == ("one", 2)
     assert _value(conf, "b") == ("two", 3)
-    assert _value(conf, "c") == ("three # not a comment", 4)
+    assert _value(conf, "c") == ("three # escaped", 4)
     assert _value(conf, "d") == ("four", 5)
     assert _value(conf, "e") == ("five # escaped", 6)
     assert _value(conf, "f") == ("six   continued", 7)
@@ -83,6 +84,8 @@ def test_precedence_instance_type_global() -> None:
         ("[global] trailing\n", 1, "text after a section heading"),
         ('[global]\na = "open\n', 2, "without its closing quote"),
         ('[global]\na = "x" y\n', 2, "text after a quoted value"),
+        ('[global]\na = "x # y"\n', 2, "unescaped # or ;"),
+        ("  [global]\nfsid = a\n", 1, "does not start the line"),
         ("fsid = a\nmon host = b\n[global]\n", 1, "before any [section]"),
     ],
 )

@@ -5,8 +5,9 @@ Kubernetes.
 A `CephConf` answers `lookup(option, entity)` as a Ceph daemon reads its configuration file:
 the entity's own section (`[osd.3]`, `[client.rgw.gw1]`), then its type (`[osd]`, `[client]`),
 then `[global]` (md_config_t::get_my_sections). Option names are stored in Ceph's normal form
-(spaces, dashes and underscores are one: `auth cluster required` is `auth_cluster_required`).
-Option defaults and the documents they come from are listed in docs/ceph.md.
+(a run of blanks is one underscore: `auth cluster required` is `auth_cluster_required`; a dash
+is a dash, which Ceph does not read as an underscore in a file). Option defaults and the
+documents they come from are listed in docs/ceph.md.
 """
 
 from __future__ import annotations
@@ -19,13 +20,41 @@ from triplock.model import Location
 
 GLOBAL = "global"
 DAEMON_TYPES = ("mon", "mgr", "osd", "mds", "client")
-_SEPARATORS = re.compile(r"[\s_-]+")
+_BLANKS = re.compile(r"\s+")
+
+# Ceph's defaults for the options the rules read (src/common/options/global.yaml.in and
+# rgw.yaml.in; the same in Reef 18 and Squid 19). tests/sources/test_ceph_conf_differential.py
+# checks them against the installed Ceph's own option table.
+DEFAULTS = {
+    "auth_cluster_required": "cephx",
+    "auth_service_required": "cephx",
+    "auth_client_required": "cephx, none",
+    "cephx_sign_messages": "true",
+    "cephx_require_signatures": "false",
+    "cephx_cluster_require_signatures": "false",
+    "cephx_service_require_signatures": "false",
+    "auth_allow_insecure_global_id_reclaim": "true",
+    "ms_cluster_mode": "crc secure",
+    "ms_service_mode": "crc secure",
+    "ms_client_mode": "crc secure",
+    "ms_mon_cluster_mode": "secure crc",
+    "ms_mon_service_mode": "secure crc",
+    "ms_mon_client_mode": "secure crc",
+    "ms_bind_msgr1": "true",
+    "ms_bind_msgr2": "true",
+    "ms_compress_secure": "false",
+    "rgw_crypt_require_ssl": "true",
+    "rgw_crypt_s3_kms_backend": "barbican",
+    "rgw_crypt_vault_verify_ssl": "true",
+    "rgw_crypt_sse_s3_vault_verify_ssl": "true",
+    "rgw_frontends": "beast port=7480",
+}
 
 
 def normal_name(written: str) -> str:
-    """Ceph's normal form of an option name: trimmed, every run of blanks, dashes or
-    underscores one underscore (ConfFile::normalize_key_name plus the dash equivalence)."""
-    return _SEPARATORS.sub("_", written.strip())
+    """Ceph's normal form of an option name (ConfFile::normalize_key_name): trimmed, every
+    run of blanks one underscore."""
+    return _BLANKS.sub("_", written.strip())
 
 
 def entity_type(entity: str) -> str:

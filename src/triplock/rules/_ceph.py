@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from triplock.facts.ceph import DAEMON_TYPES, GLOBAL, CephConf, CephOption
+from triplock.facts.ceph import DAEMON_TYPES, DEFAULTS, GLOBAL, CephConf, CephOption
 from triplock.model import Evidence, Fix, FixAction, Location
 from triplock.rules.registry import Outcome, fail, passed, unknown
 
@@ -42,10 +42,15 @@ class Seen:
 
 
 def seen(
-    conf: CephConf, name: str, default: str | None, types: tuple[str, ...] = DAEMON_TYPES
+    conf: CephConf,
+    name: str,
+    types: tuple[str, ...] = DAEMON_TYPES,
+    default: str | None = None,
 ) -> Iterator[Seen]:
     """Every section that sets `name`, and the default where it still applies: when [global]
-    leaves the option unset and not every daemon type in `types` sets it."""
+    leaves the option unset and not every daemon type in `types` sets it. The default is
+    Ceph's (DEFAULTS) unless given."""
+    default = DEFAULTS.get(name) if default is None else default
     sections = conf.setting_sections(name)
     for section in sections:
         yield Seen(name, section, conf.sections[section][name].value, conf.sections[section][name])
@@ -91,16 +96,16 @@ def undecidable(conf: CephConf, s: Seen) -> Outcome | None:
 def judge(
     conf: CephConf,
     name: str,
-    default: str | None,
     good: Callable[[Seen], bool],
     safe_value: str,
     bad: str,
     ok: str,
     types: tuple[str, ...] = DAEMON_TYPES,
+    default: str | None = None,
 ) -> Iterator[Outcome]:
     """One outcome per place the option takes effect: pass when `good`, else fail with `bad`
     (the message after the option's stated value)."""
-    for s in seen(conf, name, default, types):
+    for s in seen(conf, name, types, default):
         open_question = undecidable(conf, s)
         if open_question is not None:
             yield open_question
@@ -123,13 +128,13 @@ def is_false(s: Seen) -> bool:
     return s.text.lower() in ("false", "0", "no", "off")
 
 
-def effective(conf: CephConf, name: str, entity: str, default: str | None) -> Seen:
+def effective(conf: CephConf, name: str, entity: str) -> Seen:
     """What `entity` (e.g. client.rgw.gw1) reads for `name`: its section, its type, [global],
-    else the default."""
+    else Ceph's default."""
     option = conf.lookup(name, entity)
     if option is None:
         section = entity if entity in conf.sections else GLOBAL
-        return Seen(name, section, default, None)
+        return Seen(name, section, DEFAULTS.get(name), None)
     return Seen(name, option.section, option.value, option)
 
 

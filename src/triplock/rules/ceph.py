@@ -25,19 +25,10 @@ from triplock.rules._ceph import (
 )
 from triplock.rules.registry import Context, Outcome, passed, rule, unknown
 
-_AUTH = {
-    "auth_cluster_required": "cephx",
-    "auth_service_required": "cephx",
-    "auth_client_required": "cephx, none",
-}
-_MODES = {
-    "ms_cluster_mode": "crc secure",
-    "ms_service_mode": "crc secure",
-    "ms_client_mode": "crc secure",
-    "ms_mon_cluster_mode": "secure crc",
-    "ms_mon_service_mode": "secure crc",
-    "ms_mon_client_mode": "secure crc",
-}
+_AUTH = ("auth_cluster_required", "auth_service_required", "auth_client_required")
+_MODES = tuple(
+    f"ms_{mon}{who}_mode" for mon in ("", "mon_") for who in ("cluster", "service", "client")
+)
 
 
 def _only(word: str) -> Callable[[Seen], bool]:
@@ -61,16 +52,16 @@ def _only(word: str) -> Callable[[Seen], bool]:
     references=(AUTH_DOC,),
 )
 def cephx_required(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
-    fallback = conf.lookup("auth_supported")
-    for name, default in _AUTH.items():
+    fallback = conf.lookup("auth_supported")  # the deprecated default of the three
+    for name in _AUTH:
         yield from judge(
             conf,
             name,
-            fallback.value if fallback is not None else default,
             _only("cephx"),
             "cephx",
             "`none` lets peers skip authentication",
             "requires cephx",
+            default=fallback.value if fallback is not None else None,
         )
 
 
@@ -90,7 +81,6 @@ def message_signing(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     yield from judge(
         conf,
         "cephx_sign_messages",
-        "true",
         lambda s: not is_false(s),
         "true",
         "messages are not signed",
@@ -100,7 +90,7 @@ def message_signing(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
 
 def _msgr1_off(conf: CephConf) -> Seen | None:
     """Where msgr v1 is switched off, when it is off everywhere."""
-    found = list(seen(conf, "ms_bind_msgr1", "true"))
+    found = list(seen(conf, "ms_bind_msgr1"))
     return found[0] if found and all(is_false(s) for s in found) else None
 
 
@@ -133,9 +123,7 @@ def signatures_required(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
         return is_true(s) or (umbrella is not None and umbrella.value.strip().lower() == "true")
 
     for name in ("cephx_cluster_require_signatures", "cephx_service_require_signatures"):
-        yield from judge(
-            conf, name, "false", required, "true", "unsigned messages are accepted", "is on"
-        )
+        yield from judge(conf, name, required, "true", "unsigned messages are accepted", "is on")
 
 
 @rule(
@@ -154,11 +142,10 @@ def signatures_required(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     references=(MSGR2_DOC,),
 )
 def msgr2_secure(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
-    for name, default in _MODES.items():
+    for name in _MODES:
         for outcome in judge(
             conf,
             name,
-            default,
             _only("secure"),
             "secure",
             "crc is still accepted"
@@ -189,7 +176,6 @@ def msgr1_bound(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     yield from judge(
         conf,
         "ms_bind_msgr1",
-        "true",
         is_false,
         "false",
         "msgr v1 connections are unencrypted",
@@ -199,7 +185,6 @@ def msgr1_bound(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     for outcome in judge(
         conf,
         "ms_bind_msgr2",
-        "true",
         lambda s: not is_false(s),
         "true",
         "no msgr2, so no secure mode",
@@ -228,7 +213,6 @@ def compress_secure(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     yield from judge(
         conf,
         "ms_compress_secure",
-        "false",
         lambda s: not is_true(s),
         "false",
         "encrypted frames are compressed first",
@@ -252,7 +236,6 @@ def global_id_reclaim(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     yield from judge(
         conf,
         "auth_allow_insecure_global_id_reclaim",
-        "true",
         is_false,
         "false",
         "global_id can be reclaimed without a ticket",
@@ -332,13 +315,21 @@ _FAMILIES = re.compile(r"^(auth_|cephx_|ms_bind_|ms_(mon_)?\w+_mode$|ms_compress
     target=CephConf,
     rationale="Ceph ignores an option it does not know: a misspelt auth_, cephx_, ms_ or "
     "rgw_crypt_ option leaves the setting it meant at its default, while the file looks "
-    "hardened.",
-    remediation="Spell the option as Ceph's option list does (spaces, dashes and underscores "
-    "are equivalent; the words are not).",
+    "hardened. In ceph.conf a blank may stand for an underscore, but a dash may not "
+    "(dashes are read on the command line only): `ms-cluster-mode` is ignored.",
+    remediation="Spell the option as Ceph's option list does, with underscores (or blanks).",
     references=(CONFIG_DOC,),
 )
 def unknown_option(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     for option in conf.options():
+        undashed = option.name.replace("-", "_")
+        if undashed != option.name and (undashed in KNOWN_OPTIONS or _FAMILIES.match(undashed)):
+            yield unknown(
+                f"Ceph reads no dashes in ceph.conf option names: {option.written} is not "
+                f"{undashed}, and this line has no effect",
+                option.location,
+            )
+            continue
         if option.name in KNOWN_OPTIONS or not _FAMILIES.match(option.name):
             continue
         close = difflib.get_close_matches(option.name, KNOWN_OPTIONS, n=1, cutoff=0.8)

@@ -66,7 +66,7 @@ def _rook_gateway(store: RookObjectStore) -> Gateway:
 
 
 def _conf_gateway(conf: CephConf, entity: str) -> Gateway:
-    frontends = effective(conf, "rgw_frontends", entity, "beast port=7480").text
+    frontends = effective(conf, "rgw_frontends", entity).text
     plain, tls, certificate = frontend_endpoints(frontends)
     params = dict(w.split("=", 1) for w in frontends.split()[1:] if "=" in w)
     sse_s3 = conf.lookup("rgw_crypt_sse_s3_vault_addr", entity) is not None

@@ -48,7 +48,7 @@ def _uses_rgw(conf: CephConf) -> bool:
 )
 def crypt_require_ssl(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     for entity in conf.rgw_entities():
-        s = effective(conf, "rgw_crypt_require_ssl", entity, "true")
+        s = effective(conf, "rgw_crypt_require_ssl", entity)
         question = undecidable(conf, s)
         if question is not None:
             yield question
@@ -78,7 +78,7 @@ def _backend_ready(conf: CephConf, entity: str, backend: str) -> str | None:
 def kms_backend(conf: CephConf, entity: str) -> tuple[Seen, str | None]:
     """The SSE-KMS backend an RGW instance uses and the option locating its KMS (None when
     the KMS is not configured)."""
-    s = effective(conf, "rgw_crypt_s3_kms_backend", entity, "barbican")
+    s = effective(conf, "rgw_crypt_s3_kms_backend", entity)
     return s, _backend_ready(conf, entity, s.text.lower())
 
 
@@ -146,7 +146,7 @@ _VERIFY = ("rgw_crypt_vault_verify_ssl", "rgw_crypt_sse_s3_vault_verify_ssl")
 def kms_plain_http(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     for entity in conf.rgw_entities():
         for name in _KMS_URLS:
-            s = effective(conf, name, entity, None)
+            s = effective(conf, name, entity)
             if s.option is None or s.option.templated:
                 continue
             if s.text.lower().startswith("http://"):
@@ -159,7 +159,7 @@ def kms_plain_http(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
             else:
                 yield passed(f"{entity}: {name} uses TLS", location(conf, s))
         for name in _VERIFY:
-            s = effective(conf, name, entity, "true")
+            s = effective(conf, name, entity)
             if s.option is not None and is_false(s):
                 yield fail(
                     f"{entity}: {name} is false: the KMS certificate is not checked",
@@ -238,7 +238,7 @@ def frontend_endpoints(value: str) -> tuple[bool, bool, bool]:
 )
 def frontend_tls(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
     for entity in conf.rgw_entities():
-        s = effective(conf, "rgw_frontends", entity, "beast port=7480")
+        s = effective(conf, "rgw_frontends", entity)
         question = undecidable(conf, s)
         if question is not None:
             yield question

@@ -112,25 +112,29 @@ def _is_comment_or_blank(rest: str) -> bool:
 
 
 def _parse_line(number: int, line: str) -> _Line | str | None:
-    """A heading, an option, None for blank and comment lines, or the reason it is malformed."""
+    """A heading, an option, None for blank and comment lines, or the reason it is malformed.
+    As in Ceph: a heading starts the line and its name is kept as written, and a quoted value
+    holds no unescaped comment character."""
     body = line.strip()
     if not body or body[0] in "#;":
         return None
     if body.startswith("["):
-        name, rest = _unescape_until(body[1:], "]")
-        if not rest or not name.strip():
+        if line[0] != "[":
+            return "a section heading that does not start the line"
+        name, rest = _unescape_until(line.rstrip()[1:], "]#;")
+        if not rest.startswith("]") or not name:
             return "a section heading without its closing ]"
         if not _is_comment_or_blank(rest[1:]):
             return "text after a section heading"
-        return _Line(number, name.strip(), None)
+        return _Line(number, name, None)
     name, rest = _unescape_until(body, "=[#;")
     if not rest.startswith("=") or not name.strip():
         return "neither a section heading, an option (name = value) nor a comment"
     raw = rest[1:].lstrip(" \t")
     if raw[:1] in ("'", '"'):
-        value, after = _unescape_until(raw[1:], raw[0])
-        if not after:
-            return "a quoted value without its closing quote"
+        value, after = _unescape_until(raw[1:], raw[0] + "#;")
+        if not after.startswith(raw[0]):
+            return "a quoted value without its closing quote (or with an unescaped # or ;)"
         if not _is_comment_or_blank(after[1:]):
             return "text after a quoted value"
     else:
