@@ -1,5 +1,6 @@
 """The ceph.conf source against Ceph itself: `ceph-conf` (ceph-common, Debian 12: Ceph 16.2)
-parses the same files with Ceph's own ConfFile and md_config_t.
+parses the same files with Ceph's own ConfFile and md_config_t, and `ceph-authtool` lists the
+keyrings.
 
 For every file of a corpus — the committed fixtures, hand-written tricky cases and seeded random
 files mixing spellings, blanks, comments, quotes, escapes, continuations, repeated sections and
@@ -17,10 +18,11 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, need_command
-from triplock.facts.ceph import DEFAULTS, CephConf
+from triplock.facts.ceph import DEFAULTS, CephConf, CephKeyring
 from triplock.inventory import Inventory
 from triplock.model import Location
-from triplock.sources.ceph_conf import ceph_conf, parse_ceph_ini
+from triplock.sources.ceph_conf import SOURCE, ceph_conf, parse_ceph_ini
+from triplock.sources.interface import InputFile
 
 ENTITIES = ("osd.1", "mon.a", "client.rgw.gw1", "client.admin")
 # Real string options, so that md_config_t keeps what the file says.
@@ -164,3 +166,28 @@ def test_the_rules_defaults_are_cephs() -> None:
     assert len(checked) >= 18
     for name in sorted(checked):
         assert str(table[name]) == DEFAULTS[name], name
+
+
+KEYRINGS = sorted((ROOT / "tests" / "fixtures" / "ceph").rglob("*.keyring"))
+
+
+@pytest.mark.parametrize("path", KEYRINGS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_keyrings_read_as_ceph_authtool_lists_them(path: Path) -> None:
+    binary = need_command("ceph-authtool")
+    listed = subprocess.run(
+        [binary, "-l", str(path)], capture_output=True, text=True, timeout=60, check=True
+    )
+    theirs: set[tuple[str, str, str]] = set()
+    entity = ""
+    for line in listed.stdout.splitlines():
+        if line.startswith("["):
+            entity = line.strip("[]")
+        elif line.strip().startswith("caps "):
+            daemon, _, grant = line.strip()[len("caps ") :].partition(" = ")
+            theirs.add((entity, daemon, grant.strip('"')))
+    inventory = Inventory()
+    SOURCE.parse(InputFile(str(path), path.read_bytes(), str(path.parent)), inventory)
+    (keyring,) = inventory.of(CephKeyring)
+    ours = {(e.name, daemon, grant) for e in keyring.entities for daemon, grant, _ in e.caps}
+    assert ours == theirs
+    assert {e.name for e in keyring.entities if e.key_line} == {t[0] for t in theirs}
