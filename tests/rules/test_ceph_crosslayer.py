@@ -48,3 +48,15 @@ def test_endpoint_to_another_host_is_not_judged(tmp_path: Path) -> None:
         "</configuration>\n",
     )
     assert lines("CEPH-030", "fail", tmp_path) == []
+
+
+def test_spark_defaults_against_a_rook_store(tmp_path: Path) -> None:
+    write(tmp_path, "rook.yaml", (INSECURE / "rook.yaml").read_text(encoding="utf-8"))
+    write(
+        tmp_path,
+        "spark-defaults.conf",
+        "spark.master k8s://https://kube:6443\n"
+        "spark.hadoop.fs.s3a.endpoint rook-ceph-rgw-both-store.rook-ceph.svc.cluster.local:80\n",
+    )
+    # TLS by S3A's default, but on the store's plain port 80
+    assert ("spark-defaults.conf", 2) in where("CEPH-030", "fail", tmp_path)
