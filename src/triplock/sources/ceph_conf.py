@@ -40,7 +40,7 @@ _CEPH_OPTION = re.compile(
     re.M | re.I,
 )
 _KEYRING_KEY = re.compile(r"^[ \t]*key[ \t]*=[ \t]*\S", re.M)
-_KEYRING_CAPS = re.compile(r"^caps[ _-](\w+)$")
+_KEYRING_CAPS = re.compile(r"^caps_(\w+)$")  # `caps mon` once blanks are underscores
 # Options that only let a client find and join the cluster (what `ceph config
 # generate-minimal-conf` writes): a file holding nothing else leaves every other option to the
 # monitors' configuration database.
@@ -242,7 +242,7 @@ class CephConfSource:
         if file.is_binary:
             return False
         name = file.name
-        if name == "ceph.conf" or name.endswith((".keyring",)) or name == "keyring":
+        if name in ("ceph.conf", "keyring") or name.endswith(".keyring"):
             return True
         if not (name.endswith(".conf") or file.path == "<stdin>"):
             return False
