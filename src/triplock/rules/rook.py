@@ -47,20 +47,29 @@ def _field(spot: Spot | None) -> Evidence:
     references=(CLUSTER_DOC + "#network-configuration-settings",),
 )
 def wire_encryption(cluster: RookCluster, ctx: Context) -> Iterator[Outcome]:
-    spot = cluster.encryption
+    yield _connection_flag(
+        cluster,
+        cluster.encryption,
+        "encryption.enabled",
+        "msgr2 secure mode is on",
+        "Ceph traffic is not encrypted",
+    )
+
+
+def _connection_flag(
+    cluster: RookCluster, spot: Spot | None, field: str, ok: str, bad: str
+) -> Outcome:
+    """Pass when the network.connections `field` is true, else fail where it is (or would be)
+    written."""
     where = cluster.ref.at(spot.line if spot else cluster.connections_line)
     if spot is not None and spot.true:
-        yield passed("msgr2 secure mode is on (connections.encryption.enabled)", where)
-    else:
-        yield fail(
-            "network.connections.encryption.enabled is "
-            + (spot.value if spot else "unset (default false)")
-            + ": Ceph traffic is not encrypted",
-            where,
-            fix=Fix(
-                FixAction.SET, "spec.network.connections.encryption.enabled", "true", where.path
-            ),
-        )
+        return passed(f"{ok} (connections.{field})", where)
+    key = f"spec.network.connections.{field}"
+    return fail(
+        f"network.connections.{field} is {spot.value if spot else 'unset (default false)'}: {bad}",
+        where,
+        fix=Fix(FixAction.SET, key, "true", where.path),
+    )
 
 
 @rule(
@@ -77,18 +86,13 @@ def wire_encryption(cluster: RookCluster, ctx: Context) -> Iterator[Outcome]:
     references=(CLUSTER_DOC + "#network-configuration-settings",),
 )
 def msgr2_required(cluster: RookCluster, ctx: Context) -> Iterator[Outcome]:
-    spot = cluster.require_msgr2
-    where = cluster.ref.at(spot.line if spot else cluster.connections_line)
-    if spot is not None and spot.true:
-        yield passed("only msgr2 is served (requireMsgr2)", where)
-    else:
-        yield fail(
-            "network.connections.requireMsgr2 is "
-            + (spot.value if spot else "unset (default false)")
-            + ": the unencrypted v1 port stays open",
-            where,
-            fix=Fix(FixAction.SET, "spec.network.connections.requireMsgr2", "true", where.path),
-        )
+    yield _connection_flag(
+        cluster,
+        cluster.require_msgr2,
+        "requireMsgr2",
+        "only msgr2 is served",
+        "the unencrypted v1 port stays open",
+    )
 
 
 @rule(

@@ -31,6 +31,7 @@ from triplock.facts.ceph import (
 from triplock.facts.kube import KubeConfigMap
 from triplock.inventory import Inventory, is_templated
 from triplock.model import Location
+from triplock.sources._tree import find_in_tree
 from triplock.sources.interface import InputFile, SourceError
 
 _CEPH_SECTION = re.compile(r"^[ \t]*\[(global|mon|mgr|osd|mds|client)(\.[^\]\n]*)?\]", re.M)
@@ -304,30 +305,9 @@ def _key_files(conf: CephConf, path: str, root: str | None) -> Iterator[KeyFile]
         else:
             continue
         for target in written:
-            found = _in_tree(target.removeprefix("config://"), directory, real_root)
+            found = find_in_tree(target.removeprefix("config://"), directory, real_root)
             if found is not None:
                 yield KeyFile(option.name, found[0], found[1], option.location)
-
-
-def _in_tree(path: str, directory: str, root: str) -> tuple[str, int] | None:
-    """The first place the file may sit inside the audited tree: as written, under the root
-    (a tree mirroring a node's filesystem), or next to the configuration."""
-    if os.path.isabs(path):
-        candidates = [path, os.path.join(root, path.lstrip("/"))]
-        candidates.append(os.path.join(directory, os.path.basename(path)))
-    else:
-        candidates = [os.path.join(directory, path)]
-    for candidate in candidates:
-        real = os.path.realpath(candidate)
-        if os.path.commonpath([root, real]) != root:
-            continue
-        try:
-            st = os.stat(real)
-        except OSError:
-            continue
-        if stat.S_ISREG(st.st_mode):
-            return candidate, stat.S_IMODE(st.st_mode)
-    return None
 
 
 SOURCE = CephConfSource()
