@@ -81,3 +81,14 @@ def test_canary_keys_are_reported_but_never_shown() -> None:
         if e["value"] is not None and "VAULT_ADDR" not in (e["key"] or "")
     ]
     assert shown and set(shown) == {"****"}
+
+
+def test_gateway_and_daemon_keys_may_hold_full_caps(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "ceph.keyring",
+        '[client.rgw.gw1]\n\tkey = AQ==\n\tcaps mon = "allow *"\n\tcaps osd = "allow rwx"\n'
+        '[osd.0]\n\tkey = AQ==\n\tcaps osd = "allow *"\n'
+        '[client.spark]\n\tkey = AQ==\n\tcaps osd = "allow rwx"\n',
+    )
+    assert where("CEPH-010", "fail", tmp_path) == [("ceph.keyring", 10)]

@@ -10,8 +10,15 @@ from triplock.model import Evidence, Fix, FixAction, Location, Severity
 from triplock.rules._ceph import KEYRING_DOC, RGW_VAULT_DOC, full_grant
 from triplock.rules.registry import Context, Outcome, fail, passed, rule
 
-# Entities whose job is administration or being a daemon: `allow *` is what they need.
-_FULL_ACCESS_ENTITIES = ("client.admin", "mon.", "client.bootstrap-")
+# Entities whose job is administration, bootstrapping daemons or running the gateway (which
+# creates its own pools: cephadm and Rook give it `mon 'allow *'` / `osd 'allow rwx'`).
+_FULL_ACCESS_ENTITIES = (
+    "client.admin",
+    "mon.",
+    "client.bootstrap-",
+    "client.rgw.",
+    "client.radosgw.",
+)
 
 
 def key_evidence(section: str, value: str) -> Evidence:
