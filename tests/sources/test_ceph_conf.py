@@ -168,7 +168,7 @@ def test_rook_config_override_keeps_manifest_lines(tmp_path: Path) -> None:
     ]
     # only what the override sets is judged: Rook sets the rest from the CephCluster
     assert [(f["location"]["line"], f["location"]["object"]) for f in failed] == [
-        (8, "[global] ms_cluster_mode")
+        (8, "ConfigMap/rook-config-override [global] ms_cluster_mode")
     ]
 
 

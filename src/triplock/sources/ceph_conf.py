@@ -144,11 +144,13 @@ def _parse_line(number: int, line: str) -> _Line | str | None:
 
 
 def parse_ceph_ini(
-    text: str, path: str, inventory: Inventory, line_offset: int = 0
+    text: str, path: str, inventory: Inventory, line_offset: int = 0, owner: str = ""
 ) -> list[tuple[str, CephOption]]:
     """Every option as (section, option), in file order; malformed lines go to `errors`.
     Options belong in sections; Ceph accepts a lone option only in a file holding nothing
-    else, and reads it as [global]."""
+    else, and reads it as [global]. `owner` names the object the text sits in (a ConfigMap)
+    and `line_offset` where it starts in the file."""
+    prefix = f"{owner} " if owner else ""
     parsed_lines: list[_Line] = []
     for number, line in _logical_lines(text):
         parsed = _parse_line(number, line)
@@ -164,7 +166,7 @@ def parse_ceph_ini(
         at = parsed.number + line_offset
         if parsed.section is not None:
             section = parsed.section
-            found.append((section, _heading(section, path, at)))
+            found.append((section, _heading(section, path, at, prefix)))
         elif section is None:
             inventory.record_error(path, f"line {at}: an option before any [section]")
         else:
@@ -175,16 +177,17 @@ def parse_ceph_ini(
                 written=parsed.name,
                 value=parsed.value,
                 section=section,
-                location=Location(path=path, line=at, object=f"[{section}] {name}"),
+                location=Location(path=path, line=at, object=f"{prefix}[{section}] {name}"),
                 templated=is_templated(parsed.value),
             )
             found.append((section, option))
     return found
 
 
-def _heading(section: str, path: str, line: int) -> CephOption:
+def _heading(section: str, path: str, line: int, prefix: str) -> CephOption:
     """A marker for where a section starts (name ""), so that unset options can point there."""
-    return CephOption("", "", "", section, Location(path=path, line=line, object=f"[{section}]"))
+    where = Location(path=path, line=line, object=f"{prefix}[{section}]")
+    return CephOption("", "", "", section, where)
 
 
 def ceph_conf(name: str, origin: Location, items: list[tuple[str, CephOption]]) -> CephConf:
@@ -269,7 +272,9 @@ class CephConfSource:
                     and looks_like_ceph_conf(entry.value)
                 ):
                     # A block scalar's text starts on the line after its key.
-                    items = parse_ceph_ini(entry.value, cm.ref.path, inventory, entry.line)
+                    items = parse_ceph_ini(
+                        entry.value, cm.ref.path, inventory, entry.line, cm.ref.label
+                    )
                     conf = ceph_conf(cm.ref.label, cm.ref.at(entry.line), items)
                     conf.overlay = True
                     inventory.add(conf)
