@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from triplock.facts.ceph import CephConf, CephKeyring
 from triplock.inventory import Inventory
 from triplock.model import Location
 from triplock.sources.ceph_conf import SOURCE, ceph_conf, parse_ceph_ini
-from triplock.sources.interface import InputFile
+from triplock.sources.interface import InputFile, NotText, SourceError
 
 
 def _conf(text: str) -> tuple[CephConf, Inventory]:
@@ -186,3 +187,41 @@ def test_unreadable_inputs_are_errors_and_other_files_are_still_audited(tmp_path
     assert ("garbage", "ceph") in reasons  # nothing could be read at all
     failed = [f for f in report["findings"] if f["rule_id"] == "CEPH-001" and f["status"] == "fail"]
     assert [Path(f["location"]["path"]).parent.name for f in failed] == ["good", "good"]
+
+
+def test_hostile_text_never_raises_past_the_source() -> None:
+    # seeded random text built from the grammar's own characters: the source either reads it
+    # or says why (SourceError, NotText); it never raises anything else
+    rng = random.Random(2121)
+    alphabet = [
+        "[",
+        "]",
+        "=",
+        "#",
+        ";",
+        '"',
+        "'",
+        "\\",
+        "\n",
+        "\r\n",
+        " ",
+        "\t",
+        "a",
+        "global",
+        "client.rgw.x",
+        "key",
+        "caps mon",
+        "ms_cluster_mode",
+        "\x00",
+        "\u00e9",
+        "$x",
+    ]
+    for i in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 80)))
+        name = rng.choice(["ceph.conf", "x.keyring", "c.conf"])
+        inventory = Inventory()
+        try:
+            SOURCE.parse(InputFile(name, text.encode("utf-8"), None), inventory)
+        except (SourceError, NotText):
+            continue
+        assert all(e.reason.startswith("line ") for e in inventory.errors), (i, text)
