@@ -227,3 +227,13 @@ class RookCaps:
     ref: ObjectRef
     caps: tuple[tuple[str, str, int], ...]
     line: int
+
+
+@dataclass(frozen=True, slots=True)
+class RookCsiKms:
+    """One KMS of Ceph-CSI's volume encryption (a JSON entry of the csi-kms-connection-details
+    ConfigMap), with its settings under Rook's connectionDetails names."""
+
+    ref: ObjectRef
+    kms_id: str
+    kms: RookKms

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from triplock.facts.ceph import RookCaps, RookCluster, RookKms, RookObjectStore, Spot
+from triplock.facts.ceph import (
+    RookCaps,
+    RookCluster,
+    RookCsiKms,
+    RookKms,
+    RookObjectStore,
+    Spot,
+)
 from triplock.facts.kube import KubeConfigMap, KubeSecret, ObjectRef
 from triplock.inventory import Inventory
 from triplock.model import Evidence, Fix, FixAction, Severity
@@ -194,8 +201,9 @@ def _kms_outcomes(ref: ObjectRef, kms: RookKms, what: str) -> Iterator[Outcome]:
     target=Inventory,
     rationale="Without security.kms Rook stores each OSD's dm-crypt key as a Kubernetes "
     "Secret next to the cluster, readable by anyone who can read Secrets there. With Vault, "
-    "an http:// VAULT_ADDR, VAULT_SKIP_VERIFY or a token written in connectionDetails "
-    "expose the keys that protect every OSD or object.",
+    "an http:// VAULT_ADDR, VAULT_SKIP_VERIFY or a token written in connectionDetails (or in "
+    "Ceph-CSI's csi-kms-connection-details ConfigMap: vaultAddress, vaultCAVerify) expose the "
+    "keys that protect every OSD, object or encrypted volume.",
     remediation="Configure security.kms with KMS_PROVIDER: vault, an https:// VAULT_ADDR, "
     "VAULT_CACERT, and the token in a Secret named by tokenSecretName (or Vault "
     "Kubernetes auth).",
@@ -216,6 +224,8 @@ def kms_weak(inventory: Inventory, ctx: Context) -> Iterator[Outcome]:
         for kms, what in ((store.kms, "SSE-KMS keys"), (store.sse_s3, "SSE-S3 keys")):
             if kms is not None:
                 yield from _kms_outcomes(store.ref, kms, what)
+    for csi in inventory.of(RookCsiKms):
+        yield from _kms_outcomes(csi.ref, csi.kms, f"CSI volume keys ({csi.kms_id})")
 
 
 @rule(

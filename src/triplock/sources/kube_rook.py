@@ -5,14 +5,31 @@ follow rook.io's CRD documentation; see docs/ceph.md."""
 
 from __future__ import annotations
 
-from triplock.facts.ceph import RookCaps, RookCluster, RookKms, RookObjectStore, Spot
+import json
+
+from triplock.facts.ceph import RookCaps, RookCluster, RookCsiKms, RookKms, RookObjectStore, Spot
 from triplock.facts.kube import ObjectRef, YMap, scalar_text
 from triplock.inventory import Inventory
 
 ROOK_KINDS = frozenset({"CephCluster", "CephObjectStore", "CephObjectStoreUser", "CephClient"})
+# The ConfigMaps Ceph-CSI reads its volume-encryption KMS settings from (JSON per KMS id).
+CSI_KMS_CONFIGMAPS = frozenset({"csi-kms-connection-details", "ceph-csi-encryption-kms-config"})
+# Ceph-CSI's JSON names -> Rook's connectionDetails names (newer configs use Rook's directly).
+_CSI_NAMES = {
+    "encryptionKMSType": "KMS_PROVIDER",
+    "vaultAddress": "VAULT_ADDR",
+    "vaultToken": "VAULT_TOKEN",
+}
+
+
+def is_rook_resource(ref: ObjectRef) -> bool:
+    return ref.kind in ROOK_KINDS or (ref.kind == "ConfigMap" and ref.name in CSI_KMS_CONFIGMAPS)
 
 
 def add_rook_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
+    if ref.kind == "ConfigMap":
+        _csi_kms(doc, ref, inventory)
+        return
     spec = doc.map("spec")
     if spec is None:
         return
@@ -99,3 +116,39 @@ def _object_store(spec: YMap, ref: ObjectRef) -> RookObjectStore:
         kms=_kms(security),
         sse_s3=_kms(security, "s3"),
     )
+
+
+def _csi_kms(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
+    data = doc.map("data")
+    if data is None:
+        return
+    for kms_id, raw in data.items():
+        text = scalar_text(raw)
+        try:
+            settings = json.loads(text)
+        except ValueError:
+            continue  # not a KMS entry (Ceph-CSI would reject it too)
+        if not isinstance(settings, dict):
+            continue
+        key_line = data.line_of(kms_id)
+        details: dict[str, Spot] = {}
+        for name, value in settings.items():
+            line = _json_line(text, name, key_line)
+            if name == "vaultCAVerify":
+                skip = str(value).strip().lower() == "false"
+                details["VAULT_SKIP_VERIFY"] = Spot("true" if skip else "false", line)
+            elif isinstance(value, str):
+                details[_CSI_NAMES.get(str(name)) or str(name)] = Spot(value, line)
+        token = settings.get("tenantTokenName") or settings.get("vaultTokenName")
+        token_spot = Spot(str(token), key_line) if isinstance(token, str) else None
+        kms = RookKms(line=key_line, details=details, token_secret=token_spot)
+        inventory.add(RookCsiKms(ref, kms_id, kms))
+
+
+def _json_line(text: str, name: str, key_line: int) -> int:
+    """The manifest line of `"name"` inside a JSON value (a block scalar's text starts on the
+    line after its key; a one-line value is on the key's line)."""
+    at = text.find(f'"{name}"')
+    if at < 0 or "\n" not in text:
+        return key_line
+    return key_line + 1 + text.count("\n", 0, at)
