@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.rules.ceph_audit import HARDENED, INSECURE
-from triplock.facts.ceph import RookCaps, RookCluster, RookObjectStore, Spot
+from triplock.facts.ceph import RookCaps, RookCluster, RookCsiKms, RookObjectStore, Spot
 from triplock.inventory import Inventory
 from triplock.sources.interface import InputFile
 from triplock.sources.kube_yaml import SOURCE
@@ -48,3 +48,15 @@ def test_object_store_and_caps() -> None:
         ("mon", "profile rbd", 85),
         ("osd", "profile rbd pool=volumes", 86),
     )
+
+
+def test_csi_kms_json_lines() -> None:
+    block = _read(str(INSECURE / "rook.yaml")).of(RookCsiKms)
+    one_line = _read(str(HARDENED / "rook.yaml")).of(RookCsiKms)
+    (insecure,) = block
+    assert insecure.kms_id == "vault-test"
+    assert insecure.kms.details["VAULT_ADDR"] == Spot("http://vault.vault.svc:8200", 134)
+    assert insecure.kms.details["VAULT_SKIP_VERIFY"] == Spot("true", 136)  # vaultCAVerify false
+    assert insecure.kms.token_secret == Spot("ceph-csi-kms-token", 130)
+    (hardened,) = one_line
+    assert hardened.kms.details["VAULT_ADDR"].line == 113  # a one-line value: its key's line
