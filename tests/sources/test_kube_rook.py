@@ -57,6 +57,6 @@ def test_csi_kms_json_lines() -> None:
     assert insecure.kms_id == "vault-test"
     assert insecure.kms.details["VAULT_ADDR"] == Spot("http://vault.vault.svc:8200", 134)
     assert insecure.kms.details["VAULT_SKIP_VERIFY"] == Spot("true", 136)  # vaultCAVerify false
-    assert insecure.kms.token_secret == Spot("ceph-csi-kms-token", 130)
+    assert insecure.kms.token_secret == Spot("ceph-csi-kms-token", 137)
     (hardened,) = one_line
     assert hardened.kms.details["VAULT_ADDR"].line == 113  # a one-line value: its key's line

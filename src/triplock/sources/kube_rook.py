@@ -139,8 +139,14 @@ def _csi_kms(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
                 details["VAULT_SKIP_VERIFY"] = Spot("true" if skip else "false", line)
             elif isinstance(value, str):
                 details[_CSI_NAMES.get(str(name)) or str(name)] = Spot(value, line)
-        token = settings.get("tenantTokenName") or settings.get("vaultTokenName")
-        token_spot = Spot(str(token), key_line) if isinstance(token, str) else None
+        token_spot = next(
+            (
+                Spot(settings[name], _json_line(text, name, key_line))
+                for name in ("tenantTokenName", "vaultTokenName")
+                if isinstance(settings.get(name), str)
+            ),
+            None,
+        )
         kms = RookKms(line=key_line, details=details, token_secret=token_spot)
         inventory.add(RookCsiKms(ref, kms_id, kms))
 
