@@ -78,3 +78,15 @@ def test_per_node_device_encryption(tmp_path: Path) -> None:
 
 def test_missing_referenced_secret_is_unknown() -> None:
     assert lines("ROOK-008", "unknown", INSECURE_YAML) == [62]
+
+
+def test_openshift_serving_certificate_counts(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "store.yaml",
+        "apiVersion: ceph.rook.io/v1\nkind: CephObjectStore\nmetadata:\n  name: s\nspec:\n"
+        "  gateway:\n    securePort: 443\n    service:\n      annotations:\n"
+        "        service.beta.openshift.io/serving-cert-secret-name: s-tls\n",
+    )
+    assert lines("ROOK-006", "pass", tmp_path) == [7]
+    assert lines("ROOK-008", "unknown", tmp_path) == [10]  # OpenShift creates that Secret

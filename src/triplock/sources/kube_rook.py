@@ -22,6 +22,9 @@ _CSI_NAMES = {
 }
 
 
+_SERVING_CERT = "service.beta.openshift.io/serving-cert-secret-name"
+
+
 def is_rook_resource(ref: ObjectRef) -> bool:
     return ref.kind in ROOK_KINDS or (ref.kind == "ConfigMap" and ref.name in CSI_KMS_CONFIGMAPS)
 
@@ -112,10 +115,16 @@ def _object_store(spec: YMap, ref: ObjectRef) -> RookObjectStore:
         gateway_line=spec.line_of("gateway"),
         port=_spot(gateway, "port"),
         secure_port=_spot(gateway, "securePort"),
-        certificate_ref=_spot(gateway, "sslCertificateRef"),
+        certificate_ref=_spot(gateway, "sslCertificateRef") or _serving_cert(gateway),
         kms=_kms(security),
         sse_s3=_kms(security, "s3"),
     )
+
+
+def _serving_cert(gateway: YMap | None) -> Spot | None:
+    """OpenShift's service serving certificate, which Rook documents as the alternative to
+    sslCertificateRef: the Secret the annotation asks OpenShift to create."""
+    return _spot(_path(gateway, "service", "annotations"), _SERVING_CERT)
 
 
 def _csi_kms(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
