@@ -226,8 +226,13 @@ class AuditResult:
     checklist: list[ControlStatus] = field(default_factory=list)
     expired_waivers: list[str] = field(default_factory=list)
     unused_waivers: list[str] = field(default_factory=list)  # matched no finding
+    skipped: int = 0  # files passed over as plainly not configuration (images, archives, ...)
 
-    def exit_code(self, fail_on: Severity) -> int:
+    def exit_code(self, fail_on: Severity | None) -> int:
+        """2 when no input could be read; 1 when a counted failure reaches `fail_on` (None:
+        never); else 0."""
         if not self.inputs and self.errors:
             return 2
+        if fail_on is None:
+            return 0
         return 1 if any(f.counts and f.severity >= fail_on for f in self.findings) else 0

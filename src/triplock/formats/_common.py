@@ -54,4 +54,5 @@ def result_dict(result: AuditResult) -> dict[str, Any]:
         "errors": [e.to_dict() for e in result.errors],
         "expired_waivers": list(result.expired_waivers),
         "unused_waivers": list(result.unused_waivers),
+        "skipped": result.skipped,
     }

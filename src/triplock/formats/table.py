@@ -1,4 +1,5 @@
-"""--format table: the checklist by control, then what failed or could not be judged, by file."""
+"""--format table: the checklist by control, then what failed (most severe first) or could not
+be judged, by file."""
 
 from __future__ import annotations
 
@@ -83,19 +84,43 @@ def _checklist(console: Console, result: AuditResult) -> None:
 
 
 def _findings(out: _Lines, result: AuditResult) -> None:
+    """Failures from the most severe down, then what could not be judged, then the waived;
+    within each group by file and line."""
     shown = [f for f in result.findings if f.status is not Status.PASS]
     if not shown:
         out.blank()
         out.add("No failing or unknown findings.")
         return
-    by_file: dict[str, list[Finding]] = defaultdict(list)
+    groups: dict[tuple[int, int], list[Finding]] = defaultdict(list)
     for f in shown:
-        by_file[f.location.path or f.location.url or "<deployment>"].append(f)
-    for path in sorted(by_file):
+        groups[_group(f)].append(f)
+    for key in sorted(groups):
+        findings = groups[key]
         out.blank()
-        out.add(path, "bold underline")
-        for f in sorted(by_file[path], key=lambda f: (f.location.line or 0, f.rule.id)):
-            _finding(out, f)
+        out.add(f"{_group_title(key, findings[0])} ({len(findings)})", "bold")
+        by_file: dict[str, list[Finding]] = defaultdict(list)
+        for f in findings:
+            by_file[f.location.path or f.location.url or "<deployment>"].append(f)
+        for path in sorted(by_file):
+            out.add(path, "bold underline")
+            for f in sorted(by_file[path], key=lambda f: (f.location.line or 0, f.rule.id)):
+                _finding(out, f)
+
+
+def _group(f: Finding) -> tuple[int, int]:
+    if f.waiver is not None:
+        return (2, 0)
+    if f.status is Status.UNKNOWN:
+        return (1, 0)
+    return (0, -f.severity.rank)
+
+
+def _group_title(key: tuple[int, int], first: Finding) -> str:
+    if key[0] == 2:
+        return "Waived"
+    if key[0] == 1:
+        return "Could not be judged"
+    return f"{first.severity.value.capitalize()} failures"
 
 
 def _finding(out: _Lines, f: Finding) -> None:
@@ -146,6 +171,7 @@ def _summary(out: _Lines, result: AuditResult) -> None:
         f"{len(result.inputs)} inputs, {len(fails)} failing findings"
         + (f" ({parts})" if parts else "")
         + f", {unknown} unknown, {waived} waived, {len(result.errors)} input errors"
+        + (f", {result.skipped} files skipped (not configuration)" if result.skipped else "")
     )
 
 
