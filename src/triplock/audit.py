@@ -122,11 +122,11 @@ def checklist(findings: list[Finding]) -> list[ControlStatus]:
     be judged, else pass; `not assessed` when no input spoke to it."""
     counts: dict[str, Counter[str]] = {control: Counter() for control in CONTROLS}
     for f in findings:
-        kind = "waived" if f.status is Status.FAIL and f.waiver is not None else f.status.value
+        kind = "waived" if f.status is Status.FAIL and f.waiver is not None else f.shown_status
         counts[f.rule.control][kind] += 1
     out: list[ControlStatus] = []
     for control, n in counts.items():
-        if n["fail"]:
+        if n["fail"] or n["baselined"]:  # a baselined failure is known, still a failure
             status = "fail"
         elif n["unknown"]:
             status = "unknown"
@@ -134,5 +134,9 @@ def checklist(findings: list[Finding]) -> list[ControlStatus]:
             status = "pass"
         else:
             status = "not assessed"
-        out.append(ControlStatus(control, status, n["fail"], n["pass"], n["unknown"], n["waived"]))
+        out.append(
+            ControlStatus(
+                control, status, n["fail"], n["pass"], n["unknown"], n["waived"], n["baselined"]
+            )
+        )
     return out

@@ -92,6 +92,18 @@ def register(sub: Any) -> None:
         "--waivers", metavar="FILE", help="apply the waivers of FILE (YAML; see docs/reports.md)"
     )
     p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="failures recorded in FILE are reported as baselined and never fail the run; "
+        "only new ones do (see --write-baseline)",
+    )
+    p.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record today's failures (not waived) in FILE, by a fingerprint that survives "
+        "line moves; no value or secret is stored",
+    )
+    p.add_argument(
         "--no-inline-waivers",
         action="store_true",
         help="ignore `triplock: ignore` comments in the audited files",
@@ -146,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         disabled_rules=_rule_ids([*comma_list(args.disable), *config.disable], controls=False),
         only_rules=_rule_ids(comma_list(args.only), controls=True) if args.only else None,
         skip_paths=(*args.skip_path, *config.skip_path),
-        post_steps=[_waiver_step(args, config)],
+        post_steps=[_waiver_step(args, config), *_baseline_step(args)],
         extra={"keystore_password_file": args.keystore_password_file},
     )
     if args.scan_endpoints:
@@ -157,6 +169,11 @@ def run(args: argparse.Namespace) -> int:
     if progress is not None:
         progress.done()
     code = result.exit_code(fail_threshold(args, config.fail_on or "high"))
+    if args.write_baseline:
+        from triplock import baseline
+        from triplock.commands._output import write_text
+
+        write_text(baseline.to_text(result), args.write_baseline)
     if args.min_severity:
         result.findings = [f for f in result.findings if f.severity >= Severity(args.min_severity)]
     _emit(result, formats, outputs)
@@ -164,6 +181,18 @@ def run(args: argparse.Namespace) -> int:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
         return 2
     return code
+
+
+def _baseline_step(args: argparse.Namespace) -> list[Any]:
+    if not args.baseline:
+        return []
+    from triplock import baseline
+    from triplock.cli import UsageError
+
+    try:
+        return [baseline.BaselineStep(baseline.load(args.baseline))]
+    except baseline.BaselineError as e:
+        raise UsageError(str(e)) from None
 
 
 def _check_paths(paths: list[str]) -> None:

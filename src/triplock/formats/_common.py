@@ -18,7 +18,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "control": f.rule.control,
         "stage": f.stage,
         "severity": f.severity.value,
-        "status": f.status.value,
+        "status": f.shown_status,
         "title": f.rule.title,
         "message": f.message,
         "location": f.location.to_dict(),
@@ -47,6 +47,7 @@ def result_dict(result: AuditResult) -> dict[str, Any]:
                     "pass": c.passed,
                     "unknown": c.unknown,
                     "waived": c.waived,
+                    "baselined": c.baselined,
                 },
             }
             for c in result.checklist
@@ -55,4 +56,5 @@ def result_dict(result: AuditResult) -> dict[str, Any]:
         "expired_waivers": list(result.expired_waivers),
         "unused_waivers": list(result.unused_waivers),
         "skipped": result.skipped,
+        "baseline_fixed": list(result.baseline_fixed),
     }

@@ -107,20 +107,26 @@ def _findings(out: _Lines, result: AuditResult) -> None:
                 _finding(out, f)
 
 
+_UNKNOWN, _BASELINED, _WAIVED = 1, 2, 3
+_GROUP_TITLE = {
+    _UNKNOWN: "Could not be judged",
+    _BASELINED: "Baselined (known failures, not counted)",
+    _WAIVED: "Waived",
+}
+
+
 def _group(f: Finding) -> tuple[int, int]:
     if f.waiver is not None:
-        return (2, 0)
+        return (_WAIVED, 0)
+    if f.baselined:
+        return (_BASELINED, 0)
     if f.status is Status.UNKNOWN:
-        return (1, 0)
+        return (_UNKNOWN, 0)
     return (0, -f.severity.rank)
 
 
 def _group_title(key: tuple[int, int], first: Finding) -> str:
-    if key[0] == 2:
-        return "Waived"
-    if key[0] == 1:
-        return "Could not be judged"
-    return f"{first.severity.value.capitalize()} failures"
+    return _GROUP_TITLE.get(key[0]) or f"{first.severity.value.capitalize()} failures"
 
 
 def _finding(out: _Lines, f: Finding) -> None:
@@ -128,6 +134,8 @@ def _finding(out: _Lines, f: Finding) -> None:
     status, style = f.status.value, _STATUS_STYLE[f.status.value]
     if f.waiver is not None:
         status, style = "waived", "magenta"
+    elif f.baselined:
+        status, style = "known", "dim"
     parts = [
         (f"  {line}  ", ""),
         (f"{status.upper():<7} ", style),
@@ -151,6 +159,11 @@ def _errors(out: _Lines, result: AuditResult) -> None:
         ("Inputs that could not be read", [f"{e.path}: {e.reason}" for e in result.errors], ""),
         ("Expired waivers (no longer applied)", result.expired_waivers, "magenta"),
         ("Unused waivers (matched no finding)", result.unused_waivers, "dim"),
+        (
+            "Fixed since the baseline (remove from the baseline file)",
+            result.baseline_fixed,
+            "green",
+        ),
     ]
     for title, items, style in sections:
         if items:
@@ -166,11 +179,13 @@ def _summary(out: _Lines, result: AuditResult) -> None:
     parts = ", ".join(f"{n} {s.value}" for s, n in reversed(by_sev.items()) if n)
     unknown = sum(1 for f in result.findings if f.status is Status.UNKNOWN)
     waived = sum(1 for f in result.findings if f.waiver is not None)
+    baselined = sum(1 for f in result.findings if f.baselined)
     out.blank()
     out.add(
         f"{len(result.inputs)} inputs, {len(fails)} failing findings"
         + (f" ({parts})" if parts else "")
         + f", {unknown} unknown, {waived} waived, {len(result.errors)} input errors"
+        + (f", {baselined} baselined" if baselined else "")
         + (f", {result.skipped} files skipped (not configuration)" if result.skipped else "")
     )
 
