@@ -98,6 +98,12 @@ def register(sub: Any) -> None:
         "only new ones do (see --write-baseline)",
     )
     p.add_argument(
+        "--changed-since",
+        metavar="GIT_REF",
+        help="read the whole tree (cross-file rules need it) but report only findings in files "
+        "changed since GIT_REF (committed, staged, unstaged or untracked)",
+    )
+    p.add_argument(
         "--write-baseline",
         metavar="FILE",
         help="record today's failures (not waived) in FILE, by a fingerprint that survives "
@@ -158,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
         disabled_rules=_rule_ids([*comma_list(args.disable), *config.disable], controls=False),
         only_rules=_rule_ids(comma_list(args.only), controls=True) if args.only else None,
         skip_paths=(*args.skip_path, *config.skip_path),
-        post_steps=[_waiver_step(args, config), *_baseline_step(args)],
+        post_steps=[_waiver_step(args, config), *_changed_step(args), *_baseline_step(args)],
         extra={"keystore_password_file": args.keystore_password_file},
     )
     if args.scan_endpoints:
@@ -181,6 +187,23 @@ def run(args: argparse.Namespace) -> int:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
         return 2
     return code
+
+
+def _changed_step(args: argparse.Namespace) -> list[Any]:
+    """The work tree is the one holding the first audited path."""
+    if not args.changed_since:
+        return []
+    import os
+
+    from triplock.changed import ChangedStep, GitError, changed_files
+    from triplock.cli import UsageError
+
+    try:
+        given = next((p for p in args.paths if p != "-"), ".")
+        where = given if os.path.isdir(given) else os.path.dirname(given) or "."
+        return [ChangedStep(changed_files(args.changed_since, where))]
+    except GitError as e:
+        raise UsageError(f"--changed-since: {e}") from None
 
 
 def _baseline_step(args: argparse.Namespace) -> list[Any]:
