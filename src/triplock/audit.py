@@ -100,6 +100,7 @@ def _finding(rule: Rule, outcome: Outcome) -> Finding:
         severity=outcome.severity or rule.meta.severity,
         evidence=outcome.evidence,
         fix=outcome.fix,
+        cause=outcome.cause,
     )
 
 

@@ -174,6 +174,7 @@ class Finding:
     fix: Fix | None = None
     waiver: Waiver | None = None
     baselined: bool = False  # a failure recorded in the baseline: known, not new
+    cause: str | None = None  # the defect this finding shares with others (see Outcome.cause)
 
     @property
     def stage(self) -> str:

@@ -26,6 +26,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "remediation": f.rule.remediation,
         "fix": f.fix.to_dict() if f.fix else None,
         "waiver": f.waiver.to_dict() if f.waiver else None,
+        "cause": f.cause,
     }
 
 
