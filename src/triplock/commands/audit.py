@@ -152,9 +152,9 @@ def run(args: argparse.Namespace) -> int:
     if args.summary:
         args.formats = ["summary", *(args.formats or [])]
     if args.formats:
-        formats, outputs = _pair_outputs(args.formats, args.outputs)
+        formats, outputs = pair_outputs(args.formats, args.outputs)
     else:
-        formats, outputs = _pair_outputs(
+        formats, outputs = pair_outputs(
             list(config.formats) or None, args.outputs or list(config.outputs)
         )
     options = AuditOptions(
@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         write_text(baseline.to_text(result), args.write_baseline)
     if args.min_severity:
         result.findings = [f for f in result.findings if f.severity >= Severity(args.min_severity)]
-    _emit(result, formats, outputs)
+    emit(result, formats, outputs)
     if not result.inputs and not result.errors:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
         return 2
@@ -303,7 +303,7 @@ class _Progress:
             print(file=sys.stderr)
 
 
-def _pair_outputs(
+def pair_outputs(
     formats: list[str] | None, outputs: list[str] | None
 ) -> tuple[list[str], list[str | None]]:
     from triplock import formats as fmt
@@ -322,7 +322,7 @@ def _pair_outputs(
     return formats, paired
 
 
-def _emit(result: Any, formats: list[str], outputs: list[str | None]) -> None:
+def emit(result: Any, formats: list[str], outputs: list[str | None]) -> None:
     from triplock import formats as fmt
     from triplock.commands._output import write_text
 
