@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
     result = audit(options)
     emit(result, formats, outputs)
     if not result.inputs:
-        print("triplock: no target could be observed (see errors)", file=sys.stderr)
+        reasons = "; ".join(f"{e.path}: {e.reason}" for e in result.errors)
+        print(f"triplock: no target could be observed ({reasons})", file=sys.stderr)
         return 2
     return result.exit_code(fail_threshold(args, "high"))
 

@@ -43,12 +43,13 @@ def probe(target: str, client: Client, passive: bool = False) -> SparkService:
             base = upgrade
             service.location = Location(url=base)
             first = client.get(base + "/")
-    else:
-        service.hsts = first.header("strict-transport-security") is not None
     answers = {"/": first} | {p: _get(client, base + p) for p in PAGES[1:]}
     if not passive:
         answers[REST_STATUS] = _get(client, base + REST_STATUS)
     service.kind = classify(answers)
+    if base.startswith("https://"):
+        replies = [r for r in answers.values() if r is not None]
+        service.hsts = any(r.header("strict-transport-security") for r in replies)
     for path, reply in answers.items():
         answer = _answer(path, reply, base)
         if answer is None:
