@@ -8,8 +8,11 @@ import json
 import urllib.request
 from typing import Any
 
+import pytest
+
 from tests.helpers import CliResult, findings_of, run_cli
 from tests.live.conftest import LockedMaster, OpenCluster
+from tests.live.servers import garbage, http_server, raw_server, silent
 
 
 def verify(*args: str, codes: tuple[int, ...] = (0, 1)) -> CliResult:
@@ -103,3 +106,23 @@ def test_checklist_marks_live_controls_assessed(open_cluster: OpenCluster) -> No
     assert checklist["spark.access-control"] == "fail"
     assert checklist["spark.authentication"] == "fail"
     assert checklist["hdfs.authentication"] == "not assessed"
+
+
+@pytest.mark.timeout(300)
+def test_bad_targets_get_an_error_each_and_the_good_one_is_verified(
+    open_cluster: OpenCluster,
+) -> None:
+    with (
+        http_server(b"<html>hello</html>", "text/html") as not_spark,
+        raw_server(silent) as quiet,
+        raw_server(garbage) as noise,
+    ):
+        targets = [f"127.0.0.1:{p}" for p in (not_spark, quiet, noise)]
+        result = run_cli("verify", "--timeout", "3", "-f", "json", *targets,
+                         f"127.0.0.1:{open_cluster.ui}")  # fmt: skip
+    assert result.code == 1, result.err
+    errors = {e["path"]: e["reason"] for e in result.json()["errors"]}
+    assert "is not a Spark service" in errors[targets[0]]
+    assert "did not answer in time" in errors[targets[1]]
+    assert "not a Spark RPC frame" in errors[targets[2]] or "not HTTP" in errors[targets[2]]
+    assert findings_of(result, "SPARK-080", "fail")  # the master was still verified

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from triplock.audit import AuditOptions, audit
     from triplock.cli import UsageError
     from triplock.commands.audit import emit, pair_outputs
-    from triplock.live.observe import Plan
+    from triplock.live.observe import Plan, url_locations
 
     if not (args.targets or args.live or args.hadoop_conf or args.etcd):
         raise UsageError("nothing to verify: give a TARGET, --live, --hadoop-conf or --etcd")
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         etcd_tls=(args.etcd_cert, args.etcd_key, args.etcd_ca),
     )
     formats, outputs = pair_outputs(args.formats, args.outputs)
-    options = AuditOptions(paths=[])
+    options = AuditOptions(paths=[], post_steps=[url_locations])
     options.inventory_steps.append(_observe_step(plan, _client(args)))
     result = audit(options)
     emit(result, formats, outputs)

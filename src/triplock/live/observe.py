@@ -3,10 +3,12 @@ target, so that one dead or strange endpoint never stops the others."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from triplock.facts.live import ServiceKind
 from triplock.inventory import Inventory
 from triplock.live.http import Client, HttpError
+from triplock.model import AuditResult, Finding
 
 
 @dataclass
@@ -55,10 +57,26 @@ def observe(plan: Plan, client: Client, inventory: Inventory) -> None:
         if service.error is not None:
             inventory.record_error(target, service.error)
             continue
+        if service.kind is ServiceKind.OTHER:
+            inventory.record_error(target, f"{service.location.url} is not a Spark service")
+            continue
         inventory.record_input(target, f"live-probe ({service.kind.value})")
         inventory.add(service)
     if plan.etcd:
         _observe_etcd(plan, client, inventory)
+
+
+def url_locations(result: AuditResult, options: object) -> None:
+    """A post step: a location whose path is a URL (rules that build a location from a
+    configuration's path) is reported as location.url, the contract for live observations."""
+    result.findings = [_at_url(finding) for finding in result.findings]
+
+
+def _at_url(finding: Finding) -> Finding:
+    path = finding.location.path
+    if path is None or not path.startswith(("http://", "https://")):
+        return finding
+    return replace(finding, location=replace(finding.location, path=None, url=path))
 
 
 def _observe_etcd(plan: Plan, client: Client, inventory: Inventory) -> None:

@@ -11,7 +11,6 @@ mode of each keytab the configuration names that lies inside the tree.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import re
 import stat
@@ -369,14 +368,10 @@ SOURCE = HadoopXmlSource()
 
 
 def served_conf_at(url: str, data: bytes, inventory: Inventory) -> HadoopConf:
-    """The HadoopConf of a daemon's /conf read from `url` (an include there is not followed);
-    raises SourceError when it is not Hadoop configuration XML."""
+    """The HadoopConf of a daemon's /conf read from `url` (an include there is not followed;
+    locations carry the URL as their path, which verify reports as location.url); raises
+    SourceError when it is not Hadoop configuration XML."""
     if not _ROOT_ELEMENT.search(data[:4096]):
         raise SourceError("not Hadoop configuration XML (no <configuration> element)")
     props = _Reader(None, inventory).read(url, data, (url,))
-    at_url = [
-        dataclasses.replace(p, location=Location(url=url, line=p.location.line)) for p in props
-    ]
-    conf = _served_conf(HadoopXmlFile(url, Role.OTHER, at_url, True, None))
-    conf.origin = Location(url=url)
-    return conf
+    return _served_conf(HadoopXmlFile(url, Role.OTHER, props, True, None))
