@@ -35,7 +35,7 @@ def secrets_in_etcd(found: EtcdSecrets, ctx: Context) -> Iterator[Outcome]:
     for namespace, counts in sorted(found.by_namespace.items()):
         where = Location(url=found.location.url, object=f"namespace {namespace}")
         shown = ", ".join(f"{n} {provider}" for provider, n in sorted(counts.items()))
-        seen = Evidence.of("secrets by provider", shown)
+        seen = Evidence.of("stored as", shown)
         if counts["plaintext"]:
             yield fail(
                 f"{counts['plaintext']} of {counts.total()} Secrets in namespace {namespace} are "
