@@ -37,6 +37,8 @@ def test_open_master_ui_answers_anonymous_requests(open_cluster: OpenCluster) ->
     assert f"http://127.0.0.1:{open_cluster.ui}/json/" in failed
     assert f"http://127.0.0.1:{open_cluster.ui}/" in failed
     assert statuses(result, "SPARK-083") == {"fail"}  # plain HTTP, no redirect
+    # The master UI answers 200 to any path: that is not a REST submission server.
+    assert findings_of(result, "SPARK-081") == []
     assert result.json()["inputs"][0]["kind"] == "live-probe (Spark standalone master UI)"
 
 

@@ -18,6 +18,10 @@ class HttpError(Exception):
     """The exchange failed: refused, timed out, TLS failed, or the reply is not HTTP."""
 
 
+class Unreachable(HttpError):
+    """Nothing listens there (or the network does not lead there)."""
+
+
 @dataclass(frozen=True)
 class Reply:
     status: int
@@ -82,7 +86,7 @@ def exchange(
     try:
         sock = socket.create_connection((host, port), timeout=time_left(deadline))
     except OSError as e:
-        raise HttpError(f"cannot connect to {host}:{port}: {reason_of(e)}") from None
+        raise Unreachable(f"cannot connect to {host}:{port}: {reason_of(e)}") from None
     try:
         if tls is not None:
             sock.settimeout(time_left(deadline))

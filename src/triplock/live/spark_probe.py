@@ -14,7 +14,14 @@ import time
 from urllib.parse import urlsplit
 
 from triplock.facts.live import PageAnswer, ServiceKind, SparkService
-from triplock.live.http import Client, HttpError, Reply, exchange, insecure_context
+from triplock.live.http import (
+    Client,
+    HttpError,
+    Reply,
+    Unreachable,
+    exchange,
+    insecure_context,
+)
 from triplock.live.spark_rpc import probe_rpc
 from triplock.model import Location
 
@@ -55,7 +62,7 @@ def probe(target: str, client: Client, passive: bool = False) -> SparkService:
         if answer is None:
             continue
         if path == REST_STATUS:
-            service.rest_answers_anonymous = answer
+            service.rest_answers_anonymous = _rest_answer(answer, reply)
         else:
             service.pages.append(answer)
     return service
@@ -103,7 +110,7 @@ def _not_http(
     service: SparkService, base: str, client: Client, passive: bool, error: HttpError
 ) -> SparkService:
     """A port that does not answer HTTP: Spark RPC if it says so to a harmless message."""
-    if passive or service.tls:
+    if passive or service.tls or isinstance(error, Unreachable):
         service.error = str(error)
         return service
     parts = urlsplit(base)
@@ -149,6 +156,13 @@ def _answer(path: str, reply: Reply | None, base: str) -> PageAnswer | None:
     if 300 <= reply.status < 400 and any(word in location for word in _LOGIN_WORDS):
         return PageAnswer(path, reply.status, open=False)
     return None
+
+
+def _rest_answer(answer: PageAnswer, reply: Reply | None) -> PageAnswer | None:
+    """Only the REST server's own JSON counts as an answer: a web UI may serve any path."""
+    if answer.open and (reply is None or b"serverSparkVersion" not in reply.body):
+        return None
+    return answer
 
 
 def _is_json_list(body: bytes) -> bool:

@@ -132,7 +132,7 @@ def rpc_auth(service: SparkService, ctx: Context) -> Iterator[Outcome]:
     rationale="Observed: the web service answered over plain HTTP and did not redirect to "
     "HTTPS, so pages, cookies and any filter's token cross the network in clear text.",
     remediation="Enable spark.ssl.ui.enabled / spark.ssl.historyServer.enabled / "
-    "spark.ssl.standalone.enabled with a keystore (triplock keys spark-ui).",
+    "spark.ssl.standalone.enabled with a keystore (triplock keys ca, cert and keystore).",
     references=(SECURITY_DOC + "#ssl-configuration",),
 )
 def plain_http(service: SparkService, ctx: Context) -> Iterator[Outcome]:
