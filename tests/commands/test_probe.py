@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import ROOT, run_cli
 
@@ -64,3 +69,22 @@ def test_bad_conf_is_a_usage_error() -> None:
     result = run_cli("probe", "--spark-master", "local[1]", "--conf", "novalue")
     assert result.code == 2
     assert "KEY=VALUE" in result.err
+
+
+# A local master's executors are this host: probed directly (issue 16 §5: it used to start
+# Spark, take minutes and print hundreds of WARN lines).
+@pytest.mark.parametrize("master", ["local", "local[2]", "local[*]"])
+def test_local_master_is_this_host(master: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "triplock", "probe", "--spark-master", master, "-f", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (host,) = json.loads(proc.stdout)["hosts"]
+    assert host["hostname"] == socket.gethostname()
+    assert "probed directly" in proc.stderr
+    assert "WARN" not in proc.stderr  # no Spark was started

@@ -47,7 +47,7 @@ def test_cli_joins_the_running_application(spark_context: Any) -> None:
 
 
 def test_another_master_in_this_process_is_a_clean_error(spark_context: Any) -> None:
-    result = run_cli("probe", "--spark-master", "local[1]")
+    result = run_cli("probe", "--spark-master", "local-cluster[1,1,512]")
     assert result.code == 2
     assert "already runs a Spark application" in result.err
     assert "Traceback" not in result.err

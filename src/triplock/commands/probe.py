@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import Any
 
 DEFAULT_IMAGE = "ghcr.io/triplock/triplock:0.1.0"
+_LOCAL_MASTER = re.compile(r"local(\[[^\]]*\])?$")  # not local-cluster: that has executors
 
 
 def register(sub: Any) -> None:
@@ -70,9 +72,11 @@ def run(args: argparse.Namespace) -> int:
 
         write_text(render(args.image, args.namespace), args.output)
         return 0
-    if args.spark_master:
+    if args.spark_master and not _LOCAL_MASTER.match(args.spark_master):
         hosts, missing = _spark(args.spark_master, args.conf)
     else:
+        if args.spark_master:  # local[N] runs its executors in this host's driver JVM
+            print(f"triplock: {args.spark_master} is this host: probed directly", file=sys.stderr)
         from triplock.probe.host import probe_host
 
         if not os.path.isdir(args.root):
