@@ -72,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
 
         write_text(render(args.image, args.namespace), args.output)
         return 0
+    settings = _settings(args.conf)
     if args.spark_master and not _LOCAL_MASTER.match(args.spark_master):
-        hosts, missing = _spark(args.spark_master, args.conf)
+        hosts, missing = _spark(args.spark_master, settings)
     else:
         if args.spark_master:  # local[N] runs its executors in this host's driver JVM
             print(f"triplock: {args.spark_master} is this host: probed directly", file=sys.stderr)
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if missing else 0
 
 
-def _spark(master: str, conf: list[str]) -> tuple[list[Any], tuple[str, ...]]:
+def _settings(conf: list[str]) -> dict[str, str]:
     from triplock.cli import UsageError
 
     settings: dict[str, str] = {}
@@ -95,6 +96,12 @@ def _spark(master: str, conf: list[str]) -> tuple[list[Any], tuple[str, ...]]:
         if not sep:
             raise UsageError(f"--conf {item!r}: expected KEY=VALUE")
         settings[key] = value
+    return settings
+
+
+def _spark(master: str, settings: dict[str, str]) -> tuple[list[Any], tuple[str, ...]]:
+    from triplock.cli import UsageError
+
     try:
         from triplock.probe.spark import probe_cluster
     except ImportError as e:
