@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import stat
@@ -78,9 +79,19 @@ def test_wrong_kms_gives_an_error(kms: FileKms, tmp_path: Path) -> None:
     other = FileKms.create(tmp_path / "other.json", PASSPHRASE.encode(), scrypt_n=2**14)
     (tmp_path / "a").write_bytes(b"secret data")
     envelope.encrypt_file(kms, tmp_path / "a", tmp_path / "a.tlk")
-    with pytest.raises(EnvelopeError, match="failed authentication"):
+    with pytest.raises(EnvelopeError, match=f"wrong keyring.*{kms.keyring_id}"):
         envelope.decrypt_file(other, tmp_path / "a.tlk", tmp_path / "plain")
     assert not (tmp_path / "plain").exists()
+    # A header without the keyring id (as before it was recorded): the wrap fails instead.
+    with open(tmp_path / "a.tlk", "rb") as f:
+        header = envelope.read_header(f)
+    legacy = dataclasses.replace(header.wrapped, keyring=None)
+    data = (tmp_path / "a.tlk").read_bytes()[header.payload_offset :]
+    (tmp_path / "old.tlk").write_bytes(envelope.header_bytes(legacy, 0) + data)
+    with pytest.raises(EnvelopeError, match="failed authentication"):
+        envelope.decrypt_file(other, tmp_path / "old.tlk", tmp_path / "plain")
+    envelope.decrypt_file(kms, tmp_path / "old.tlk", tmp_path / "plain")
+    assert (tmp_path / "plain").read_bytes() == b"secret data"
 
 
 def test_not_an_envelope(kms: FileKms, tmp_path: Path) -> None:
@@ -112,7 +123,7 @@ def test_tree_round_trip_and_no_overwrite(kms: FileKms, tmp_path: Path) -> None:
     assert all(
         r.error is None for r in envelope.run_jobs(kms, src, tmp_path / "enc", jobs, True, False)
     )
-    with pytest.raises(EnvelopeError, match="exists"):
+    with pytest.raises(ExistsError, match="exists"):
         envelope.plan_tree(src, tmp_path / "enc", True, False)
     jobs = envelope.plan_tree(tmp_path / "enc", tmp_path / "dec", False, False)
     list(envelope.run_jobs(kms, tmp_path / "enc", tmp_path / "dec", jobs, False, False))

@@ -10,7 +10,8 @@ import pytest
 
 from tests.keys.conftest import PASSPHRASE
 from triplock.keys.kms.file import FileKms
-from triplock.keys.kms.interface import KmsError, KmsSpec, generate_data_key, open_kms, rewrap
+from triplock.keys.kms import open_kms
+from triplock.keys.kms.interface import KmsError, KmsSpec, generate_data_key, rewrap
 
 FAST = 2**14
 

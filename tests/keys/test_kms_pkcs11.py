@@ -8,7 +8,14 @@ import pytest
 
 from tests.helpers import run_cli
 from tests.keys.conftest import Token
-from triplock.keys.kms.interface import KmsError, KmsSpec, generate_data_key, open_kms, rewrap
+from triplock.keys.kms import create_kms, open_kms
+from triplock.keys.kms.interface import (
+    CreateOptions,
+    KmsError,
+    KmsSpec,
+    generate_data_key,
+    rewrap,
+)
 
 
 def spec(token: Token, key_id: str = "triplock") -> KmsSpec:
@@ -29,7 +36,7 @@ def test_wrong_pin_and_missing_token(softhsm: Token, tmp_path: Path) -> None:
 
 
 def test_wrap_rotate_rewrap_in_the_hsm(softhsm: Token) -> None:
-    kms = open_kms(spec(softhsm, "hsm-test"))
+    kms = create_kms(spec(softhsm, "hsm-test"), CreateOptions())
     assert kms.primary_version == 1
     key, wrapped = generate_data_key(kms, b"ctx")
     assert kms.unwrap(wrapped, b"ctx") == key
@@ -46,7 +53,7 @@ def test_wrap_rotate_rewrap_in_the_hsm(softhsm: Token) -> None:
 def test_hsm_keys_are_not_extractable(softhsm: Token) -> None:
     import pkcs11
 
-    kms = open_kms(spec(softhsm, "extract-test"))
+    kms = create_kms(spec(softhsm, "extract-test"), CreateOptions())
     obj = kms._keys[kms.primary_version]  # type: ignore[attr-defined]
     assert obj[pkcs11.Attribute.SENSITIVE] is True
     assert obj[pkcs11.Attribute.EXTRACTABLE] is False

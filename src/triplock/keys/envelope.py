@@ -6,8 +6,11 @@ An encrypted file (suffix .tlk) is
 The Tink ciphertext's associated data is ENVELOPE_AAD, and the data key is wrapped with the same
 bytes as context. The header is not authenticated by the stream on purpose: `rewrap` replaces it
 after a key rotation without touching the data; an altered header can only yield a wrong data key,
-which fails authentication. Outputs go to a temporary file renamed into place only when complete,
-so a failure never leaves plaintext (or a partial ciphertext) behind."""
+which fails authentication. The JSON is padded with spaces to HEADER_BODY_BYTES, so that a
+rewrapped header has the same length and is written over the old one in place, in the file's
+first disk sector. Outputs are written where nobody sees them and linked into place only when
+complete (files.py), so a failure or a kill never leaves plaintext (or a partial ciphertext)
+behind."""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from triplock.keys import streaming, tink_keyset
-from triplock.keys.files import atomic_writer
+from triplock.keys.files import ExistsError, atomic_writer, sweep_stale
 from triplock.keys.kms.interface import Kms, KmsError, WrappedKey, generate_data_key, rewrap
 
 MAGIC = b"TLKE\x01"
@@ -32,10 +35,19 @@ FORMAT = "AES256_GCM_HKDF_1MB"
 ENVELOPE_AAD = b"triplock-envelope/1"
 _MAX_HEADER = 64 * 1024
 _COPY_BYTES = 1 << 20
+# The JSON of a header is padded to this many bytes (a longer one, from a very long key id, is
+# kept as it is). With the 9 bytes before it, the header fits in the first 512-byte sector, which
+# devices write whole: a crash during an in-place rewrap leaves the old header or the new one.
+HEADER_BODY_BYTES = 480
+_SECTOR_BYTES = 512
 
 
 class EnvelopeError(Exception):
     """A file that is not an envelope, fails to decrypt, or an output that exists."""
+
+
+class SameFileError(EnvelopeError):
+    """The output is the input (the same path, a symbolic or a hard link)."""
 
 
 @dataclass(frozen=True)
@@ -44,10 +56,12 @@ class Header:
     payload_offset: int  # where the Tink ciphertext starts
 
 
-def header_bytes(wrapped: WrappedKey) -> bytes:
+def header_bytes(wrapped: WrappedKey, body_bytes: int = HEADER_BODY_BYTES) -> bytes:
+    """The header, its JSON padded with spaces to `body_bytes` when it is shorter."""
     body = json.dumps(
         {"format": FORMAT, "wrapped_key": wrapped.to_dict()}, sort_keys=True, separators=(",", ":")
     ).encode()
+    body = body.ljust(body_bytes, b" ")
     return MAGIC + struct.pack(">I", len(body)) + body
 
 
@@ -110,6 +124,7 @@ def encrypt_file(
     kms: Kms, src: Path, dst: Path, force: bool = False, workers: int | None = None
 ) -> int:
     """Encrypt one file; the output keeps the input's permission bits (at most 0644)."""
+    refuse_same_file(src, dst)
     mode = _mode_of(src) & 0o644
     with open(src, "rb", buffering=0) as fin, _writer(dst, mode, force) as fout:
         return encrypt_fileobj(kms, fin, fout, os.fstat(fin.fileno()).st_size, workers)
@@ -119,6 +134,7 @@ def decrypt_file(
     kms: Kms, src: Path, dst: Path, force: bool = False, workers: int | None = None
 ) -> int:
     """Decrypt one file to a 0600 output (plaintext is assumed sensitive)."""
+    refuse_same_file(src, dst)
     with open(src, "rb", buffering=0) as fin, _writer(dst, 0o600, force) as fout:
         size = os.fstat(fin.fileno()).st_size
         header = read_header(fin, str(src))
@@ -129,20 +145,74 @@ def decrypt_file(
         return n
 
 
+def refuse_same_file(src: Path, dst: Path) -> None:
+    """Writing over the input would destroy it (and --force used to keep it as NAME.bak)."""
+    if os.path.abspath(src) == os.path.abspath(dst) or (
+        os.path.exists(dst) and os.path.samefile(src, dst)
+    ):
+        raise SameFileError(f"the output {dst} is the input {src}: give another output")
+
+
 def rewrap_file(kms: Kms, path: Path) -> bool:
-    """Move a file's data key to the KMS's current primary version; False if already there."""
-    with open(path, "rb") as fin:
-        header = read_header(fin, str(path))
+    """Move a file's data key to the KMS's current primary version; False if already there.
+
+    Only the header changes. It is written over the old one in place when the new one has the
+    same length and lies in the first sector (every header written since they are padded);
+    otherwise (an unpadded header of an older triplock, or a very long key id) the file is
+    copied to a temporary file with the new header and renamed over the old one, since the data
+    moves. No backup is kept: the data stays readable with the keyring."""
+    with open(path, "r+b") as handle:
+        header = read_header(handle, str(path))
         try:
             fresh = rewrap(kms, header.wrapped, ENVELOPE_AAD)
         except KmsError as e:
             raise EnvelopeError(f"{path}: {e}") from None
         if fresh == header.wrapped:
             return False
+        head = header_bytes(fresh, header.payload_offset - len(MAGIC) - 4)
+        if len(head) == header.payload_offset <= _SECTOR_BYTES:
+            os.pwrite(handle.fileno(), head, 0)
+            os.fsync(handle.fileno())
+            return True
+        handle.seek(header.payload_offset)
         with _writer(path, _mode_of(path) & 0o777, force=True) as fout:
             fout.write(header_bytes(fresh))
-            shutil.copyfileobj(fin, fout, _COPY_BYTES)
+            shutil.copyfileobj(handle, fout, _COPY_BYTES)
     return True
+
+
+def headers_using(paths: list[Path], key_id: str, version: int) -> tuple[list[Path], list[str]]:
+    """The files among `paths` whose data key is wrapped by `version` of `key_id`, and the
+    errors of those that could not be read (a file that cannot be read may use it too)."""
+    using: list[Path] = []
+    errors: list[str] = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                wrapped = read_header(handle, str(path)).wrapped
+        except (OSError, EnvelopeError) as e:
+            errors.append(_reason(e) if isinstance(e, OSError) else str(e))
+            continue
+        if wrapped.key_id == key_id and wrapped.version == version:
+            using.append(path)
+    return using, errors
+
+
+def envelope_files(given: list[Path]) -> list[Path]:
+    """The .tlk files of the given files and trees."""
+    files: list[Path] = []
+    for path in given:
+        files.extend(sorted(path.rglob(f"*{SUFFIX}")) if path.is_dir() else [path])
+    return files
+
+
+def sweep_outputs(dst: Path, tree: bool) -> list[Path]:
+    """Remove the stale temporaries an earlier killed run left where outputs go (the output's
+    directory, or every directory of an output tree); return them."""
+    directories = [dst.parent if not tree else dst]
+    if tree and dst.is_dir():
+        directories += [Path(d) / n for d, names, _ in os.walk(dst) for n in names]
+    return [p for d in directories for p in sweep_stale(d)]
 
 
 def export_tink_keyset(kms: Kms, path: Path) -> tuple[str, Header]:
@@ -180,7 +250,7 @@ def plan_tree(src: Path, dst: Path, encrypt: bool, force: bool) -> list[Job]:
             continue
         target = output_path(dst, rel, encrypt)
         if target.exists() and not force:
-            raise EnvelopeError(f"{target} exists (use --force to overwrite)")
+            raise ExistsError(target)
         jobs.append(Job(rel, path.stat().st_size))
     return jobs
 
@@ -243,4 +313,6 @@ def _mode_of(path: Path) -> int:
 
 def _writer(path: Path, mode: int, force: bool) -> AbstractContextManager[BinaryIO]:
     """An atomic output; raises files.ExistsError (a FileExistsError) on entry if `path` exists."""
-    return atomic_writer(Path(path), mode=mode, force=force, durable=False)
+    # No NAME.bak of a replaced output: bulk data is still readable from its source, and a
+    # plaintext copy must never be left behind silently.
+    return atomic_writer(Path(path), mode=mode, force=force, durable=False, keep="none")
