@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import struct
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -66,13 +67,13 @@ def header_bytes(wrapped: WrappedKey, body_bytes: int = HEADER_BODY_BYTES) -> by
 
 
 def read_header(src: BinaryIO, name: str = "input") -> Header:
-    head = src.read(len(MAGIC) + 4)
+    head = _read_exactly(src, len(MAGIC) + 4)
     if len(head) < len(MAGIC) + 4 or not head.startswith(MAGIC):
         raise EnvelopeError(f"{name} is not a triplock encrypted file (no TLKE header)")
     (length,) = struct.unpack(">I", head[len(MAGIC) :])
     if length > _MAX_HEADER:
         raise EnvelopeError(f"{name}: header too large ({length} bytes)")
-    body = src.read(length)
+    body = _read_exactly(src, length)
     try:
         doc = json.loads(body)
         if doc.get("format") != FORMAT:
@@ -81,6 +82,17 @@ def read_header(src: BinaryIO, name: str = "input") -> Header:
     except (ValueError, KeyError, AttributeError, KmsError) as e:
         raise EnvelopeError(f"{name}: malformed header ({e})") from None
     return Header(wrapped, len(head) + length)
+
+
+def _read_exactly(src: BinaryIO, n: int) -> bytes:
+    """`n` bytes unless the input ends first (a pipe hands them over in pieces)."""
+    out = bytearray()
+    while len(out) < n:
+        piece = src.read(n - len(out))
+        if not piece:
+            break
+        out += piece
+    return bytes(out)
 
 
 def encrypt_fileobj(
@@ -109,7 +121,13 @@ def _preallocate(dst: BinaryIO, length: int) -> None:
 def decrypt_fileobj(
     kms: Kms, src: BinaryIO, dst: BinaryIO, name: str = "input", workers: int | None = None
 ) -> int:
-    header = read_header(src, name)
+    return _decrypt_payload(kms, read_header(src, name), src, dst, name, workers)
+
+
+def _decrypt_payload(
+    kms: Kms, header: Header, src: BinaryIO, dst: BinaryIO, name: str, workers: int | None
+) -> int:
+    """Decrypt what follows the header just read from `src`."""
     try:
         key = kms.unwrap(header.wrapped, ENVELOPE_AAD)
     except KmsError as e:
@@ -127,22 +145,29 @@ def encrypt_file(
     refuse_same_file(src, dst)
     mode = _mode_of(src) & 0o644
     with open(src, "rb", buffering=0) as fin, _writer(dst, mode, force) as fout:
-        return encrypt_fileobj(kms, fin, fout, os.fstat(fin.fileno()).st_size, workers)
+        return encrypt_fileobj(kms, fin, fout, _regular_size(fin), workers)
 
 
 def decrypt_file(
     kms: Kms, src: Path, dst: Path, force: bool = False, workers: int | None = None
 ) -> int:
-    """Decrypt one file to a 0600 output (plaintext is assumed sensitive)."""
+    """Decrypt one file to a 0600 output (plaintext is assumed sensitive). The input may be a
+    pipe: it is read once, in order."""
     refuse_same_file(src, dst)
     with open(src, "rb", buffering=0) as fin, _writer(dst, 0o600, force) as fout:
-        size = os.fstat(fin.fileno()).st_size
+        size = _regular_size(fin)
         header = read_header(fin, str(src))
-        _preallocate(fout, streaming.plaintext_size(size - header.payload_offset))
-        fin.seek(0)
-        n = decrypt_fileobj(kms, fin, fout, str(src), workers)
+        if size is not None:
+            _preallocate(fout, streaming.plaintext_size(size - header.payload_offset))
+        n = _decrypt_payload(kms, header, fin, fout, str(src), workers)
         fout.truncate()
         return n
+
+
+def _regular_size(handle: BinaryIO) -> int | None:
+    """The size of a regular file; None for a pipe or a device, whose size is unknown."""
+    info = os.fstat(handle.fileno())
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 def refuse_same_file(src: Path, dst: Path) -> None:

@@ -9,6 +9,7 @@ removed on errors and signals, and swept by a later run once its writer is gone
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
 import errno
@@ -115,7 +116,10 @@ class _Staged:
         return name
 
     def discard(self) -> None:
-        self.handle.close()
+        # Closing flushes what is buffered, which fails again on a full disk: the error that
+        # got here is the one to report.
+        with contextlib.suppress(OSError):
+            self.handle.close()
         if self.tmp is not None and os.path.lexists(self.tmp):
             os.unlink(self.tmp)
 
