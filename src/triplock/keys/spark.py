@@ -58,7 +58,11 @@ def spark_session(
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"
         )
-    session = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    try:
+        session = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    except Exception as e:  # Py4JJavaError and friends: Spark's own message, not a traceback
+        reason = next((line for line in str(e).splitlines() if "Exception:" in line), str(e))
+        raise ClusterError(f"cannot start Spark on {master}: {reason.strip()}") from None
     try:
         wait_for_executors(session, master, wait)
         yield session
