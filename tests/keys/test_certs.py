@@ -212,21 +212,15 @@ def test_an_intermediate_is_clamped_to_its_root() -> None:
     assert inter.not_valid_after_utc == root.not_valid_after_utc
 
 
+def _cert_args(ca_dir: Path, out: Path) -> tuple[str, ...]:
+    return ("keys", "cert", "--ca", str(ca_dir), "--out", str(out),
+            "--name", "s", "--san", "s.example")  # fmt: skip
+
+
 def test_an_expired_intermediate_issues_nothing_until_renewed(tmp_path: Path) -> None:
     ca_dir, out = tmp_path / "ca", tmp_path / "out"
     assert run_cli("keys", "ca", "--out", str(ca_dir)).code == 0
-    cert_args = (
-        "keys",
-        "cert",
-        "--ca",
-        str(ca_dir),
-        "--out",
-        str(out),
-        "--name",
-        "s",
-        "--san",
-        "s.example",
-    )
+    cert_args = _cert_args(ca_dir, out)
     assert run_cli(*cert_args).code == 0
     old_leaf = _leaf_only(out / "s.pem", tmp_path / "old-leaf.pem")
     root_before = (ca_dir / "root.pem").read_bytes()
@@ -257,18 +251,7 @@ def test_an_expired_intermediate_issues_nothing_until_renewed(tmp_path: Path) ->
 def test_renew_intermediate_with_a_new_key(tmp_path: Path) -> None:
     ca_dir, out = tmp_path / "ca", tmp_path / "out"
     assert run_cli("keys", "ca", "--out", str(ca_dir)).code == 0
-    cert_args = (
-        "keys",
-        "cert",
-        "--ca",
-        str(ca_dir),
-        "--out",
-        str(out),
-        "--name",
-        "s",
-        "--san",
-        "s.example",
-    )
+    cert_args = _cert_args(ca_dir, out)
     assert run_cli(*cert_args).code == 0
     old_leaf = _leaf_only(out / "s.pem", tmp_path / "old-leaf.pem")
     key_before = (ca_dir / "intermediate.key").read_bytes()

@@ -11,11 +11,12 @@ import stat
 import sys
 
 from triplock.keys.kms import backend, backends
+from triplock.keys.kms.file import FileKms
 from triplock.keys.kms.interface import KmsOptionError, KmsSpec
 
 SECRET_ENV = "TRIPLOCK_KMS_SECRET"
 KEYRING_ENV = "TRIPLOCK_KEYRING"
-_FILE_KIND = "file"  # the kind $TRIPLOCK_KEYRING names
+_FILE_KIND = FileKms.kind  # $TRIPLOCK_KEYRING names a keyring file
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,9 +66,9 @@ def warn_if_exposed(path: str) -> None:
         mode = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
         return  # reading it will report the problem
-    if mode & 0o077:
+    if mode & 0o044:
         print(
             f"triplock: warning: {path} is readable by others than its owner (mode {mode:04o}): "
-            f"chmod 600 {path}",
+            f"run chmod 600 {path}",
             file=sys.stderr,
         )
