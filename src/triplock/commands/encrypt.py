@@ -76,6 +76,7 @@ def _runner(encrypt: bool) -> Any:
         exit 1 for a file that fails to encrypt or decrypt."""
         from triplock.cli import UsageError
         from triplock.keys.envelope import EnvelopeError, SameFileError
+        from triplock.keys.files import os_error_text
         from triplock.keys.kms.interface import KmsError
         from triplock.keys.spark import ClusterError
         from triplock.keys.streaming import MAX_WORKERS, StreamError
@@ -91,7 +92,7 @@ def _runner(encrypt: bool) -> Any:
             print(f"triplock: error: {e}", file=sys.stderr)
             return 1
         except OSError as e:
-            raise UsageError(f"{e.filename}: {e.strerror}") from None
+            raise UsageError(os_error_text(e)) from None
 
     return run
 

@@ -143,6 +143,7 @@ def _run(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         from triplock.cli import UsageError
         from triplock.keys.ca import CaError
         from triplock.keys.envelope import EnvelopeError
+        from triplock.keys.files import os_error_text
         from triplock.keys.k8s_secret import ManifestError
         from triplock.keys.keystore import KeystoreError
         from triplock.keys.kms.interface import KmsError
@@ -160,7 +161,7 @@ def _run(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         ) as e:
             raise UsageError(str(e)) from None
         except OSError as e:
-            raise UsageError(f"{e.filename}: {e.strerror}" if e.filename else str(e)) from None
+            raise UsageError(os_error_text(e)) from None
 
     return run
 

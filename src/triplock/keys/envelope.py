@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from triplock.keys import streaming, tink_keyset
-from triplock.keys.files import ExistsError, atomic_writer, sweep_stale
+from triplock.keys.files import ExistsError, atomic_writer, os_error_text, sweep_stale
 from triplock.keys.kms.interface import Kms, KmsError, WrappedKey, generate_data_key, rewrap
 
 MAGIC = b"TLKE\x01"
@@ -216,7 +216,7 @@ def headers_using(paths: list[Path], key_id: str, version: int) -> tuple[list[Pa
             with open(path, "rb") as handle:
                 wrapped = read_header(handle, str(path)).wrapped
         except (OSError, EnvelopeError) as e:
-            errors.append(_reason(e) if isinstance(e, OSError) else str(e))
+            errors.append(_reason(e))
             continue
         if wrapped.key_id == key_id and wrapped.version == version:
             using.append(path)
@@ -318,9 +318,7 @@ def run_jobs(
 
 
 def _reason(error: Exception) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        return f"{error.filename or ''}: {error.strerror}".lstrip(": ")
-    return str(error)
+    return os_error_text(error) if isinstance(error, OSError) else str(error)
 
 
 def _walk(root: Path) -> Iterator[Path]:

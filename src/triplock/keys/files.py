@@ -260,6 +260,12 @@ def _naming(path: Path) -> Iterator[None]:
         raise
 
 
+def os_error_text(error: OSError) -> str:
+    """`PATH: reason` for a message: the path when the error has one, never `None`."""
+    reason = error.strerror or str(error)
+    return f"{error.filename}: {reason}" if error.filename else reason
+
+
 def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
