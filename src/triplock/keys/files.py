@@ -35,6 +35,7 @@ Keep = Literal["none", "bak", "stamped"]
 STALE_SECONDS = 15 * 60
 _AT_FDCWD = -100
 _AT_EMPTY_PATH = 0x1000
+_LIBC = ctypes.CDLL(None, use_errno=True)  # for linkat(AT_EMPTY_PATH), which os.link lacks
 _HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:16] or "host"
 _TEMP = re.compile(r"^\..+\.triplock-(?P<host>[A-Za-z0-9]+)-(?P<pid>[0-9]+)-[A-Za-z0-9]+\.tmp$")
 
@@ -90,30 +91,24 @@ class _Staged:
             os.fsync(self.handle.fileno())
         if force:
             _keep_previous(self.path, keep)
-            # Replacing needs a name to rename from: a complete file, so a kill in between
-            # leaves a whole copy for sweep_stale, never a partial one.
-            named = self._named(temp_name(self.path))
-            os.replace(named, self.path)
+            if self.tmp is None:
+                # Replacing needs a name to rename from: a complete file, so a kill in between
+                # leaves a whole copy for sweep_stale, never a partial one.
+                self.tmp = temp_name(self.path)
+                _link_fd(self.handle.fileno(), self.tmp)
+            os.replace(self.tmp, self.path)
         else:
-            try:
-                self._named(self.path)
+            try:  # a hard link: fails if `path` appeared meanwhile
+                if self.tmp is None:
+                    _link_fd(self.handle.fileno(), self.path)
+                else:
+                    os.link(self.tmp, self.path)
             except FileExistsError:
                 raise ExistsError(self.path) from None
             if self.tmp is not None:
                 os.unlink(self.tmp)
-                self.tmp = None
         self.tmp = None
         self.handle.close()
-
-    def _named(self, name: Path) -> Path:
-        """Give the data `name` (a hard link: fails if `name` exists)."""
-        if self.tmp is None:
-            _link_fd(self.handle.fileno(), name)
-        elif name != self.path:
-            return self.tmp
-        else:
-            os.link(self.tmp, name)
-        return name
 
     def discard(self) -> None:
         # Closing flushes what is buffered, which fails again on a full disk: the error that
@@ -179,9 +174,6 @@ def _link_fd(fd: int, name: Path) -> None:
         raise
     except OSError as e:
         raise OSError(error or e.errno, os.strerror(error or e.errno or 0), str(name)) from e
-
-
-_LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 @contextmanager
