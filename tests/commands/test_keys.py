@@ -257,56 +257,6 @@ def test_keystore_with_a_missing_ca_cert_writes_nothing(tmp_path: Path) -> None:
     assert set(out.iterdir()) == before
 
 
-def test_exit_code_2_for_an_existing_output_and_a_missing_passphrase(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    kms = _kms_args(tmp_path)
-    assert run_cli("keys", "kms", "init", *kms, "--scrypt-n", FAST_SCRYPT).code == 0
-    (tmp_path / "f").write_bytes(b"data")
-    (tmp_path / "f.tlk").write_bytes(b"already there")
-    exists = run_cli("encrypt", str(tmp_path / "f"), *kms)
-    assert exists.code == 2 and "exists" in exists.err
-    monkeypatch.delenv("TRIPLOCK_KMS_SECRET", raising=False)
-    no_secret = run_cli("encrypt", str(tmp_path / "f"), "-o", str(tmp_path / "g"), "--kms", kms[1])
-    assert no_secret.code == 2 and "no KMS passphrase" in no_secret.err
-    (tmp_path / "tree").mkdir()
-    (tmp_path / "tree" / "a").write_bytes(b"a")
-    (tmp_path / "enc").mkdir()
-    (tmp_path / "enc" / "a.tlk").write_bytes(b"x")
-    tree = run_cli("encrypt", str(tmp_path / "tree"), "-o", str(tmp_path / "enc"), *kms)
-    assert tree.code == 2 and "exists" in tree.err
-
-
-def test_tink_keyset_outputs_are_0600(tmp_path: Path) -> None:
-    from triplock.keys.tink_keyset import to_json
-
-    (tmp_path / "ks.json").write_text(to_json(os.urandom(32)))
-    (tmp_path / "f").write_bytes(b"secret")
-    (tmp_path / "f").chmod(0o644)
-    for verb, src, dst in (("encrypt", "f", "f.tink"), ("decrypt", "f.tink", "g")):
-        result = run_cli(
-            verb, str(tmp_path / src), "-o", str(tmp_path / dst),
-            "--tink-keyset", str(tmp_path / "ks.json"),
-        )  # fmt: skip
-        assert result.code == 0, result.err
-        assert mode(tmp_path / dst) == 0o600, dst
-    assert (tmp_path / "g").read_bytes() == b"secret"
-
-
-def test_the_same_file_in_and_out_is_refused(tmp_path: Path) -> None:
-    kms = _kms_args(tmp_path)
-    assert run_cli("keys", "kms", "init", *kms, "--scrypt-n", FAST_SCRYPT).code == 0
-    f = tmp_path / "f"
-    f.write_bytes(b"plaintext")
-    (tmp_path / "sym").symlink_to(f)
-    os.link(f, tmp_path / "hard")
-    for out in (f, tmp_path / "sym", tmp_path / "hard", tmp_path / "." / "f"):
-        result = run_cli("encrypt", str(f), "-o", str(out), "--force", *kms)
-        assert result.code == 2 and "is the input" in result.err, out
-    assert f.read_bytes() == b"plaintext"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["f", "hard", "pass", "ring.json", "sym"]
-
-
 def test_directories_keys_creates_are_0700_under_umask_000(tmp_path: Path) -> None:
     old = os.umask(0)
     try:

@@ -181,7 +181,6 @@ class FileKms:
             raise KmsError(f"version {version} is the primary: rotate first, then retire it")
         if version not in self._versions:
             raise KmsError(f"key {self._key_id} has no version {version} in {self._path}")
-        self._key(self._primary)
         del self._versions[version]
         self._keys.pop(version, None)
         self._save(force=True)
