@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from triplock.facts.kube import PodSpec, YMap
 from triplock.inventory import Inventory
+from triplock.sources.helm_template import is_helm_template, mask_actions
 from triplock.sources.interface import InputFile, SourceError
 from triplock.sources.kube_load import load_documents
 from triplock.sources.kube_objects import add_object
@@ -37,7 +38,7 @@ class KubeYamlSource:
     def parse(self, file: InputFile, inventory: Inventory) -> None:
         pods_before = len(inventory.of(PodSpec))
         seen = 0
-        for doc in load_documents(file.text):
+        for doc in load_documents(_yaml_of(file.text)):
             kind = doc.get("kind")
             if kind is None and _is_pod_template(doc):
                 doc["kind"] = "Pod"
@@ -55,6 +56,11 @@ class KubeYamlSource:
     def link(self, inventory: Inventory) -> None:
         for entry in resolve(inventory):
             inventory.add(entry)
+
+
+def _yaml_of(text: str) -> str:
+    """The text to load: an unrendered Helm template with its actions masked."""
+    return mask_actions(text) if is_helm_template(text) else text
 
 
 def _is_pod_template(doc: YMap) -> bool:

@@ -1,0 +1,99 @@
+"""Unrendered Helm charts: templates judged with their actions masked (literal settings as
+usual, templated values unknown), values files read as the chart's defaults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT, findings_of, run_cli, write
+from triplock.facts.helm import HelmValues
+from triplock.facts.kube import PodSpec
+from triplock.inventory import Inventory
+from triplock.sources import all_sources
+from triplock.sources.discovery import discover
+from triplock.sources.helm_template import is_helm_template, mask_actions
+from triplock.sources.kube_load import load_documents
+
+CHART = ROOT / "tests" / "fixtures" / "helm" / "spark-chart"
+
+
+def inventory_of(path: Path) -> Inventory:
+    inv = Inventory()
+    discover([str(path)], all_sources(), inv)
+    return inv
+
+
+@pytest.mark.parametrize(
+    ("template", "masked"),
+    [
+        ('  name: {{ include "x" . }}-master\n', "  name: '{{ include \"x\" . }}-master'\n"),
+        ('  labels: {{- include "l" . | nindent 4 }}\n', "  labels:\n"),
+        ("{{- if .Values.a }}\n", "\n"),
+        ("  - {{ .Values.x }}\n", "  - '{{ .Values.x }}'\n"),
+        ('  v: "{{ .Values.x }}"\n', '  v: "{{ .Values.x }}"\n'),
+        ("  v: {{ .Values.it's }}\n", "  v: '{{ .Values.it''s }}'\n"),
+        ("{{/* a\ncomment */}}\nkind: Pod\n", "\n\nkind: Pod\n"),
+        ("  {{ .Values.key }}: v\n", "\n"),
+        ("# {{ not an action }}\n", "# {{ not an action }}\n"),
+    ],
+)
+def test_actions_are_masked_on_their_own_lines(template: str, masked: str) -> None:
+    assert mask_actions(template) == masked
+
+
+def test_a_comment_with_braces_is_not_a_template() -> None:
+    assert not is_helm_template("kind: Pod  # {{ .Values.x }}\n")
+    assert is_helm_template("kind: Pod\nname: {{ .Values.x }}\n")
+
+
+def test_template_is_judged_not_refused() -> None:
+    inv = inventory_of(CHART / "templates")
+    assert not inv.errors
+    (pod,) = inv.of(PodSpec)
+    env = {e.name: e for e in pod.containers[0].env}
+    assert env["SPARK_MODE"].value == "master" and not env["SPARK_MODE"].templated
+    assert env["SPARK_SSL_KEYSTORE_PASSWORD"].templated
+    assert env["SPARK_SSL_KEYSTORE_PASSWORD"].line == 33  # lines survive the masking
+    assert env["SPARK_RPC_AUTHENTICATION_SECRET"].secret_ref is not None  # both branches read
+
+
+def test_literal_secret_in_template_fails_templated_one_is_unknown() -> None:
+    result = run_cli("audit", str(CHART / "templates"), "--format", "json")
+    fails = findings_of(result, "K8S-001", "fail")
+    assert [f["location"]["line"] for f in fails] == [35]
+    unknowns = findings_of(result, "K8S-001", "unknown")
+    assert [f["location"]["line"] for f in unknowns] == [33]
+    assert "spark-metrics-token" not in result.out
+
+
+def test_values_file_is_the_charts_defaults() -> None:
+    inv = inventory_of(CHART)
+    (values,) = inv.of(HelmValues)
+    assert values.defaults and values.chart == "spark-chart"
+    entries = {e.path: e for e in values.entries}
+    assert entries["security.rpc.authenticationEnabled"].value is False
+    assert entries["security.rpc.authenticationEnabled"].line == 15
+    assert entries["image.tag"].value == "3.5.1-debian-12-r0"
+
+
+def test_values_without_a_chart_are_not_claimed(tmp_path: Path) -> None:
+    write(tmp_path, "values.yaml", "auth:\n  enabled: false\n")
+    inv = inventory_of(tmp_path)
+    assert not inv.of(HelmValues)
+
+
+def test_template_that_stays_unreadable_is_an_error_and_the_audit_goes_on(tmp_path: Path) -> None:
+    write(tmp_path, "bad.yaml", "apiVersion: v1\nkind: Pod\nspec: [\n  {{ .Values.x }}\n")
+    write(tmp_path, "ok.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n")
+    result = run_cli("audit", str(tmp_path), "--format", "json")
+    (error,) = result.json()["errors"]
+    assert error["path"].endswith("bad.yaml") and "malformed YAML" in error["reason"]
+    assert any(i["path"].endswith("ok.yaml") for i in result.json()["inputs"])
+
+
+def test_masked_template_loads_as_yaml() -> None:
+    text = (CHART / "templates" / "statefulset-master.yaml").read_text()
+    (doc,) = load_documents(mask_actions(text))
+    assert doc["kind"] == "StatefulSet"
