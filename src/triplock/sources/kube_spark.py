@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
+import re
 from collections.abc import Callable
 
 from triplock.facts.kube import Container, ObjectRef, PodSpec, YMap, scalar_text
@@ -182,10 +183,14 @@ def spark_apps_in_commands(pod: PodSpec, inventory: Inventory) -> None:
             continue
         if (
             len(args) >= 3
-            and posixpath.basename(args[0].text) in ("sh", "bash")
-            and (args[1].text == "-c")
+            and posixpath.basename(args[0].text) in _SHELLS
+            and _SHELL_C.match(args[1].text)
         ):
             _script(args[2], pod, inventory)
+
+
+_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
+_SHELL_C = re.compile(r"^-[a-z]*c[a-z]*$")  # -c, -ec, -xc, -euc
 
 
 def _script(arg: Arg, pod: PodSpec, inventory: Inventory) -> None:
@@ -193,10 +198,22 @@ def _script(arg: Arg, pod: PodSpec, inventory: Inventory) -> None:
     from triplock.sources.shell import read_script
 
     try:
-        _, apps = read_script(arg.text, pod.owner.path)
+        commands, apps = read_script(arg.text, pod.owner.path)
     except SourceError:
         return
     offset = (arg.line or 1) - 1
+    for command in commands:  # read by the shell rules (curl -k, echoed secrets) as written
+        at = (command.location.line or 1) + offset
+        inventory.add(
+            dataclasses.replace(
+                command,
+                location=dataclasses.replace(command.location, line=at, object=pod.owner.label),
+                args=tuple(
+                    dataclasses.replace(a, line=None if a.line is None else a.line + offset)
+                    for a in command.args
+                ),
+            )
+        )
     for app in apps:
         app.origin = dataclasses.replace(
             app.origin, line=(app.origin.line or 1) + offset, object=pod.owner.label

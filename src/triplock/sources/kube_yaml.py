@@ -36,26 +36,32 @@ class KubeYamlSource:
         return bool(_POD_TEMPLATE.search(text))
 
     def parse(self, file: InputFile, inventory: Inventory) -> None:
-        pods_before = len(inventory.of(PodSpec))
-        seen = 0
-        for doc in load_documents(_yaml_of(file.text)):
-            kind = doc.get("kind")
-            if kind is None and _is_pod_template(doc):
-                doc["kind"] = "Pod"
-            elif not isinstance(kind, str):
-                continue
-            seen += 1
-            obj = add_object(doc, file.path, inventory)
-            if obj.ref.kind in SPARK_KINDS:
-                add_spark_resource(doc, obj.ref, inventory)
-        if not seen:
+        if not read_manifests(file.text, file.path, inventory):
             raise SourceError("no Kubernetes object (apiVersion/kind) in this YAML")
-        for pod in inventory.of(PodSpec)[pods_before:]:
-            spark_apps_in_commands(pod, inventory)
 
     def link(self, inventory: Inventory) -> None:
         for entry in resolve(inventory):
             inventory.add(entry)
+
+
+def read_manifests(text: str, path: str, inventory: Inventory) -> int:
+    """Add the objects of a manifest text (a file, or a heredoc whose lines are padded to its
+    place in a script) to the inventory; the number of objects read."""
+    pods_before = len(inventory.of(PodSpec))
+    seen = 0
+    for doc in load_documents(_yaml_of(text)):
+        kind = doc.get("kind")
+        if kind is None and _is_pod_template(doc):
+            doc["kind"] = "Pod"
+        elif not isinstance(kind, str):
+            continue
+        seen += 1
+        obj = add_object(doc, path, inventory)
+        if obj.ref.kind in SPARK_KINDS:
+            add_spark_resource(doc, obj.ref, inventory)
+    for pod in inventory.of(PodSpec)[pods_before:]:
+        spark_apps_in_commands(pod, inventory)
+    return seen
 
 
 def _yaml_of(text: str) -> str:
