@@ -29,14 +29,14 @@ class EnclaveSource:
     def claims(self, file: InputFile) -> bool:
         if file.is_binary:
             return False
-        if file.name.lower() == "occlum.json":
+        if _is_occlum(file):
             return True
         if not file.name.endswith(_SUFFIXES):
             return False
         return bool(_MANIFEST_KEY.search(file.text))
 
     def parse(self, file: InputFile, inventory: Inventory) -> None:
-        if file.name.lower() == "occlum.json":
+        if _is_occlum(file):
             inventory.add(_read_occlum(file))
         else:
             inventory.add(_read_manifest(file))
@@ -46,6 +46,20 @@ class EnclaveSource:
 
 
 SOURCE = EnclaveSource()
+
+# Keys only an Occlum configuration has together, whatever the file is called
+# (occlum_instance/Occlum.json, a template such as occlum-spark.json, a ConfigMap copy).
+_OCCLUM_KEY = '"resource_limits"'
+_OCCLUM_COMPANIONS = ('"entry_points"', '"mount"')
+
+
+def _is_occlum(file: InputFile) -> bool:
+    if file.name.lower() == "occlum.json":
+        return True
+    if not file.name.lower().endswith(".json") or file.is_binary:
+        return False
+    head = file.text[:65536]
+    return _OCCLUM_KEY in head and any(k in head for k in _OCCLUM_COMPANIONS)
 
 
 def _read_manifest(file: InputFile) -> EnclaveManifest:
