@@ -97,3 +97,8 @@ def test_masked_template_loads_as_yaml() -> None:
     text = (CHART / "templates" / "statefulset-master.yaml").read_text()
     (doc,) = load_documents(mask_actions(text))
     assert doc["kind"] == "StatefulSet"
+
+
+def test_a_default_literal_is_masked_so_no_report_carries_it() -> None:
+    masked = mask_actions('  v: {{ .Values.t | default "s3cr3t-default" }}\n')
+    assert masked == "  v: '{{ .Values.t | default \"****\" }}'\n"

@@ -15,6 +15,8 @@ import re
 
 # A Go template action, possibly over several lines ({{/* comments */}} often are).
 _ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+# The literal argument of `default` ("..." or `...`), inside an action.
+_DEFAULT_LITERAL = re.compile(r"(\bdefault\s+[\"`])[^\"`\n]*([\"`])")
 # An action that emits indented YAML lines rather than a scalar.
 _BLOCK = re.compile(r"\{\{-?[^}]*\b(?:nindent|indent|toYaml)\b")
 # The start of a line up to its scalar value: indentation, sequence dashes, then `key:`.
@@ -30,8 +32,10 @@ def is_helm_template(text: str) -> bool:
 
 
 def mask_actions(text: str) -> str:
-    """The template's YAML with every action masked, on the same lines."""
-    flat = _ACTION.sub(_keep_newlines, text)
+    """The template's YAML with every action masked, on the same lines. A literal given to
+    `default` is masked too: it is what every install without the value gets, and may be a
+    secret that the action's text would otherwise carry into a report."""
+    flat = _DEFAULT_LITERAL.sub(r"\g<1>****\g<2>", _ACTION.sub(_keep_newlines, text))
     return "\n".join(_mask_line(line) for line in flat.split("\n"))
 
 
