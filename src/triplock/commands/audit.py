@@ -39,6 +39,12 @@ def register(sub: Any) -> None:
         "--spark-version", help="Spark version of the deployment, for version-aware advice"
     )
     p.add_argument(
+        "--helm",
+        action="store_true",
+        help="render each Helm chart among the inputs with `helm template` (default values) "
+        "and audit the result, mapped back to the templates; needs helm on PATH",
+    )
+    p.add_argument(
         "--max-file-size",
         type=int,
         default=10 * 1024 * 1024,
@@ -112,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         max_bytes=args.max_file_size,
         disabled_rules=frozenset([*args.disable, *config.disable]),
         post_steps=[_waiver_step(args, config)],
-        extra={"keystore_password_file": args.keystore_password_file},
+        extra={"keystore_password_file": args.keystore_password_file, "helm": _helm(args)},
     )
     if args.scan_endpoints:
         options.inventory_steps.append(_scan_step(args.scan_host))
@@ -126,6 +132,22 @@ def run(args: argparse.Namespace) -> int:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
         return 2
     return result.exit_code(Severity(args.fail_on or config.fail_on or "high"))
+
+
+def _helm(args: argparse.Namespace) -> str | None:
+    """The helm binary for --helm; a usage error (exit 2) when it is not on PATH."""
+    if not args.helm:
+        return None
+    import shutil
+
+    from triplock.cli import UsageError
+
+    helm = shutil.which("helm")
+    if helm is None:
+        raise UsageError(
+            "--helm needs the helm command on PATH (https://helm.sh/docs/intro/install/)"
+        )
+    return helm
 
 
 def _scan_step(scan_host: str) -> Any:

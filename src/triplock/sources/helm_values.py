@@ -46,7 +46,29 @@ class HelmValuesSource:
         )
 
     def link(self, inventory: Inventory) -> None:
-        pass
+        helm = inventory.options.get("helm")
+        if not helm:
+            return
+        for values in inventory.of(HelmValues):
+            if values.defaults:
+                render_chart(str(helm), os.path.dirname(values.path) or ".", inventory)
+
+
+def render_chart(helm: str, chart: str, inventory: Inventory) -> None:
+    """`--helm`: the chart rendered with its defaults, its manifests on their templates."""
+    from triplock.sources.helm_render import render, rendered_docs
+    from triplock.sources.kube_yaml import read_manifests
+
+    try:
+        output = render(helm, chart)
+    except SourceError as e:
+        inventory.record_error(chart, str(e))
+        return
+    for doc in rendered_docs(output, chart):
+        try:
+            read_manifests(doc.text, doc.template, inventory)
+        except SourceError as e:
+            inventory.record_error(doc.template, f"rendered by helm: {e}")
 
 
 def flatten(node: YMap | YList, prefix: str) -> Iterator[ValueEntry]:

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from triplock.facts.kube import PodSpec, YMap
 from triplock.inventory import Inventory
+from triplock.sources.helm_render import chart_of
 from triplock.sources.helm_template import is_helm_template, mask_actions
 from triplock.sources.interface import InputFile, SourceError
 from triplock.sources.kube_load import load_documents
@@ -36,6 +37,8 @@ class KubeYamlSource:
         return bool(_POD_TEMPLATE.search(text))
 
     def parse(self, file: InputFile, inventory: Inventory) -> None:
+        if inventory.options.get("helm") and is_helm_template(file.text) and chart_of(file.path):
+            return  # --helm: the chart's rendering stands for its templates (helm_values.py)
         if not read_manifests(file.text, file.path, inventory):
             raise SourceError("no Kubernetes object (apiVersion/kind) in this YAML")
 
