@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from typing import ClassVar
 
-from triplock.facts.kube import PodSpec, YMap
+from triplock.facts.kube import PodSpec, StaticPodManifest, YMap
 from triplock.inventory import Inventory
 from triplock.sources.helm_render import chart_of
 from triplock.sources.helm_template import is_helm_template, mask_actions
@@ -39,8 +41,11 @@ class KubeYamlSource:
     def parse(self, file: InputFile, inventory: Inventory) -> None:
         if inventory.options.get("helm") and is_helm_template(file.text) and chart_of(file.path):
             return  # --helm: the chart's rendering stands for its templates (helm_values.py)
+        pods_before = len(inventory.of(PodSpec))
         if not read_manifests(file.text, file.path, inventory):
             raise SourceError("no Kubernetes object (apiVersion/kind) in this YAML")
+        if file.root is not None:
+            _static_pod_modes(file.path, inventory.of(PodSpec)[pods_before:], inventory)
 
     def link(self, inventory: Inventory) -> None:
         for entry in resolve(inventory):
@@ -65,6 +70,20 @@ def read_manifests(text: str, path: str, inventory: Inventory) -> int:
     for pod in inventory.of(PodSpec)[pods_before:]:
         spark_apps_in_commands(pod, inventory)
     return seen
+
+
+def _static_pod_modes(path: str, pods: list[PodSpec], inventory: Inventory) -> None:
+    """The permission bits of a control-plane static pod manifest read from disk."""
+    components = [p for p in pods if p.control_plane is not None and p.owner.kind == "Pod"]
+    if not components:
+        return
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return
+    for pod in components:
+        assert pod.control_plane is not None
+        inventory.add(StaticPodManifest(pod.owner, pod.control_plane, mode))
 
 
 def _yaml_of(text: str) -> str:
