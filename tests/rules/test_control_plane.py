@@ -38,3 +38,18 @@ def test_loose_manifest_mode_fails_with_the_cis_item(tmp_path: Path) -> None:
     (fail,) = findings_of(result, "K8S-212", "fail")
     assert "644" in fail["message"] and "1.1.3" in fail["message"]
     assert fail["fix"]["action"] == "chmod" and fail["fix"]["value"] == "600"
+
+
+def test_apiserver_kubelet_client_holds_nodes_proxy_by_design() -> None:
+    fixture = ROOT / "tests" / "fixtures" / "kube" / "apiserver-kubelet-client.yaml"
+    result = run_cli("audit", str(fixture), "--format", "json")
+    fails = findings_of(result, "K8S-106", "fail")
+    assert [f["message"].split(" can ")[0] for f in fails] == [
+        "ServiceAccount monitoring/node-exporter"
+    ]
+    (ok,) = [
+        f
+        for f in findings_of(result, "K8S-106", "pass")
+        if "kube-apiserver-kubelet" in f["message"]
+    ]
+    assert "upstream" in ok["message"]
