@@ -26,6 +26,10 @@ SPARK_KINDS = frozenset(
     {"SparkApplication", "ScheduledSparkApplication", "SparkCluster", "SparkConnect"}
 )
 
+# API groups of operators that create a service account (and its RoleBinding) for each
+# application, whose resources have no driver service account field.
+ACCOUNT_PER_APP = {"spark.stackable.tech": "the Stackable operator for Apache Spark"}
+
 # Kubeflow operator spec fields -> the Spark setting the operator submits them as.
 _SPEC_KEYS = {
     "image": "spark.kubernetes.container.image",
@@ -59,6 +63,8 @@ def add_spark_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
     if ref.kind == "ScheduledSparkApplication":
         spec = spec.map("template") or spec
     app = SparkApp(name=ref.label, origin=ref.at(), kind=SparkOrigin.KUBERNETES)
+    group = (doc.text("apiVersion") or "").split("/", 1)[0]
+    app.account_per_app = ACCOUNT_PER_APP.get(group)
 
     def put(key: str, value: str, line: int) -> None:
         app.set(Setting.literal_or_templated(key, value, ref.at(line), exposed=True))
@@ -69,11 +75,19 @@ def add_spark_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
         put("spark.kubernetes.namespace", ref.namespace, ref.line)
     version = spec.text("sparkVersion")
     runtime = spec.map("runtimeVersions")
-    app.spark_version = version or (runtime.text("sparkVersion") if runtime else None)
+    product = spec.map("sparkImage")  # Stackable: sparkImage.productVersion
+    app.spark_version = (
+        version
+        or (runtime.text("sparkVersion") if runtime else None)
+        or (product.text("productVersion") if product else None)
+    )
     for field_name, key in _SPEC_KEYS.items():
         value = spec.text(field_name)
         if value is not None:
             put(key, value, spec.line_of(field_name))
+    image = spec.text("sparkImage")  # Stackable's older form: the image as a string
+    if image is not None:
+        put("spark.kubernetes.container.image", image, spec.line_of("sparkImage"))
     for role in ("driver", "executor"):
         part = spec.map(_part_name(ref, role))
         if part is not None:
