@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         )
     options = AuditOptions(
         paths=args.paths,
-        spark_version=args.spark_version,
+        spark_version=_spark_version(args.spark_version),
         max_bytes=args.max_file_size,
         disabled_rules=frozenset([*args.disable, *config.disable]),
         post_steps=[_waiver_step(args, config)],
@@ -132,6 +132,18 @@ def run(args: argparse.Namespace) -> int:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
         return 2
     return result.exit_code(Severity(args.fail_on or config.fail_on or "high"))
+
+
+def _spark_version(given: str | None) -> str | None:
+    """--spark-version as given, or a usage error (exit 2) when it is not a version."""
+    if given is None:
+        return None
+    from triplock.cli import UsageError
+    from triplock.rules._spark_version import parse_version
+
+    if parse_version(given) is None:
+        raise UsageError(f"--spark-version {given!r} is not a Spark version (e.g. 3.5.1, 4.0)")
+    return given
 
 
 def _helm(args: argparse.Namespace) -> str | None:
