@@ -467,7 +467,8 @@ def keystore_password_weak(ref: KeystoreReference, ctx: Context) -> Iterator[Out
     rationale="A keystore that opens with changeit, password or 123456 gives its private keys "
     "to anyone who can copy the file; a Hadoop credential store (JCEKS) written while "
     "HADOOP_CREDSTORE_PASSWORD was unset opens with `none` and gives away every secret in it. "
-    "A keystore that opens with no password triplock knows cannot be judged (give --keystore-password-file or TRIPLOCK_KEYSTORE_PASSWORD).",
+    "A keystore that opens with no password triplock knows cannot be judged (give "
+    "--keystore-password-file or TRIPLOCK_KEYSTORE_PASSWORD).",
     remediation="Change the store and key passwords (keytool -storepasswd / -keypasswd) to a "
     "random secret kept in a Kubernetes Secret or credential provider.",
 )
