@@ -256,3 +256,13 @@ def test_occlum_config_is_recognised_by_content(tmp_path: Path) -> None:
     (manifest,) = inv.of(EnclaveManifest)
     assert manifest.path == str(renamed) and manifest.framework is Framework.OCCLUM
     assert [r.path for r in inv.inputs] == [str(renamed)]
+
+
+def test_toml_error_names_its_own_line_not_the_legacy_readers() -> None:
+    """An unquoted value on line 26 of a Gramine TOML manifest made the legacy reader take
+    over and report a line of its own (the first array item, line 15)."""
+    text = (MANIFESTS / "spark-insecure.manifest.template").read_text().split("\n")
+    assert text[25].startswith("sgx.remote_attestation")
+    text[25] = "sgx.remote_attestation = none"
+    with pytest.raises(SourceError, match=r"line 26, column"):
+        SOURCE.parse(InputFile("app.manifest.template", "\n".join(text).encode()), Inventory())

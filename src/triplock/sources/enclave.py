@@ -68,7 +68,10 @@ def _read_manifest(file: InputFile) -> EnclaveManifest:
         doc = load(text)
     except TomlError as e:
         if _looks_legacy(text):
-            return _read_legacy(file, text)
+            try:
+                return _read_legacy(file, text)
+            except SourceError:
+                pass  # not legacy either: TOML's error names the line that is wrong
         raise SourceError(f"not a valid TOML manifest: {e}") from e
     framework = Framework.GRAPHENE if _GRAPHENE.search(text) else Framework.GRAMINE
     return _GramineReader(file.path, doc, framework).read()
