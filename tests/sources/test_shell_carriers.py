@@ -80,3 +80,8 @@ def test_bad_heredoc_manifest_is_an_error_and_the_script_is_still_read(tmp_path:
     (error,) = result.json()["errors"]
     assert "here-document at line 3" in error["reason"]
     assert findings_of(result, "SHELL-001", "fail")
+
+
+def test_a_long_line_of_client_names_is_read_in_one_pass() -> None:
+    line = "oc " * 200_000 + "<<EOF"
+    assert not list(manifest_heredocs(f"{line}\nkind: Pod\nEOF\n"))

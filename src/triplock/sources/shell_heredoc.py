@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 _HEREDOC = re.compile(r"<<(?P<dash>-?)\s*(?P<q>['\"]?)(?P<delim>[A-Za-z_][\w.-]*)(?P=q)")
-_APPLY_STDIN = re.compile(
-    r"\b(?:kubectl|oc)\b[^|;&#]*?\b(?:apply|create|replace)\b[^|;&#]*?(?:-f\s*-|--filename[=\s]+-)"
-    r"(?:\s|$)"
-)
+_SEPARATORS = re.compile(r"\|\|?|;|&&?")
+_CLIENTS = frozenset({"kubectl", "oc"})
+_VERBS = frozenset({"apply", "create", "replace"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +24,23 @@ class Heredoc:
         return "\n" * (self.first_line - 1) + self.body
 
 
+def applies_stdin(line: str) -> bool:
+    """Whether a command of this line is `kubectl|oc apply|create|replace -f -`."""
+    for command in _SEPARATORS.split(line.split(" #", 1)[0]):
+        words = command.split()
+        clients = [i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] in _CLIENTS]
+        if not clients:
+            continue
+        rest = words[clients[0] + 1 :]
+        stdin = any(
+            w in ("-f-", "--filename=-") or (w in ("-f", "--filename") and nxt == "-")
+            for w, nxt in zip(rest, [*rest[1:], ""], strict=True)
+        )
+        if stdin and _VERBS.intersection(rest):
+            return True
+    return False
+
+
 def manifest_heredocs(text: str) -> Iterator[Heredoc]:
     """Every here-document fed to `kubectl apply|create|replace -f -` in a script."""
     lines = text.split("\n")
@@ -33,7 +49,7 @@ def manifest_heredocs(text: str) -> Iterator[Heredoc]:
         line = lines[i]
         m = _HEREDOC.search(line)
         i += 1
-        if m is None or not _APPLY_STDIN.search(line):
+        if m is None or not applies_stdin(line):
             continue
         start = i
         strip_tabs = bool(m["dash"])
