@@ -81,9 +81,12 @@ def _configmap_hits(cm: KubeConfigMap) -> Iterator[Hit]:
             )
 
 
-def tls_material_in_configmaps(inventory: Inventory) -> list[Hit]:
-    hits = [h for pod in inventory.of(PodSpec) for h in _mounted_hits(pod, inventory)]
-    hits += [h for cm in inventory.of(KubeConfigMap) for h in _configmap_hits(cm)]
+def tls_material_in_configmaps(inventory: Inventory, mounted: bool = True) -> list[Hit]:
+    """Keystores and keys written into ConfigMaps and, with `mounted`, those that settings
+    point into ConfigMap volumes for."""
+    hits = [h for cm in inventory.of(KubeConfigMap) for h in _configmap_hits(cm)]
+    if mounted:
+        hits += [h for pod in inventory.of(PodSpec) for h in _mounted_hits(pod, inventory)]
     return hits
 
 
@@ -99,8 +102,8 @@ _REMEDIATION = (
 )
 
 
-def _findings(ctx: Context) -> Iterator[Outcome]:
-    for hit in tls_material_in_configmaps(ctx.inventory):
+def _findings(ctx: Context, mounted: bool) -> Iterator[Outcome]:
+    for hit in tls_material_in_configmaps(ctx.inventory, mounted):
         yield fail(hit.what, hit.location, hit.evidence)
 
 
@@ -116,13 +119,13 @@ def _findings(ctx: Context) -> Iterator[Outcome]:
     references=(SECRETS_GOOD_PRACTICES,),
 )
 def configmap_tls_material(inventory: Inventory, ctx: Context) -> Iterator[Outcome]:
-    return _findings(ctx)
+    return _findings(ctx, mounted=True)
 
 
 @rule(
     id="CERT-014",
     slug="tls-material-in-configmap",
-    title="A keystore or private key is stored in a ConfigMap",
+    title="A keystore or private key is written into a ConfigMap",
     control="keys.tls-material",
     severity=Severity.HIGH,
     target=Inventory,
@@ -131,4 +134,5 @@ def configmap_tls_material(inventory: Inventory, ctx: Context) -> Iterator[Outco
     references=(SECRETS_GOOD_PRACTICES,),
 )
 def tls_material_configmap(inventory: Inventory, ctx: Context) -> Iterator[Outcome]:
-    return _findings(ctx)
+    # A keystore setting pointing into a ConfigMap volume is XLAYER-002's under this control.
+    return _findings(ctx, mounted=False)
