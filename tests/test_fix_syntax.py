@@ -47,3 +47,29 @@ def test_tee003_fix_pasted_into_the_manifest_parses() -> None:
     assert line == 'sgx.file_check_policy = "strict"'
     assert f"fix: set {line}" in html.unescape(result.out)
     tomllib.loads(line)  # today's `sgx.file_check_policy=strict` does not parse
+
+
+@pytest.mark.parametrize(
+    ("key", "path", "text"),
+    [
+        ("dfs.permissions.enabled", "hadoop.env", "HDFS_CONF_dfs_permissions_enabled=true"),
+        ("hadoop.security.authorization", "x/.env", "CORE_CONF_hadoop_security_authorization=true"),
+        (
+            "dfs.namenode.datanode.registration.ip-hostname-check",
+            "docker-compose.yml",
+            "HDFS_CONF_dfs_namenode_datanode_registration_ip___hostname___check=true",
+        ),
+        (
+            "yarn.resourcemanager.resource_tracker.x",
+            "a.env",
+            "YARN_CONF_yarn_resourcemanager_resource__tracker_x=true",
+        ),
+    ],
+)
+def test_hadoop_fix_in_an_env_file_is_the_images_variable(key: str, path: str, text: str) -> None:
+    from triplock.sources.image_env import hadoop_key
+
+    assert setting_text(key, "true", path) == text
+    name = text.split("=", 1)[0]
+    found = hadoop_key(name)
+    assert found is not None and found[1] == key  # the image reads it back as the same key
