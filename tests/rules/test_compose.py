@@ -25,7 +25,9 @@ def test_docker_hadoop_is_judged_as_hadoop() -> None:
 
 def test_bitnami_spark_defaults_and_secrets() -> None:
     result = run_cli("audit", str(FIXTURES / "bitnami-spark"), "--format", "json")
-    assert lines(result, "SPARK-001") == [8]  # master: SPARK_RPC_AUTHENTICATION_ENABLED=no
+    # master: SPARK_RPC_AUTHENTICATION_ENABLED=no; submit and history: the image's default;
+    # line 34: the spark-submit in the submit service's bash -c script.
+    assert lines(result, "SPARK-001") == [8, 28, 34, 36]
     assert lines(result, "COMPOSE-001") == [21]
     assert lines(result, "COMPOSE-002") == [14]
     assert lines(result, "COMPOSE-005") == [24]
@@ -53,3 +55,8 @@ def test_env_file_secret_is_reported_not_shown(tmp_path: Path) -> None:
     result = run_cli("audit", str(tmp_path), "--format", "json")
     assert lines(result, "COMPOSE-004") == [2]
     assert "pg-Pass" not in result.out
+
+
+def test_service_command_shell_is_read_on_the_compose_lines() -> None:
+    result = run_cli("audit", str(FIXTURES / "bitnami-spark"), "--format", "json")
+    assert lines(result, "SHELL-001") == [33, 37]  # a block-scalar script and sh -c "..."

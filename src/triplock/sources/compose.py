@@ -5,13 +5,17 @@ by the env-file source's link() (sources/env_file.py), which sees every env file
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterator
 from typing import ClassVar
 
 from triplock.facts.compose import ComposeService, EnvEntry, PublishedPort
 from triplock.facts.kube import YList, YMap, scalar_text
+from triplock.facts.shell import ShellCommand
+from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory, is_templated
 from triplock.model import Location
+from triplock.sources.embedded_shell import read_embedded, shell_c_script
 from triplock.sources.interface import InputFile, SourceError
 from triplock.sources.kube_load import load_documents
 
@@ -42,9 +46,12 @@ class ComposeSource:
         services = docs[0].map("services") if len(docs) == 1 else None
         if services is None:
             raise SourceError("no `services:` mapping (not a compose file)")
+        lines = file.text.split("\n")
         for name, body in services.items():
             if isinstance(body, YMap):
                 inventory.add(service(name, body, file.path))
+                for fact in _command_shell(name, body, file.path, lines):
+                    inventory.add(fact)
 
     def link(self, inventory: Inventory) -> None:
         pass
@@ -65,6 +72,43 @@ def service(name: str, body: YMap, path: str) -> ComposeService:
             for item, _ in _items(body, "secrets")
         ),
     )
+
+
+def _command_shell(
+    name: str, body: YMap, path: str, lines: list[str]
+) -> list[ShellCommand | SparkApp]:
+    """The shell a service's `command:`/`entrypoint:` runs (`sh -c SCRIPT`, or a string
+    command line), read by the shell source on the compose file's lines."""
+    argv = [*_argv(body, "entrypoint", lines), *_argv(body, "command", lines)]
+    if not argv:
+        return []
+    script = shell_c_script([text for text, _ in argv])
+    text, line = argv[script] if script is not None else argv[0]
+    if script is None and len(argv) > 1:
+        return []  # an exec-form command without a shell: no script to read
+    commands, apps = read_embedded(text, path, line, f"service {name}")
+    return [*commands, *apps]
+
+
+def _argv(body: YMap, key: str, lines: list[str]) -> list[tuple[str, int]]:
+    """A `command:`/`entrypoint:` as (word, line): a list item by item; a string as written
+    (compose splits it as a shell would), its text starting below a block-scalar indicator."""
+    value = body.get(key)
+    if isinstance(value, YList):
+        return [(scalar_text(v), line) for v, line in zip(value, value.lines, strict=True)]
+    if value is None or isinstance(value, YMap):
+        return []
+    line = body.line_of(key)
+    written = lines[line - 1].rstrip() if line <= len(lines) else ""
+    block = written.endswith(("|", ">", "|-", ">-", "|+", ">+"))
+    text = scalar_text(value)
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return [(text, line + block)]
+    if shell_c_script(words) is not None:
+        return [(w, line + block) for w in words]
+    return [(text, line + block)]
 
 
 def _items(body: YMap, key: str) -> Iterator[tuple[object, int]]:

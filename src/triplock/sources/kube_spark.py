@@ -11,14 +11,13 @@ hadoopConf spark.hadoop.* settings, so that the Spark and Hadoop rules judge the
 from __future__ import annotations
 
 import dataclasses
-import posixpath
-import re
 from collections.abc import Callable
 
 from triplock.facts.kube import Container, ObjectRef, PodSpec, YMap, scalar_text
 from triplock.facts.shell import Arg, launch_start
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, Setting, is_templated
+from triplock.sources.embedded_shell import read_embedded, shell_c_script
 from triplock.sources.kube_objects import container, pod_spec, volume
 from triplock.sources.spark_submit import spark_app_from_argv
 
@@ -195,45 +194,10 @@ def spark_apps_in_commands(pod: PodSpec, inventory: Inventory) -> None:
                 spark_app_from_argv(args, start, pod.owner.path, args[0].line, pod.owner.label)
             )
             continue
-        if (
-            len(args) >= 3
-            and posixpath.basename(args[0].text) in _SHELLS
-            and _SHELL_C.match(args[1].text)
-        ):
-            _script(args[2], pod, inventory)
-
-
-_SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
-_SHELL_C = re.compile(r"^-[a-z]*c[a-z]*$")  # -c, -ec, -xc, -euc
-
-
-def _script(arg: Arg, pod: PodSpec, inventory: Inventory) -> None:
-    from triplock.sources.interface import SourceError
-    from triplock.sources.shell import read_script
-
-    try:
-        commands, apps = read_script(arg.text, pod.owner.path)
-    except SourceError:
-        return
-    offset = (arg.line or 1) - 1
-    for command in commands:  # read by the shell rules (curl -k, echoed secrets) as written
-        at = (command.location.line or 1) + offset
-        inventory.add(
-            dataclasses.replace(
-                command,
-                location=dataclasses.replace(command.location, line=at, object=pod.owner.label),
-                args=tuple(
-                    dataclasses.replace(a, line=None if a.line is None else a.line + offset)
-                    for a in command.args
-                ),
+        script = shell_c_script([a.text for a in args])
+        if script is not None:
+            commands, apps = read_embedded(
+                args[script].text, pod.owner.path, args[script].line or 1, pod.owner.label
             )
-        )
-    for app in apps:
-        app.origin = dataclasses.replace(
-            app.origin, line=(app.origin.line or 1) + offset, object=pod.owner.label
-        )
-        for key, s in list(app.settings.items()):
-            line = (s.location.line or 1) + offset
-            where = dataclasses.replace(s.location, line=line, object=pod.owner.label)
-            app.settings[key] = dataclasses.replace(s, location=where, exposed=True)
-        inventory.add(app)
+            for fact in (*commands, *apps):  # commands: for the shell rules (curl -k, echo)
+                inventory.add(fact)
