@@ -69,6 +69,8 @@ def test_users_clusters_and_lines() -> None:
     assert [c.field for c in users["ci-deployer"].credentials] == ["token"]
     assert users["ci-deployer"].credentials[0].line == 18
     assert users["oidc"].credentials == ()
+    (refresh,) = users["oidc-legacy"].credentials
+    assert refresh.field == "auth-provider.refresh-token" and refresh.line == 31
     clusters = {c.name: c for c in config.clusters}
     assert clusters["kind-kind"].insecure_line == 10
     assert clusters["staging"].insecure_line is None
@@ -76,11 +78,12 @@ def test_users_clusters_and_lines() -> None:
 
 def test_token_and_skip_verify_are_findings_without_the_token() -> None:
     result = run_cli("audit", str(FIXTURES), "--format", "json")
-    (cred,) = findings_of(result, "KCFG-001", "fail")
-    assert cred["severity"] == "high" and cred["location"]["line"] == 18
+    token, refresh = findings_of(result, "KCFG-001", "fail")
+    assert token["severity"] == "high" and token["location"]["line"] == 18
+    assert refresh["location"]["line"] == 31
     (tls,) = findings_of(result, "KCFG-002", "fail")
     assert tls["location"]["line"] == 10
-    assert "static-token-value" not in result.out
+    assert "static-token-value" not in result.out and "ChlvaWRj" not in result.out
 
 
 def test_system_masters_key_is_critical(tmp_path: Path) -> None:

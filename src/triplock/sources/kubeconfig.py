@@ -23,6 +23,8 @@ from triplock.sources.kube_load import load_documents
 _KIND_CONFIG = re.compile(r"^[\"']?kind[\"']?\s*:\s*[\"']?Config[\"']?\s*$", re.MULTILINE)
 _SECTIONS = re.compile(r"^(?:users|clusters|contexts)\s*:", re.MULTILINE)
 _CREDENTIAL_FIELDS = ("client-key-data", "token", "password")
+# OIDC / cloud auth-provider tokens kept in the kubeconfig (auth-provider.config).
+_PROVIDER_FIELDS = ("id-token", "refresh-token", "access-token", "client-secret")
 
 
 class KubeconfigSource:
@@ -59,6 +61,14 @@ def _user(entry: YMap) -> KubeconfigUser:
         for name in _CREDENTIAL_FIELDS
         if (value := body.text(name)) and not is_templated(value)
     )
+    provider = body.map("auth-provider")
+    config = provider.map("config") if provider is not None else None
+    if config is not None:
+        credentials += tuple(
+            KubeconfigCredential(f"auth-provider.{name}", value, config.line_of(name))
+            for name in _PROVIDER_FIELDS
+            if (value := config.text(name)) and not is_templated(value)
+        )
     user, groups = _identity(body.text("client-certificate-data"))
     return KubeconfigUser(entry.text("name") or "<unnamed>", entry.line, credentials, user, groups)
 
