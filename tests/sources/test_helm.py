@@ -113,3 +113,10 @@ def test_hostile_lines_are_masked_in_one_pass(line: str) -> None:
     quadratic (the regexes it replaced did)."""
     masked = mask_actions(f"kind: Pod\n{line}\n")
     assert masked.startswith("kind: Pod\n") and masked.count("\n") == 2
+
+
+def test_values_file_with_a_services_key_is_still_the_charts(tmp_path: Path) -> None:
+    write(tmp_path, "Chart.yaml", "apiVersion: v2\nname: c\nversion: 1.0.0\n")
+    write(tmp_path, "values.yaml", "services:\n  web:\n    image: nginx\n    port: 80\n")
+    inv = inventory_of(tmp_path)
+    assert [r.kind for r in inv.inputs if r.path.endswith("values.yaml")] == ["helm-values"]

@@ -22,7 +22,7 @@ _CHART_FILES = ("Chart.yaml", "Chart.yml")
 
 class HelmValuesSource:
     kind: ClassVar[str] = "helm-values"
-    priority: ClassVar[int] = 25
+    priority: ClassVar[int] = 23  # before compose: a values file may have `services:`
 
     def claims(self, file: InputFile) -> bool:
         if file.root is None or file.is_binary or not _VALUES_NAME.match(file.name):
