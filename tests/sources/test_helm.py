@@ -120,3 +120,40 @@ def test_values_file_with_a_services_key_is_still_the_charts(tmp_path: Path) -> 
     write(tmp_path, "values.yaml", "services:\n  web:\n    image: nginx\n    port: 80\n")
     inv = inventory_of(tmp_path)
     assert [r.kind for r in inv.inputs if r.path.endswith("values.yaml")] == ["helm-values"]
+
+
+def test_templated_service_account_is_not_judged_as_without_api_access(tmp_path: Path) -> None:
+    """The operator chart pattern: the account name and its binding's subject are both
+    `{{ include ... }}`; whether it has API access cannot be told (kubeflow/spark-operator
+    charts/spark-operator-chart/templates/controller/deployment.yaml and rbac.yaml)."""
+    account = '{{ include "op.serviceAccountName" . }}'
+    write(
+        tmp_path,
+        "deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: op\nspec:\n  template:\n"
+        f"    spec:\n      serviceAccountName: {account}\n      containers:\n"
+        "        - name: c\n          image: op:1\n",
+    )
+    write(
+        tmp_path,
+        "rbac.yaml",
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n"
+        "  name: op\nroleRef: {kind: ClusterRole, name: op, apiGroup: rbac.authorization.k8s.io}\n"
+        f"subjects:\n  - kind: ServiceAccount\n    name: {account}\n    namespace: x\n",
+    )
+    result = run_cli("audit", str(tmp_path), "--format", "json")
+    assert not findings_of(result, "K8S-006", "fail")
+    assert findings_of(result, "K8S-006", "unknown")
+
+
+def test_helm_unittest_suites_are_not_manifests(tmp_path: Path) -> None:
+    """kubeflow/spark-operator charts/spark-operator-chart/tests/*_test.yaml pattern."""
+    write(
+        tmp_path,
+        "rbac_test.yaml",
+        "suite: Test rbac\ntemplates:\n  - rbac.yaml\ntests:\n  - it: renders\n    asserts:\n"
+        "      - containsDocument:\n          apiVersion: rbac.authorization.k8s.io/v1\n"
+        "          kind: ClusterRole\n",
+    )
+    inv = inventory_of(tmp_path)
+    assert not inv.errors and not inv.inputs

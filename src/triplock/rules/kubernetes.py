@@ -316,7 +316,7 @@ def token_automount(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
         yield passed(f"service account {pod.account} holds RBAC permissions it may use", where)
         return
     state = "true" if mounted else "unset (default true)"
-    rbac_known = bool(ctx.inventory.of(KubeBinding))
+    rbac_known = bool(ctx.inventory.of(KubeBinding)) and not is_templated(pod.account)
     if pod.spark_role == "executor" or pod.account == "default" or rbac_known:
         who = "a Spark executor" if pod.spark_role == "executor" else f"account {pod.account}"
         yield fail(
@@ -325,8 +325,13 @@ def token_automount(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
             fix=Fix(FixAction.SET, "automountServiceAccountToken", "false", pod.owner.path),
         )
     else:
+        why = (
+            "the account name is templated"
+            if is_templated(pod.account)
+            else "no RBAC objects in the inputs say"
+        )
         yield unknown(
-            f"automountServiceAccountToken is {state}; no RBAC objects in the inputs say whether "
-            f"account {pod.account} needs the API",
+            f"automountServiceAccountToken is {state}; {why} whether account {pod.account} "
+            "needs the API",
             where,
         )

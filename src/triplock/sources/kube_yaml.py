@@ -21,6 +21,8 @@ from triplock.sources.kube_spark import SPARK_KINDS, add_spark_resource, spark_a
 _SUFFIXES = (".yaml", ".yml", ".json")
 _KIND = re.compile(r"^[ \t-]*[\"']?kind[\"']?[ \t]*:|\"kind\"\s*:", re.MULTILINE)
 _API_VERSION = re.compile(r"^[ \t-]*[\"']?apiVersion[\"']?[ \t]*:|\"apiVersion\"\s*:", re.MULTILINE)
+_UNITTEST_SUITE = re.compile(r"^suite\s*:", re.MULTILINE)
+_UNITTEST_TESTS = re.compile(r"^tests\s*:", re.MULTILINE)
 _POD_TEMPLATE = re.compile(r"^spec:\s*$[\s\S]*?^\s+containers:", re.MULTILINE)
 
 
@@ -34,6 +36,8 @@ class KubeYamlSource:
         if file.is_binary:
             return False
         text = file.text
+        if _UNITTEST_SUITE.search(text) and _UNITTEST_TESTS.search(text):
+            return False  # a helm-unittest suite: assertions about manifests, not manifests
         if _KIND.search(text) and _API_VERSION.search(text):
             return True
         return bool(_POD_TEMPLATE.search(text))
