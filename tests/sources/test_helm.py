@@ -157,3 +157,20 @@ def test_helm_unittest_suites_are_not_manifests(tmp_path: Path) -> None:
     )
     inv = inventory_of(tmp_path)
     assert not inv.errors and not inv.inputs
+
+
+def test_bitnami_spark_pod_env_becomes_spark_settings(tmp_path: Path) -> None:
+    """bitnami/charts bitnami/spark statefulset pattern, rendered: the image writes its
+    SPARK_RPC_* variables into spark-defaults.conf."""
+    write(
+        tmp_path,
+        "sts.yaml",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: spark-master}\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: spark-master\n"
+        "          image: docker.io/bitnami/spark:3.5.1\n          env:\n"
+        "            - name: SPARK_MODE\n              value: master\n"
+        '            - name: SPARK_RPC_AUTHENTICATION_ENABLED\n              value: "no"\n',
+    )
+    result = run_cli("audit", str(tmp_path), "--format", "json")
+    (fail,) = findings_of(result, "SPARK-001", "fail")
+    assert fail["location"]["line"] == 14 and "false" in fail["message"]
