@@ -136,3 +136,19 @@ def test_bad_input_is_an_error_without_its_text(
     assert reason in error["reason"]
     assert "CANARY" not in result.out
     assert any(i["path"].endswith("ok.env") for i in result.json()["inputs"])
+
+
+def test_hadoop_image_variables_in_a_pod_are_hadoop_settings(tmp_path: Path) -> None:
+    """The bde2020 images run on Kubernetes with their variables in the pod env."""
+    write(
+        tmp_path,
+        "namenode.yaml",
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata: {name: namenode}\nspec:\n"
+        "  template:\n    spec:\n      containers:\n        - name: namenode\n"
+        "          image: bde2020/hadoop-namenode:2.0.0-hadoop3.2.1-java8\n          env:\n"
+        '            - name: HDFS_CONF_dfs_permissions_enabled\n              value: "false"\n',
+    )
+    inv = inventory_of(tmp_path)
+    (conf,) = inv.of(HadoopConf)
+    perm = conf.get("dfs.permissions.enabled")
+    assert perm is not None and perm.text == "false" and perm.location.line == 12

@@ -13,7 +13,12 @@ from triplock.facts.kube import PodSpec, StaticPodManifest, YMap
 from triplock.inventory import Inventory
 from triplock.sources.helm_render import chart_of
 from triplock.sources.helm_template import is_helm_template, mask_actions
-from triplock.sources.image_env import BITNAMI_SPARK, bitnami_spark, is_bitnami_spark
+from triplock.sources.image_env import (
+    BITNAMI_SPARK,
+    bitnami_spark,
+    hadoop_conf,
+    is_bitnami_spark,
+)
 from triplock.sources.interface import InputFile, SourceError
 from triplock.sources.kube_load import load_documents
 from triplock.sources.kube_objects import add_object
@@ -78,24 +83,27 @@ def read_manifests(text: str, path: str, inventory: Inventory) -> int:
             add_rook_resource(doc, obj.ref, inventory)
     for pod in inventory.of(PodSpec)[pods_before:]:
         spark_apps_in_commands(pod, inventory)
-        image_spark_apps(pod, inventory)
+        image_confs(pod, inventory)
     return seen
 
 
-def image_spark_apps(pod: PodSpec, inventory: Inventory) -> None:
-    """The spark-defaults.conf a Bitnami Spark container writes from its environment (a
-    chart's StatefulSet, a plain Deployment), as for compose services (sources/image_env.py)."""
+def image_confs(pod: PodSpec, inventory: Inventory) -> None:
+    """What the common images make of a container's environment, as for compose services
+    (sources/image_env.py): the spark-defaults.conf of a Bitnami Spark container (a chart's
+    StatefulSet), the *-site.xml of a bde2020 Hadoop container."""
     for c in pod.containers:
         entries = [
             EnvEntry(e.name, e.value, pod.at(e.line), e.templated)
             for e in c.env
             if e.value is not None
         ]
+        name = f"{pod.owner.label} container {c.name}"
+        conf = hadoop_conf(name, pod.at(c.line), entries)
+        if conf is not None:
+            inventory.add(conf)
         if not (is_bitnami_spark(c.image) or any(e.name in BITNAMI_SPARK for e in entries)):
             continue
-        app = bitnami_spark(
-            f"{pod.owner.label} container {c.name}", pod.at(c.line), entries, c.image
-        )
+        app = bitnami_spark(name, pod.at(c.line), entries, c.image)
         if app is not None:
             inventory.add(app)
 
