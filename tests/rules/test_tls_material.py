@@ -12,8 +12,8 @@ FIXTURE = ROOT / "tests" / "fixtures" / "kube" / "tls-from-configmap.yaml"
 def test_keystore_mounted_from_configmap_and_key_in_configmap() -> None:
     result = run_cli("audit", str(FIXTURE), "--format", "json")
     cases = (
-        ("K8S-007", "k8s.secrets", [25, 47]),
-        ("CERT-014", "keys.tls-material", [47]),  # line 25 is XLAYER-002's under that control
+        ("K8S-007", "k8s.secrets", [12, 25, 47]),
+        ("CERT-014", "keys.tls-material", [12, 47]),  # line 25 is XLAYER-002's under that control
         ("XLAYER-002", "keys.tls-material", [25, 26]),
     )
     for rule, control, lines in cases:
@@ -30,6 +30,7 @@ def test_truststores_ca_certs_and_secret_volumes_are_fine(tmp_path: Path) -> Non
     text = text.replace(
         "configMap:\n        name: spark-tls", "secret:\n        secretName: spark-tls"
     )
+    text = text.replace('binaryData:\n  keystore.jks: "AAECAw=="\n', "")
     write(tmp_path, "app.yaml", text)
     write(
         tmp_path,
