@@ -176,8 +176,8 @@ def history_acls(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     severity=Severity.CRITICAL,
     target=SparkApp,
     applies=runs_applications,
-    rationale="spark.master.rest.enabled=true opens a port (spark.master.rest.port, 6066 by default) "
-    "where anyone can submit a driver, "
+    rationale="spark.master.rest.enabled=true opens a port (spark.master.rest.port, 6066 by "
+    "default) where anyone can submit a driver, "
     "i.e. run code on the cluster (CVE-2018-11770 class). Spark 4.0 adds "
     "spark.master.rest.filters (e.g. JWSFilter); earlier versions cannot protect it.",
     remediation="Set spark.master.rest.enabled=false, or on Spark 4.0+ set "
