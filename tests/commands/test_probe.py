@@ -88,3 +88,23 @@ def test_local_master_is_this_host(master: str) -> None:
     assert host["hostname"] == socket.gethostname()
     assert "probed directly" in proc.stderr
     assert "WARN" not in proc.stderr  # no Spark was started
+
+
+def test_auth_secret_file_must_be_readable(tmp_path: Path) -> None:
+    missing = run_cli("probe", "--spark-master", "local[1]", "--auth-secret-file", "/nonexistent")
+    assert missing.code == 2 and "--auth-secret-file /nonexistent" in missing.err
+    empty = tmp_path / "secret"
+    empty.write_text("\n")
+    result = run_cli("probe", "--spark-master", "local[1]", "--auth-secret-file", str(empty))
+    assert result.code == 2 and "empty" in result.err
+
+
+def test_secret_on_the_command_line_is_warned_about_and_not_echoed() -> None:
+    secret = "CANARY-probe-conf-secret"
+    result = run_cli(
+        "probe", "--spark-master", "local[1]", "--conf", f"spark.authenticate.secret={secret}",
+        "--format", "json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert "shows in ps" in result.err and "--auth-secret-file" in result.err
+    assert secret not in result.err and secret not in result.out

@@ -5,12 +5,15 @@ and REST, standalone UI over TLS with HSTS)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import urllib.request
 from typing import Any
 
 import pytest
 
-from tests.helpers import CliResult, findings_of, run_cli
+from tests.helpers import ROOT, CliResult, findings_of, run_cli
 from tests.live.conftest import LockedMaster, OpenCluster
 from tests.live.servers import garbage, http_server, raw_server, silent
 
@@ -128,3 +131,19 @@ def test_bad_targets_get_an_error_each_and_the_good_one_is_verified(
     assert "did not answer in time" in errors[targets[1]]
     assert "not a Spark RPC frame" in errors[targets[2]] or "not HTTP" in errors[targets[2]]
     assert findings_of(result, "SPARK-080", "fail")  # the master was still verified
+
+
+@pytest.mark.timeout(600)
+def test_probe_of_an_authenticating_master_says_how_to_give_the_secret(
+    locked_master: LockedMaster,
+) -> None:
+    """issue 16 §5: it used to end with "An error occurred while calling None..." only."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "triplock", "probe", "--spark-master",
+         f"spark://127.0.0.1:{locked_master.rpc}", "-f", "json"],
+        capture_output=True, text=True, timeout=500,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "SPARK_LOCAL_IP": "127.0.0.1"},
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "--auth-secret-file FILE or $TRIPLOCK_SPARK_SECRET" in proc.stderr
+    assert "Traceback" not in proc.stderr
