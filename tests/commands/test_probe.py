@@ -108,3 +108,19 @@ def test_secret_on_the_command_line_is_warned_about_and_not_echoed() -> None:
     assert result.code == 0, result.err
     assert "shows in ps" in result.err and "--auth-secret-file" in result.err
     assert secret not in result.err and secret not in result.out
+
+
+def test_spark_failure_shows_the_executors_python_error() -> None:
+    from triplock.commands.probe import _cause
+
+    spark_text = (
+        "An exception was thrown from the Python worker:\n"
+        "Traceback (most recent call last):\n"
+        '  File "/usr/lib/python3/worker.py", line 1, in main\n'
+        "ModuleNotFoundError: No module named 'triplock'\n"
+        "\tat org.apache.spark.api.python.BasePythonRunner.handlePythonException(Runner.scala:1)\n"
+    )
+    assert _cause(Exception(spark_text)) == "ModuleNotFoundError: No module named 'triplock'"
+    assert _cause(Exception("An error occurred while calling None.x\n\tat y")) == (
+        "An error occurred while calling None.x"
+    )

@@ -15,6 +15,7 @@ _AUTH_HINT = (
     "\n(if the cluster requires authentication, spark.authenticate=true, give its secret with "
     f"--auth-secret-file FILE or ${_SECRET_ENV})"
 )
+_PYTHON_ERROR = re.compile(r"[A-Z]\w*(?:Error|Exception): \S")
 _LOCAL_MASTER = re.compile(r"local(\[[^\]]*\])?$")  # not local-cluster: that has executors
 
 
@@ -144,12 +145,19 @@ def _spark(master: str, settings: dict[str, str]) -> tuple[list[Any], tuple[str,
     try:
         result = probe_cluster(master, settings)
     except Exception as e:  # Py4J and Spark job failures: one line, not a JVM stack trace
-        lines = str(e).strip().splitlines()
         hint = "" if "spark.authenticate.secret" in settings else _AUTH_HINT
-        raise UsageError(
-            f"the Spark probe on {master} failed: {lines[0] if lines else e!r}{hint}"
-        ) from e
+        raise UsageError(f"the Spark probe on {master} failed: {_cause(e)}{hint}") from e
     return result.hosts, result.missing_executors
+
+
+def _cause(error: Exception) -> str:
+    """The line that says what went wrong: an executor's Python exception (Spark wraps it in
+    "An exception was thrown from the Python worker:"), else the first line."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    for line in reversed(lines):
+        if _PYTHON_ERROR.match(line):
+            return line
+    return lines[0] if lines else repr(error)
 
 
 def _render(hosts: list[Any], missing: tuple[str, ...], fmt: str | None) -> str:
