@@ -11,8 +11,9 @@ from triplock.controls import CONTROLS
 from triplock.inventory import Inventory
 from triplock.model import AuditResult, ControlStatus, Finding, Location, Status
 from triplock.rules.registry import Context, Outcome, Rule, all_rules
+from triplock.safe_read import DEFAULT_MAX_BYTES
 from triplock.sources import all_sources
-from triplock.sources.discovery import DEFAULT_MAX_BYTES, discover
+from triplock.sources.discovery import discover
 
 # Steps that run on the findings after the rules (waivers, for one); each may edit the result.
 PostStep = Callable[[AuditResult, "AuditOptions"], None]
@@ -23,6 +24,7 @@ class AuditOptions:
     paths: list[str]
     spark_version: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    follow_symlinks: bool = False  # follow links out of the directories given
     disabled_rules: frozenset[str] = frozenset()
     # Options of components (keystore passwords, endpoint scanning, waivers, ...), by name.
     extra: dict[str, Any] = field(default_factory=dict)
@@ -35,7 +37,14 @@ class AuditOptions:
 def audit(options: AuditOptions) -> AuditResult:
     inventory = Inventory()
     inventory.options = {**options.extra, "paths": options.paths}
-    discover(options.paths, all_sources(), inventory, options.max_bytes, options.progress)
+    discover(
+        options.paths,
+        all_sources(),
+        inventory,
+        options.max_bytes,
+        options.progress,
+        options.follow_symlinks,
+    )
     for step in options.inventory_steps:
         step(inventory, options)
     return judge(inventory, options)

@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import ROOT, need, run_cli, write
-
-
-def _audit_subprocess(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a separate process; as root, without the capabilities that bypass file
-    permissions, so that a mode-000 file is really unreadable."""
-    command = [sys.executable, "-m", "triplock", "audit", *args]
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        need(setpriv is not None, "setpriv (util-linux), to drop root's file-permission bypass")
-        assert setpriv is not None
-        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+from tests.helpers import ROOT, run_cli, write
+from tests.unprivileged import run_unprivileged
 
 
 def test_every_bad_input_is_reported_and_the_rest_audited(tmp_path: Path) -> None:
@@ -36,7 +23,7 @@ def test_every_bad_input_is_reported_and_the_rest_audited(tmp_path: Path) -> Non
     (tmp_path / "dangling.conf").symlink_to(tmp_path / "nowhere")
     missing = tmp_path / "does-not-exist"
 
-    proc = _audit_subprocess(str(tmp_path), str(missing), "--format", "json")
+    proc = run_unprivileged("audit", str(tmp_path), str(missing), "--format", "json")
     locked.chmod(0o600)
 
     assert "Traceback" not in proc.stderr

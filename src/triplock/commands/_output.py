@@ -17,6 +17,8 @@ import stat
 import sys
 import tempfile
 
+from triplock.safe_read import kind_of
+
 
 def write_text(text: str, path: str | None) -> None:
     if path is None or path == "-":
@@ -50,7 +52,7 @@ def _write(data: bytes, path: str) -> None:
     elif stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode):
         _write_through(data, path)
     else:
-        raise _Refused(f"{_kind(st.st_mode)}, not a file, FIFO or character device")
+        raise _Refused(f"{kind_of(st.st_mode)}, not a file, FIFO or character device")
 
 
 def _replace(data: bytes, path: str) -> None:
@@ -73,17 +75,5 @@ def _write_through(data: bytes, path: str) -> None:
     with os.fdopen(fd, "wb") as handle:
         mode = os.fstat(fd).st_mode
         if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
-            raise _Refused(f"{_kind(mode)} appeared in place of a device or FIFO")
+            raise _Refused(f"{kind_of(mode)} appeared in place of a device or FIFO")
         handle.write(data)
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISREG(mode):
-        return "a regular file"
-    return "a special file"

@@ -160,6 +160,8 @@ def _parse_items(data: bytes, path: str) -> _Handler:
         raise SourceError("external references are not allowed") from e
     except xml.sax.SAXParseException as e:
         raise SourceError(f"malformed XML at line {e.getLineNumber()}: {e.getMessage()}") from e
+    except LookupError as e:  # <?xml encoding="..."?> names no codec Python has
+        raise SourceError("the XML declaration names an unknown encoding") from e
     if handler.root != "configuration":
         raise SourceError(f"root element is <{handler.root}>, not <configuration>")
     return handler
