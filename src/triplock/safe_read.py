@@ -24,6 +24,10 @@ class ReadError(Exception):
     """A file that was not read; the message says why (without the path, the caller has it)."""
 
 
+class TooLarge(ReadError):
+    """A file over the limit."""
+
+
 @dataclass(frozen=True, slots=True)
 class FileBytes:
     data: bytes
@@ -45,7 +49,7 @@ def read_capped(path: str, limit: int, streams: bool = False) -> FileBytes:
         st = os.fstat(fd)
         _check_kind(st.st_mode, streams)
         if stat.S_ISREG(st.st_mode) and st.st_size > limit:
-            raise ReadError(too_large(st.st_size, limit))
+            raise TooLarge(too_large(st.st_size, limit))
         if not stat.S_ISREG(st.st_mode):
             os.set_blocking(fd, True)  # a stream the user named: wait for its writer
         with os.fdopen(fd, "rb", buffering=0, closefd=False) as handle:
@@ -68,12 +72,12 @@ def read_stream(handle: BinaryIO, limit: int) -> bytes:
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
-    raise ReadError(too_large(None, limit))
+    raise TooLarge(too_large(None, limit))
 
 
 def too_large(size: int | None, limit: int) -> str:
     got = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
-    return f"too large ({got}; limit {limit:,}, see --max-file-size)"
+    return f"too large ({got}; limit {limit:,})"
 
 
 def os_reason(error: OSError) -> str:

@@ -14,7 +14,14 @@ import sys
 from collections.abc import Callable, Iterator
 
 from triplock.inventory import Inventory
-from triplock.safe_read import DEFAULT_MAX_BYTES, ReadError, os_reason, read_capped, read_stream
+from triplock.safe_read import (
+    DEFAULT_MAX_BYTES,
+    ReadError,
+    TooLarge,
+    os_reason,
+    read_capped,
+    read_stream,
+)
 from triplock.sources.interface import InputFile, NotText, Source, SourceError
 from triplock.waivers import INLINE_MARKER
 
@@ -69,7 +76,7 @@ def _read_stdin(max_bytes: int, inventory: Inventory) -> bytes | None:
     try:
         return read_stream(sys.stdin.buffer, max_bytes)
     except ReadError as e:
-        inventory.record_error("<stdin>", str(e))
+        inventory.record_error("<stdin>", _read_reason(e))
     except (OSError, ValueError) as e:  # a closed or unreadable descriptor
         inventory.record_error("<stdin>", f"cannot be read ({_unexpected(e)})")
     return None
@@ -174,8 +181,12 @@ def _read(path: str, max_bytes: int, inventory: Inventory, explicit: bool) -> by
     try:
         return read_capped(path, max_bytes, streams=explicit).data
     except ReadError as e:
-        inventory.record_error(path, str(e))
+        inventory.record_error(path, _read_reason(e))
         return None
+
+
+def _read_reason(error: ReadError) -> str:
+    return f"{error}, see --max-file-size" if isinstance(error, TooLarge) else str(error)
 
 
 def _consider(file: InputFile, sources: list[Source], inventory: Inventory, explicit: bool) -> None:

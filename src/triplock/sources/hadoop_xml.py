@@ -25,6 +25,7 @@ from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory
 from triplock.model import Location
 from triplock.redact import show
+from triplock.safe_read import ReadError, read_capped
 from triplock.sources.interface import InputFile, SourceError
 
 _ROLES = {r.value: r for r in Role if r is not Role.OTHER}
@@ -213,21 +214,17 @@ class _Reader:
         if target in chain or len(chain) >= _MAX_INCLUDE_DEPTH:
             raise SourceError(f"xi:include loop or nesting too deep at line {inc.line}")
         try:
-            if os.path.getsize(target) > _MAX_INCLUDE_BYTES:
-                raise SourceError(f"xi:include of {href!r}: file too large")
-            with open(target, "rb") as f:
-                data = f.read()
-                mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
-        except OSError:
+            read = read_capped(target, _MAX_INCLUDE_BYTES)
+        except ReadError as e:
             if inc.has_fallback:
                 return None
-            self._note(path, inc.line, f"xi:include of {href!r}: no such file and no fallback")
+            self._note(path, inc.line, f"xi:include of {href!r}: {e}, and no fallback")
             return None
         self.included.add(target)
         shown = os.path.join(os.path.dirname(path), href)
-        self.modes[shown] = mode
+        self.modes[shown] = read.mode
         try:
-            return self.read(shown, data, (*chain, target))
+            return self.read(shown, read.data, (*chain, target))
         except SourceError as e:
             raise SourceError(f"in xi:include {href!r}: {e}") from e
 
