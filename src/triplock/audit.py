@@ -58,12 +58,12 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
         if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
-        if rule.applies is not None:
-            facts = [fact for fact in facts if rule.applies(fact)]
         for fact in facts:
             try:
+                if rule.applies is not None and not rule.applies(fact):
+                    continue
                 outcomes = list(rule.check(fact, ctx))
-            except Exception as e:  # a rule bug must not lose the rest of the audit
+            except Exception as e:  # a rule bug (an odd value it did not expect) is one error
                 result.errors.append(_rule_error(rule, fact, e))
                 continue
             for outcome in outcomes:
@@ -77,10 +77,18 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
 
 
 def _rule_error(rule: Rule, fact: object, error: Exception) -> Any:
+    """An errors entry naming the rule and the input it judged. The exception's message is
+    left out: it may quote a value, and the value may be a secret."""
     from triplock.model import InputError
 
-    where = getattr(fact, "name", None) or getattr(fact, "path", None) or type(fact).__name__
-    return InputError(str(where), f"internal error in rule {rule.meta.id}: {error!r}")
+    name = getattr(fact, "name", None) or type(fact).__name__
+    loc = getattr(fact, "origin", None) or getattr(fact, "location", None)
+    path = loc.path if isinstance(loc, Location) and loc.path else getattr(fact, "path", None)
+    return InputError(
+        str(path or name),
+        f"rule {rule.meta.id} could not judge {name}: internal error "
+        f"{type(error).__name__}; please report it",
+    )
 
 
 def _finding(rule: Rule, outcome: Outcome) -> Finding:
