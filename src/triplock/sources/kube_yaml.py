@@ -37,7 +37,8 @@ class KubeYamlSource:
     def parse(self, file: InputFile, inventory: Inventory) -> None:
         pods_before = len(inventory.of(PodSpec))
         seen = 0
-        for doc in load_documents(file.text):
+        duplicates: set[tuple[int, str]] = set()
+        for doc in load_documents(file.text, duplicates):
             kind = doc.get("kind")
             if kind is None and _is_pod_template(doc):
                 doc["kind"] = "Pod"
@@ -49,6 +50,12 @@ class KubeYamlSource:
                 add_spark_resource(doc, obj.ref, inventory)
         if not seen:
             raise SourceError("no Kubernetes object (apiVersion/kind) in this YAML")
+        for line, key in sorted(duplicates):
+            inventory.record_error(
+                file.path,
+                f"line {line}: duplicate key {key[:80]!r}: its last value is judged, "
+                "the one the API server keeps (kubectl --validate=strict refuses the file)",
+            )
         for pod in inventory.of(PodSpec)[pods_before:]:
             spark_apps_in_commands(pod, inventory)
 
