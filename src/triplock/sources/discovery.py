@@ -147,8 +147,8 @@ class _Tree:
         if len(denied) == listed:  # the directory cannot be searched (no execute bit)
             self.inventory.record_error(
                 directory,
-                f"permission denied: the directory can be listed but not searched, so its "
-                f"{listed:,} entries were not read",
+                "permission denied: the directory can be listed but not searched, so its "
+                f"entries ({listed:,}) were not read",
             )
             return
         for path in denied:
