@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 DEB_PACKAGES := default-jdk-headless openssl nginx sslscan softhsm2 opensc chromium
 DEB_COMMANDS := java keytool openssl nginx sslscan softhsm2-util pkcs11-tool chromium
 
-.PHONY: all bootstrap system-packages venv test lint typecheck pytest demo docs bench clean
+.PHONY: all bootstrap system-packages venv test lint typecheck pytest fuzz demo docs bench clean
 
 all: test
 
@@ -45,6 +45,13 @@ pytest: bootstrap
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -q -p no:cacheprovider
 
 test: bootstrap lint typecheck pytest
+
+# The fuzzer's long run (the suite runs a few hundred derandomized examples): a new random seed
+# each time; FUZZ_EXAMPLES=N for more.
+FUZZ_EXAMPLES ?= 20000
+fuzz: bootstrap
+	TRIPLOCK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(BIN)/pytest -q -p no:cacheprovider --timeout 0 tests/test_fuzz.py
 
 docs: venv
 	$(BIN)/triplock rules --format markdown > docs/rules.md
