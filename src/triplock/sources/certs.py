@@ -15,7 +15,6 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 from triplock.facts.certs import (
@@ -423,12 +422,12 @@ def _candidates(
 def _given_passwords(options: dict[str, Any], inventory: Inventory) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for path in options.get(PASSWORD_FILE_OPTION) or ():
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            inventory.record_error(
-                str(path), f"keystore password file unreadable ({e.__class__.__name__})"
-            )
+        try:  # named on the command line: a stream (`<(pass show ks)`) is fine, capped
+            text = read_capped(path, DEFAULT_MAX_BYTES, streams=True).data.decode("utf-8")
+        except ReadError as e:
+            inventory.record_error(str(path), f"keystore password file not read: {e}")
+        except UnicodeDecodeError:
+            inventory.record_error(str(path), "keystore password file not read: not UTF-8")
         else:
             out += [(line, "file") for line in text.splitlines() if line]
     env = os.environ.get(PASSWORD_ENV)
