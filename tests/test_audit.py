@@ -11,7 +11,7 @@ from tests.formats.sample import AUTH, LOCAL, SECRET
 from tests.helpers import write
 from triplock.audit import AuditOptions, audit, checklist
 from triplock.facts.spark import SparkApp
-from triplock.model import Finding, Location, RuleMeta, Severity, Status, Waiver
+from triplock.model import Finding, Location, Severity, Status, Waiver
 from triplock.rules.registry import Rule, all_rules
 
 
@@ -60,16 +60,7 @@ def _crashing_rule(where: str) -> Rule:
             raise TypeError(f"unexpected {app.value('spark.authenticate.secret')}")
         return True
 
-    meta = RuleMeta(
-        id="TEST-900",
-        slug="test-crashes",
-        title="t",
-        control="spark.authentication",
-        severity=Severity.HIGH,
-        rationale="r",
-        remediation="r",
-        target="SparkApp",
-    )
+    meta = replace(AUTH, id="TEST-900", slug="test-crashes", target="SparkApp")
     return Rule(meta, SparkApp, check, applies)
 
 
