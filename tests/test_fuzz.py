@@ -55,7 +55,7 @@ _NAMES = [
     *("spark-defaults.conf", "app.conf", "submit.sh", "job.properties", "core-site.xml"),
     *("ssl-server.xml", "conf.xml", "pod.yaml", "list.json", "Occlum.json", "app.manifest"),
     *("app.manifest.template", "probe.json", "probes.jsonl", "server.pem", "ks.jks", "ks.p12"),
-    *("tls.crt", "tls.key", "README.md"),
+    *("tls.crt", "tls.key", "README.md", "caf\udce9.conf", "\x1b]8;;x\x1b\\.yaml"),
 ]
 
 

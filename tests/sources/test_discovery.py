@@ -13,6 +13,7 @@ import pytest
 
 from tests.helpers import ROOT, run_cli, write
 from tests.unprivileged import run_unprivileged
+from triplock import formats
 
 GOOD = "spark.authenticate false\n"
 
@@ -184,3 +185,22 @@ def test_a_fifo_found_in_the_tree_is_skipped_without_blocking(tmp_path: Path) ->
     write(tmp_path, "conf/spark-defaults.conf", GOOD)
     result = run_cli("audit", str(tmp_path), "--format", "json")
     assert result.code == 1 and result.json()["errors"] == []
+
+
+@pytest.mark.parametrize("fmt", formats.names())
+def test_names_that_are_not_utf8_are_errors_every_format_can_show(tmp_path: Path, fmt: str) -> None:
+    root = bytes(tmp_path)
+    os.makedirs(root + b"/caf\xe9")
+    with open(root + b"/caf\xe9/spark-defaults.conf", "wb") as handle:
+        handle.write(GOOD.encode())
+    with open(root + b"/spark\xff.conf", "wb") as handle:
+        handle.write(GOOD.encode())
+    write(tmp_path, "good/spark-defaults.conf", GOOD)
+    result = run_cli("audit", str(tmp_path), "--format", fmt)
+    assert result.code == 1, result.err
+    assert "caf\\xe9" in result.out.replace("\\\\", "\\")
+    if fmt == "json":
+        assert result.json()["errors"] == [
+            {"path": f"{tmp_path}/caf\\xe9", "reason": "the name is not UTF-8; not read"},
+            {"path": f"{tmp_path}/spark\\xff.conf", "reason": "the name is not UTF-8; not read"},
+        ]

@@ -83,6 +83,8 @@ def _read_stdin(max_bytes: int, inventory: Inventory) -> bytes | None:
 
 
 def _walk(given: str, inventory: Inventory, follow: bool) -> Iterator[tuple[str, bool]]:
+    if _not_utf8(given, inventory):
+        return
     try:
         st = os.stat(given)
     except OSError as e:
@@ -110,7 +112,7 @@ class _Tree:
         self.walked = {root}
 
     def enter(self, path: str) -> bool:
-        if os.path.basename(path) in _SKIP_DIRS:
+        if os.path.basename(path) in _SKIP_DIRS or _not_utf8(path, self.inventory):
             return False
         if os.path.islink(path) and not self.follow:
             if self._leaves(path):
@@ -126,6 +128,8 @@ class _Tree:
         denied: list[str] = []
         for name in names:
             path = os.path.join(directory, name)
+            if _not_utf8(path, self.inventory):
+                continue
             try:
                 mode = os.stat(path).st_mode
             except PermissionError:
@@ -160,6 +164,18 @@ class _Tree:
             return False
         real = os.path.realpath(path)
         return real != self.root and not real.startswith(self.root.rstrip(os.sep) + os.sep)
+
+
+def _not_utf8(path: str, inventory: Inventory) -> bool:
+    """A name that is not UTF-8 (Python keeps its bytes as surrogates, which no report can
+    encode) is an error entry, shown with the bytes escaped (`caf\\xe9.conf`), and not read."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        inventory.record_error(shown, "the name is not UTF-8; not read")
+        return True
+    return False
 
 
 def _stat_reason(path: str, error: OSError) -> str:
