@@ -6,10 +6,11 @@ way came with the repository, not from the user, so it is `confined`: its `outpu
 `waiver-file` must lie inside its own directory (a cloned repository must not overwrite
 ~/.ssh/authorized_keys). A file named with --config may point anywhere. Keys:
 
-    fail-on: medium              # info | low | medium | high | critical
+    fail-on: medium              # info | low | medium | high | critical | never
     formats: [table, sarif]      # like --format, repeated
     outputs: ["-", triplock.sarif]  # like --output, paired with formats in order ("-": stdout)
     disable: [SPARK-020]         # rule ids or slugs not to run
+    skip-path: ["charts/*/tests", "*.md"]  # like --skip-path, repeated
     waiver-file: waivers.yaml    # more waivers, relative to this file
     inline-waivers: false        # refuse `# triplock: ignore ...` comments in audited files
     waivers:                     # accepted risks (see triplock.waivers)
@@ -32,7 +33,16 @@ from triplock.safe_read import DEFAULT_MAX_BYTES, ReadError, read_capped
 from triplock.waivers import WaiverEntry, WaiverError, parse_entries
 
 CANDIDATES = (".triplock.yaml", ".triplock.yml", "pyproject.toml")
-_KEYS = {"fail-on", "formats", "outputs", "disable", "waiver-file", "inline-waivers", "waivers"}
+_KEYS = {
+    "fail-on",
+    "formats",
+    "outputs",
+    "disable",
+    "skip-path",
+    "waiver-file",
+    "inline-waivers",
+    "waivers",
+}
 
 
 class ConfigError(ValueError):
@@ -46,6 +56,7 @@ class Config:
     formats: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
+    skip_path: tuple[str, ...] = ()
     waiver_file: str | None = None
     inline_waivers: bool = True
     waivers: tuple[WaiverEntry, ...] = ()
@@ -76,8 +87,8 @@ def load(path: str | None, confined: bool = False) -> Config:
         raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} (known: {_known()})")
     base = os.path.dirname(os.path.abspath(path))
     fail_on = data.get("fail-on")
-    if fail_on is not None and fail_on not in SEVERITY_NAMES:
-        raise ConfigError(f"{path}: fail-on must be one of {', '.join(SEVERITY_NAMES)}")
+    if fail_on is not None and fail_on not in (*SEVERITY_NAMES, "never"):
+        raise ConfigError(f"{path}: fail-on must be one of {', '.join(SEVERITY_NAMES)}, never")
     inline = data.get("inline-waivers", True)
     if not isinstance(inline, bool):
         raise ConfigError(f"{path}: inline-waivers must be true or false")
@@ -99,6 +110,7 @@ def load(path: str | None, confined: bool = False) -> Config:
         formats=_strings(data, "formats", path),
         outputs=outputs,
         disable=_strings(data, "disable", path),
+        skip_path=_strings(data, "skip-path", path),
         waiver_file=waiver_file,
         inline_waivers=inline,
         waivers=tuple(waivers),

@@ -8,6 +8,7 @@ links facts is caught here and recorded with the file's name, never raised past 
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import stat
 import sys
@@ -30,6 +31,18 @@ STDIN = "-"
 # Directories that never hold deployment files and can be huge.
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
 _NOT_FOLLOWED = "outside the audited tree; not followed (--follow-symlinks follows it)"
+# Files that are plainly not configuration (images, archives, compiled code, documents): a tree
+# walk skips and counts them instead of reporting each as an input error.
+NOT_CONFIG_SUFFIXES = frozenset(
+    {
+        *(".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".tif", ".tiff", ".svg"),
+        *(".pdf", ".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar"),
+        *(".jar", ".war", ".ear", ".whl", ".egg", ".class", ".pyc", ".pyo"),
+        *(".so", ".dll", ".dylib", ".exe", ".o", ".a"),
+        *(".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".mov", ".avi", ".wav"),
+        *(".parquet", ".orc", ".avro", ".db", ".sqlite"),
+    }
+)
 
 
 Progress = Callable[[int], None]
@@ -41,12 +54,13 @@ def discover(
     inventory: Inventory,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
+    skip: tuple[str, ...] = (),
     follow_symlinks: bool = False,
 ) -> None:
     """Parse every claimed input under `paths` into `inventory`, then let sources link facts.
-    `progress`, if given, is called with the number of files read so far, every 500 files.
-    Symbolic links that lead out of a directory given are followed only with `follow_symlinks`.
-    """
+    `progress`, if given, is called with the number of files read so far, every 500 files;
+    files and directories matching a glob of `skip` are not read. Symbolic links that lead
+    out of a directory given are followed only with `follow_symlinks`."""
     seen = 0
     for given in paths:
         if given == STDIN:
@@ -55,7 +69,7 @@ def discover(
                 _consider(InputFile("<stdin>", data), sources, inventory, True)
             continue
         root = given if os.path.isdir(given) else os.path.dirname(given) or "."
-        for path, explicit in _walk(given, inventory, follow_symlinks):
+        for path, explicit in _walk(given, inventory, _Skip(skip, given), follow_symlinks):
             seen += 1
             if progress is not None and seen % 500 == 0:
                 progress(seen)
@@ -82,8 +96,28 @@ def _read_stdin(max_bytes: int, inventory: Inventory) -> bytes | None:
     return None
 
 
-def _walk(given: str, inventory: Inventory, follow: bool) -> Iterator[tuple[str, bool]]:
-    if _not_utf8(given, inventory):
+class _Skip:
+    """--skip-path globs, matched against a path relative to the audited directory and
+    against its last component."""
+
+    def __init__(self, globs: tuple[str, ...], root: str) -> None:
+        self.globs = [g.rstrip("/") for g in globs]
+        self.root = root
+
+    def __call__(self, path: str) -> bool:
+        if not self.globs:
+            return False
+        relative = os.path.relpath(path, self.root) if path != self.root else path
+        name = os.path.basename(path)
+        return any(
+            fnmatch.fnmatchcase(relative, g) or fnmatch.fnmatchcase(name, g) for g in self.globs
+        )
+
+
+def _walk(
+    given: str, inventory: Inventory, skip: _Skip, follow: bool
+) -> Iterator[tuple[str, bool]]:
+    if skip(given) or _not_utf8(given, inventory):
         return
     try:
         st = os.stat(given)
@@ -93,7 +127,7 @@ def _walk(given: str, inventory: Inventory, follow: bool) -> Iterator[tuple[str,
     if not stat.S_ISDIR(st.st_mode):
         yield given, True
         return
-    tree = _Tree(os.path.realpath(given), inventory, follow)
+    tree = _Tree(os.path.realpath(given), inventory, skip, follow)
     for dirpath, dirnames, filenames in os.walk(
         given, onerror=_walk_error(inventory), followlinks=follow
     ):
@@ -105,14 +139,17 @@ class _Tree:
     """What the walk of one directory given takes: regular files inside it, links out of it
     only when following links, each directory once (a link loop is not walked twice)."""
 
-    def __init__(self, root: str, inventory: Inventory, follow: bool) -> None:
+    def __init__(self, root: str, inventory: Inventory, skip: _Skip, follow: bool) -> None:
         self.root = root
         self.inventory = inventory
+        self.skip = skip
         self.follow = follow
         self.walked = {root}
 
     def enter(self, path: str) -> bool:
-        if os.path.basename(path) in _SKIP_DIRS or _not_utf8(path, self.inventory):
+        if os.path.basename(path) in _SKIP_DIRS or self.skip(path):
+            return False
+        if _not_utf8(path, self.inventory):
             return False
         if os.path.islink(path) and not self.follow:
             if self._leaves(path):
@@ -126,10 +163,15 @@ class _Tree:
 
     def files(self, directory: str, names: list[str]) -> Iterator[str]:
         denied: list[str] = []
+        looked = 0  # names stat() was tried on
         for name in names:
             path = os.path.join(directory, name)
-            if _not_utf8(path, self.inventory):
+            if self.skip(path) or _not_utf8(path, self.inventory):
                 continue
+            if os.path.splitext(name)[1].lower() in NOT_CONFIG_SUFFIXES:
+                self.inventory.skipped += 1
+                continue
+            looked += 1
             try:
                 mode = os.stat(path).st_mode
             except PermissionError:
@@ -145,7 +187,7 @@ class _Tree:
                 continue
             yield path
         if denied:
-            self._denied(directory, denied, len(names))
+            self._denied(directory, denied, looked)
 
     def _denied(self, directory: str, denied: list[str], listed: int) -> None:
         if len(denied) == listed:  # the directory cannot be searched (no execute bit)
