@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
@@ -64,7 +64,7 @@ class _Group:
     """A seed directory: its files' bytes by relative path."""
 
     name: str
-    files: dict[str, bytes]
+    files: dict[str, bytes] = field(repr=False)  # a failing case names the group only
 
 
 def _groups() -> list[_Group]:
