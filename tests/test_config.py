@@ -242,3 +242,13 @@ def test_a_number_too_long_is_a_config_error(tmp_path: Path) -> None:
 def test_a_pyproject_whose_tool_is_not_a_table_has_no_config(tmp_path: Path) -> None:
     path = write(tmp_path, "pyproject.toml", "tool = 5\n")
     assert config.load(str(path)) == config.Config(path=str(path))
+
+
+def test_an_unknown_rule_in_the_config_names_the_file_and_field(in_tmp: Path) -> None:
+    write(in_tmp, "spark-defaults.conf", CONF)
+    write(in_tmp, ".triplock.yaml", "disable: [SPARK-999]\n")
+    result = run_cli("audit", ".")
+    assert result.code == 2
+    assert result.err.startswith(
+        "triplock: error: ./.triplock.yaml: disable: unknown rule: SPARK-999"
+    )

@@ -183,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
         spark_version=args.spark_version,
         max_bytes=args.max_file_size,
         follow_symlinks=args.follow_symlinks,
-        disabled_rules=_rule_ids([*comma_list(args.disable), *config.disable], controls=False),
+        disabled_rules=_disabled(args, config),
         only_rules=_rule_ids(comma_list(args.only), controls=True) if args.only else None,
         skip_paths=(*args.skip_path, *config.skip_path),
         post_steps=[_waiver_step(args, config), *_changed_step(args), *_baseline_step(args)],
@@ -273,6 +273,18 @@ def _rule_ids(names: list[str], controls: bool) -> frozenset[str]:
         what = "rule or control" if controls else "rule"
         raise UsageError(f"unknown {what}: {', '.join(unknown)} (see `triplock rules`)")
     return frozenset(selected)
+
+
+def _disabled(args: argparse.Namespace, config: Any) -> frozenset[str]:
+    """--disable and the configuration's `disable`; an unknown name in the file is a usage
+    error that names the file and the field."""
+    from triplock.cli import UsageError
+
+    try:
+        from_config = _rule_ids(list(config.disable), controls=False)
+    except UsageError as e:
+        raise UsageError(f"{config.path}: disable: {e}") from None
+    return _rule_ids(comma_list(args.disable), controls=False) | from_config
 
 
 def _scan_step(scan_host: str) -> Any:
