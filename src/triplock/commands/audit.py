@@ -53,6 +53,12 @@ def register(sub: Any) -> None:
         "--spark-version", help="Spark version of the deployment, for version-aware advice"
     )
     p.add_argument(
+        "--helm",
+        action="store_true",
+        help="render each Helm chart among the inputs with `helm template` (default values) "
+        "and audit the result, mapped back to the templates; needs helm on PATH",
+    )
+    p.add_argument(
         "--max-file-size",
         type=_file_size,
         default=10 * 1024 * 1024,
@@ -180,14 +186,14 @@ def run(args: argparse.Namespace) -> int:
         )
     options = AuditOptions(
         paths=args.paths,
-        spark_version=args.spark_version,
+        spark_version=_spark_version(args.spark_version),
         max_bytes=args.max_file_size,
         follow_symlinks=args.follow_symlinks,
         disabled_rules=_disabled(args, config),
         only_rules=_rule_ids(comma_list(args.only), controls=True) if args.only else None,
         skip_paths=(*args.skip_path, *config.skip_path),
         post_steps=[_waiver_step(args, config), *_changed_step(args), *_baseline_step(args)],
-        extra={"keystore_password_file": args.keystore_password_file},
+        extra={"keystore_password_file": args.keystore_password_file, "helm": _helm(args)},
     )
     if args.scan_endpoints:
         options.inventory_steps.append(_scan_step(args.scan_host))
@@ -285,6 +291,34 @@ def _disabled(args: argparse.Namespace, config: Any) -> frozenset[str]:
     except UsageError as e:
         raise UsageError(f"{config.path}: disable: {e}") from None
     return _rule_ids(comma_list(args.disable), controls=False) | from_config
+
+
+def _spark_version(given: str | None) -> str | None:
+    """--spark-version as given, or a usage error (exit 2) when it is not a version."""
+    if given is None:
+        return None
+    from triplock.cli import UsageError
+    from triplock.rules._spark_version import parse_version
+
+    if parse_version(given) is None:
+        raise UsageError(f"--spark-version {given!r} is not a Spark version (e.g. 3.5.1, 4.0)")
+    return given
+
+
+def _helm(args: argparse.Namespace) -> str | None:
+    """The helm binary for --helm; a usage error (exit 2) when it is not on PATH."""
+    if not args.helm:
+        return None
+    import shutil
+
+    from triplock.cli import UsageError
+
+    helm = shutil.which("helm")
+    if helm is None:
+        raise UsageError(
+            "--helm needs the helm command on PATH (https://helm.sh/docs/intro/install/)"
+        )
+    return helm
 
 
 def _scan_step(scan_host: str) -> Any:
