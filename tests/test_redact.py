@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from triplock.redact import MASK, looks_secret, show, show_command
+from triplock.redact import MASK, show, show_command
+from triplock.secret_classifier import shaped_like_secret
 
 
 @pytest.mark.parametrize(
@@ -29,9 +30,9 @@ def test_show(key: str | None, value: str, shown: str) -> None:
 
 
 def test_random_tokens_look_secret_and_words_do_not() -> None:
-    assert looks_secret("f3b1c9a4e6d27b8f90a1c3e5d7f9b2a4Zq")
-    assert not looks_secret("org.apache.spark.ui.JWSFilter")
-    assert not looks_secret("local:///opt/spark/examples/jars/spark-examples.jar")
+    assert shaped_like_secret("f3b1c9a4e6d27b8f90a1c3e5d7f9b2a4Zq")
+    assert not shaped_like_secret("org.apache.spark.ui.JWSFilter")
+    assert not shaped_like_secret("local:///opt/spark/examples/jars/spark-examples.jar")
 
 
 def test_show_command_masks_option_values_and_known_positions() -> None:
