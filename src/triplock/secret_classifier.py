@@ -287,6 +287,21 @@ _TOKEN_FORMATS = re.compile(
     r"\bsk-[A-Za-z0-9]{20,255}\b|\bsk_live_[A-Za-z0-9]{20,255}\b|\bAIza[0-9A-Za-z_-]{35}\b|"
     r"\bhv[sb]\.[A-Za-z0-9_-]{20,255}\b"
 )
+# A literal every token format holds: the regex runs only where one is present.
+_TOKEN_MARKERS = (
+    "PRIVATE KEY",
+    "AKIA",
+    "ASIA",
+    "gh",
+    "glpat-",
+    "xox",
+    "eyJ",
+    "sk-",
+    "sk_live_",
+    "AIza",
+    "hvs.",
+    "hvb.",
+)
 # Passwords that keytool, Hadoop/Spark tutorials, charts and the BigDL examples ship with, and
 # their usual decorations (password123, Changeit!, admin@123), or only digits and symbols.
 _KNOWN_DEFAULT = re.compile(
@@ -344,6 +359,8 @@ def redaction_mask(value: str) -> bool:
 def not_a_secret(value: str, key: str | None = None) -> bool:
     """A value that is a pointer, a name or a switch, whatever key holds it."""
     v = value.strip()
+    if len(v) > _MAX_JUDGED:
+        return False  # data that long is no pointer or name: judged as a possible secret
     low = v.lower()
     if low in _NULL_LIKE or low in _BOOLEAN or redaction_mask(v) or is_reference(v):
         return True
@@ -351,7 +368,9 @@ def not_a_secret(value: str, key: str | None = None) -> bool:
         return True
     if _PATH_LIKE.match(v) or file_name(v) or _PLACEHOLDER.match(v):
         return True
-    if _PRINCIPAL.match(v) or _EMAIL.match(v):
+    if "@" in v and (_PRINCIPAL.match(v) or _EMAIL.match(v)):
+        return True
+    if "/_HOST" in v and _PRINCIPAL.match(v):
         return True
     if "://" in v:
         return not url_credentials(v)
@@ -440,16 +459,15 @@ def entropy(value: str) -> float:
 
 def token_format(value: str) -> bool:
     """A key block or a well-known token format (AWS, GitHub, Slack, JWT, Vault...)."""
-    return bool(_TOKEN_FORMATS.search(value[:_MAX_JUDGED]))
+    v = value[:_MAX_JUDGED]
+    return any(m in v for m in _TOKEN_MARKERS) and bool(_TOKEN_FORMATS.search(v))
 
 
 def shaped_like_secret(value: str) -> bool:
     """A secret whatever its key: a key block, a known token format, a URL password, or a long
     random string (three character classes, high entropy, not words, paths or names)."""
     v = value.strip()[:_MAX_JUDGED]
-    if _TOKEN_FORMATS.search(v):
-        return True
-    return url_credentials(v) or random_token(v)
+    return token_format(v) or url_credentials(v) or random_token(v)
 
 
 def random_token(v: str) -> bool:
@@ -477,7 +495,7 @@ def literal_secret(key: str | None, value: str) -> Verdict | None:
     v = value.strip()[:_MAX_JUDGED]
     if not v:
         return None
-    if _TOKEN_FORMATS.search(v):
+    if token_format(v):
         return Verdict(_SHAPE, "shape")
     if url_credentials(v):
         return Verdict("the value embeds a password in a URL", "url")
@@ -510,7 +528,10 @@ def setting_secret(key: str, value: str, templated: bool, expanded: bool) -> Ver
 # --- URLs and parameters -------------------------------------------------------------------
 
 _URL_TOKEN = re.compile(r"[^\s\"'<>`,;|()\[\]{}]*")
-_FIELD = re.compile(r"[^&;\s\"']+")
+_FIELD_SEPARATORS = ("&", ";", " ", "\t", "\n", "\r", '"', "'")
+_FIELD_END = re.compile(r"[&;\s\"']")
+# Every secret name holds one of these (a cheap pre-filter for long values).
+_SECRET_HINTS = ("pass", "pwd", "secret", "token", "key", "credential", "cookie", "psk")
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,6 +593,9 @@ def _userinfo_password(text: str, start: int, end: int) -> Span | None:
     at = text.rfind("@", start, limit)
     if at < 0:
         return None
+    inner = text.rfind("://", start, at)
+    if inner >= 0:
+        start = inner + 3  # k8s://https://user:pw@api: the inner URL holds the userinfo
     colon = text.find(":", start, at)
     if colon < 0:
         return None
@@ -610,18 +634,23 @@ def query_secrets(text: str) -> list[Span]:
 
 
 def form_secrets(text: str, start: int = 0) -> list[Span]:
-    """Values of secret-named fields in `a=1&password=pw` (also `;`- or space-separated)."""
+    """Values of secret-named fields in `a=1&password=pw` (also `;`- or space-separated).
+    Walks the `=` signs, not every field: text without them costs one search."""
     spans: list[Span] = []
-    for m in _FIELD.finditer(text, start):
-        eq = text.find("=", m.start(), m.end())
-        named = 0 < eq - m.start() <= _MAX_NAME
-        if (
-            named
-            and eq + 1 < m.end()
-            and secret_key(text[m.start() : eq])
-            and not is_reference(text[eq + 1 : m.end()])
-        ):
-            spans.append(Span(eq + 1, m.end()))
+    low = text.lower()
+    if not any(low.find(hint, start) >= 0 for hint in _SECRET_HINTS):
+        return spans
+    eq = text.find("=", start)
+    while eq >= 0:
+        window = max(start, eq - _MAX_NAME - 1)
+        separator = max(text.rfind(sep, window, eq) for sep in _FIELD_SEPARATORS)
+        name_start = separator + 1 if separator >= 0 else start
+        end_match = _FIELD_END.search(text, eq + 1)
+        end = end_match.start() if end_match else len(text)
+        named = 0 < eq - name_start <= _MAX_NAME and eq + 1 < end
+        if named and secret_key(text[name_start:eq]) and not is_reference(text[eq + 1 : end]):
+            spans.append(Span(eq + 1, end))
+        eq = text.find("=", max(end, eq + 1))
     return spans
 
 
@@ -817,40 +846,25 @@ def body_secrets(body: str) -> list[Span]:
 
 
 def json_field_secrets(text: str) -> list[Span]:
-    """`"password": "pw"` pairs in JSON-like text, found by scanning for quoted names."""
+    """`"password": "pw"` pairs in JSON-like text: the value of each secret-named field."""
     spans: list[Span] = []
-    i = 0
-    while True:
-        q = text.find('"', i)
-        close = text.find('"', q + 1) if q >= 0 else -1
-        if close < 0:
-            return spans
-        name = text[q + 1 : close] if close - q <= _MAX_NAME else ""
-        j = _after_blanks(text, close + 1)
-        if not (text.startswith(":", j) and secret_key(name)):
-            i = close + 1
+    for m in _JSON_NAME.finditer(text):
+        if not secret_key(m[1]):
             continue
-        j = _after_blanks(text, j + 1)
+        j = m.end()
         if text.startswith('"', j):
             end = text.find('"', j + 1)
-            end = len(text) if end < 0 else end
-            spans.append(Span(j + 1, end))
-            i = end + 1
+            spans.append(Span(j + 1, len(text) if end < 0 else end))
             continue
-        m = _JSON_BARE.match(text, j)
-        end = m.end() if m else j
+        bare = _JSON_BARE.match(text, j)
+        end = bare.end() if bare else j
         if end > j and text[j:end] not in ("null", "true", "false"):
             spans.append(Span(j, end))
-        i = max(end, j + 1)
+    return spans
 
 
-_BLANKS = re.compile(r"[ \t]*")
+_JSON_NAME = re.compile(r'"([^"\\\n]{1,256})"[ \t]*:[ \t]*')
 _JSON_BARE = re.compile(r"[^,}\]\s]*")
-
-
-def _after_blanks(text: str, i: int) -> int:
-    m = _BLANKS.match(text, i)
-    return m.end() if m else i
 
 
 def helm_set_secrets(assignments: str) -> list[Span]:
