@@ -37,7 +37,7 @@ _SECRET_NOUNS = frozenset(
         "secret",
         "token",
         "credential",
-        "credentials",
+        "passwords",
         "apikey",
         "secretkey",
         "accesskey",
@@ -79,6 +79,7 @@ _KEY_QUALIFIERS = frozenset(
         "kms",
         "primary",
         "options",  # Occlum's mount options.key
+        "keystore",  # Trino's http-server.https.keystore.key is the keystore's password
     }
 )
 # Secret families whose name ends with a user-chosen part (an account, a key name).
@@ -132,23 +133,29 @@ def secret_key(key: str | None) -> bool:
         tokens = tokens[:-1]  # password2, PASSWORD_1
     if not tokens or "ref" in tokens or "refs" in tokens:
         return False
-    if len(tokens) > 1 and tokens[-2] == "existing":
-        return False  # Helm's auth.existingSecret names a Secret
+    if "existing" in tokens:
+        return False  # Helm's auth.existingSecret(PasswordKey) names a Secret and its key
+    if tokens[-2:] == ("access", "key") and "secret" not in tokens:
+        return False  # an access key id (fs.s3a.access.key): the public half, see key_id
+    if tokens[-2:] == ("user", "info") or tokens[-1] == "userinfo":
+        return True  # user:password (schema.registry.basic.auth.user.info)
     return _is_secret_token(tokens, len(tokens) - 1)
 
 
 @functools.lru_cache(maxsize=8192)
 def masked_key(key: str | None) -> bool:
     """A key whose value evidence masks unless the value is plainly not a secret: the secret
-    keys, plus the families Hadoop's own /conf redaction covers."""
-    return secret_key(key) or bool(key and _HADOOP_SENSITIVE.match(key))
+    keys, access key ids, and the families Hadoop's own /conf redaction covers."""
+    if not key:
+        return False
+    return secret_key(key) or key_id(key) or bool(_HADOOP_SENSITIVE.match(key))
 
 
 def key_id(key: str) -> bool:
     """The public half of a credential pair (an access key id): masked, but neither Hadoop's
     nor Spark's redaction treats it as the secret."""
     tokens = name_tokens(key[-256:])
-    return tokens[-2:] == ("access", "key") or tokens[-1:] in (("accesskey",), ("id",))
+    return tokens[-2:] in (("access", "key"), ("key", "id")) or tokens[-1:] == ("accesskey",)
 
 
 # Host environment that leads to credentials although it holds none itself (a kubeconfig,
@@ -239,9 +246,11 @@ _FILE_EXTENSIONS = frozenset(
     }
 )
 # user@REALM and service/host@REALM (the realm is upper case by convention; _HOST is Hadoop's).
-_PRINCIPAL = re.compile(r"^[\w.$-]+(?:/[\w.$-]+)?@[A-Z0-9][A-Z0-9.-]*$|^[\w.$-]+/_HOST(?:@\S*)?$")
+_PRINCIPAL_NAME = re.compile(r"^[\w.$-]+(?:/[\w.$-]+)?$")
+_REALM = re.compile(r"^[A-Z0-9.-]+$")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _DOTTED_NAME = re.compile(r"^[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)+$")
+_WORDS = re.compile(r"^[a-z]{1,40}(?:[-_.][a-z]{1,40}){1,8}$")  # keystore_creds, sql_alchemy_conn
 _DNS_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,251}[a-z0-9])?$")
 _SECRET_NAME_WORDS = frozenset(
     {
@@ -368,9 +377,7 @@ def not_a_secret(value: str, key: str | None = None) -> bool:
         return True
     if _PATH_LIKE.match(v) or file_name(v) or _PLACEHOLDER.match(v):
         return True
-    if "@" in v and (_PRINCIPAL.match(v) or _EMAIL.match(v)):
-        return True
-    if "/_HOST" in v and _PRINCIPAL.match(v):
+    if ("@" in v or "/_HOST" in v) and (principal(v) or _EMAIL.match(v)):
         return True
     if "://" in v:
         return not url_credentials(v)
@@ -378,7 +385,7 @@ def not_a_secret(value: str, key: str | None = None) -> bool:
         return _json_without_secret(v)
     if class_name(v):
         return True
-    return key is not None and names_secret_object(key) and secret_name(v)
+    return key is not None and names_secret_object(key) and (secret_name(v) or _WORDS.match(v))
 
 
 def names_secret_object(key: str) -> bool:
@@ -388,7 +395,18 @@ def names_secret_object(key: str) -> bool:
     if key.startswith(_LITERAL_ONLY_PREFIXES):
         return False
     tokens = name_tokens(key[-256:])
-    return bool(tokens) and tokens[-1] in ("secret", "secrets", "credential", "credentials")
+    return bool(tokens) and tokens[-1] in ("secret", "secrets", "credential")
+
+
+def principal(value: str) -> bool:
+    """A Kerberos principal: `user@REALM`, `service/host@REALM`, `spark/_HOST` (the realm is
+    upper case by convention and holds a letter: `intel@123` is a password)."""
+    name, at, realm = value.partition("@")
+    if not _PRINCIPAL_NAME.match(name):
+        return False
+    if not at:
+        return name.endswith("/_HOST")
+    return bool(_REALM.match(realm)) and any(c.isalpha() for c in realm)
 
 
 def file_name(value: str) -> bool:
@@ -473,6 +491,8 @@ def shaped_like_secret(value: str) -> bool:
 def random_token(v: str) -> bool:
     if len(v) < 20 or len(v) > 4096 or any(c in v for c in " /\\:@,;|()[]{}<>\"'"):
         return False
+    if "=" in v.rstrip("="):
+        return False  # an assignment (-Dx=y); base64 has `=` only as padding
     if _DOTTED_NAME.match(v) or camel_words(v) or _UUID.match(v):
         return False
     classes = (
@@ -480,8 +500,8 @@ def random_token(v: str) -> bool:
         + any(c.isupper() for c in v)
         + (sum(c.isdigit() for c in v) >= 2)
     )
-    hex_key = len(v) >= 32 and all(c in "0123456789abcdefABCDEF" for c in v)
-    return (classes >= 3 or (hex_key and classes >= 2)) and entropy(v) >= 3.5
+    # Hex alone is no evidence: digests, commit ids and SPIDs are hex too.
+    return classes >= 3 and entropy(v) >= 3.5
 
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -501,7 +521,7 @@ def literal_secret(key: str | None, value: str) -> Verdict | None:
         return Verdict("the value embeds a password in a URL", "url")
     if _TEMPLATED.search(v):
         return None  # templated: setting_secret judges where it is expanded
-    if random_token(v):
+    if random_token(v) and not names_identifier(key):
         return Verdict(_SHAPE, "shape")
     if secret_key(key):
         if not_a_secret(v, key):
@@ -512,6 +532,19 @@ def literal_secret(key: str | None, value: str) -> Verdict | None:
     if "=" in v and any(not not_a_secret(v[f.start : f.end]) for f in form_secrets(v)):
         return Verdict("the value sets a secret-named option to a literal", "embedded")
     return None
+
+
+# Last name tokens that say the value identifies something: a random-looking value there is an
+# id, a digest or a name (client_id, COMMIT_SHA, image.digest), not a secret by its shape.
+_IDENTIFIER_TOKENS = frozenset(
+    {"id", "ids", "uid", "name", "user", "username", "arn", "url", "uri", "host", "sha"}
+    | {"digest", "hash", "checksum", "commit", "revision", "version", "tag", "image", "spid"}
+)
+
+
+def names_identifier(key: str | None) -> bool:
+    tokens = name_tokens(key[-256:]) if key else ()
+    return bool(tokens) and tokens[-1] in _IDENTIFIER_TOKENS
 
 
 def setting_secret(key: str, value: str, templated: bool, expanded: bool) -> Verdict | None:
@@ -645,13 +678,23 @@ def form_secrets(text: str, start: int = 0) -> list[Span]:
         window = max(start, eq - _MAX_NAME - 1)
         separator = max(text.rfind(sep, window, eq) for sep in _FIELD_SEPARATORS)
         name_start = separator + 1 if separator >= 0 else start
-        end_match = _FIELD_END.search(text, eq + 1)
-        end = end_match.start() if end_match else len(text)
-        named = 0 < eq - name_start <= _MAX_NAME and eq + 1 < end
-        if named and secret_key(text[name_start:eq]) and not is_reference(text[eq + 1 : end]):
-            spans.append(Span(eq + 1, end))
+        value_start, end = _field_value(text, eq + 1)
+        named = 0 < eq - name_start <= _MAX_NAME and value_start < end
+        value = text[value_start:end]
+        if named and secret_key(text[name_start:eq]) and not is_reference(value):
+            spans.append(Span(value_start, end))
         eq = text.find("=", max(end, eq + 1))
     return spans
+
+
+def _field_value(text: str, start: int) -> tuple[int, int]:
+    """Where a field's value starts and ends: to the closing quote when quoted (JAAS
+    `password="pw";`), else to the next separator."""
+    if text.startswith(('"', "'"), start):
+        close = text.find(text[start], start + 1)
+        return start + 1, len(text) if close < 0 else close
+    end_match = _FIELD_END.search(text, start)
+    return start, end_match.start() if end_match else len(text)
 
 
 # --- command lines -------------------------------------------------------------------------
