@@ -385,7 +385,8 @@ def not_a_secret(value: str, key: str | None = None) -> bool:
         return _json_without_secret(v)
     if class_name(v):
         return True
-    return key is not None and names_secret_object(key) and (secret_name(v) or _WORDS.match(v))
+    named = secret_name(v) or bool(_WORDS.match(v))
+    return key is not None and names_secret_object(key) and named
 
 
 def names_secret_object(key: str) -> bool:
