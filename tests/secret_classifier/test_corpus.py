@@ -1,6 +1,6 @@
 """The classifier against a labelled corpus: 600+ key/value pairs, secrets and look-alikes, each
-written here after a pattern seen in a named public project (tests/data/secret-corpus.tsv names
-it on every line). Precision and recall are printed (pytest -s) and must stay at 0.97 or more."""
+written here after a pattern seen in a named public project (corpus.tsv names it on every
+line). Precision and recall are printed (pytest -s) and must stay at 0.97 or more."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from tests.helpers import ROOT
 from triplock.secret_classifier import literal_secret
 
-CORPUS = ROOT / "tests" / "data" / "secret-corpus.tsv"
+CORPUS = ROOT / "tests" / "secret_classifier" / "corpus.tsv"
 FLOOR = 0.97
 
 
