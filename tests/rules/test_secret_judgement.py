@@ -189,3 +189,17 @@ def test_tee_literal_keys_and_occlum_host_env_are_never_shown(tmp_path: Path) ->
     assert "KUBE_TOKEN" in from_host["message"]
     assert "00000000000000000000000000000000" not in result.out
     assert "CANARY" not in result.out
+
+
+def test_embedded_files_are_read_as_key_value_only_when_they_are(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n"
+        "  nginx.conf: |\n    location / {\n      proxy_pass http://spark-ui:4040;\n"
+        "      proxy_set_header X-Token-Hint hunter2secretvalue;\n    }\n"
+        "  values.yaml: |\n    auth:\n      password: ''\n      existingSecret: db\n"
+        "  app.env: |\n    DB_USER=etl\n    DB_PASSWORD=hunter2\n",
+    )
+    result = audit(tmp_path)
+    assert [f["location"]["line"] for f in failing(result, "K8S-003")] == [17]
