@@ -172,6 +172,11 @@ def test_urls_without_passwords(text: str) -> None:
         (["sqlplus", "scott/tiger@orcl"], "an argument", True),
         (["mysql", "-ppw", "db"], "-p", True),
         (["redis-cli", "-u", "redis://:pw@host"], "an argument", True),
+        (
+            ["kubectl", "patch", "secret", "s", "-p", '{"stringData":{"password":"pw"}}'],
+            "an argument",
+            True,
+        ),
     ],
 )
 def test_command_line_secrets(argv: list[str], via: str, literal: bool) -> None:

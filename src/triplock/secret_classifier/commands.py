@@ -13,6 +13,7 @@ from triplock.secret_classifier.spans import (
     body_secrets,
     header_secrets,
     helm_set_secrets,
+    json_field_secrets,
     oracle_login,
     query_secrets,
     templated,
@@ -191,8 +192,11 @@ def _glued_spans(program: str, arg: str) -> list[Span]:
 
 
 def _free_spans(program: str, arg: str) -> list[Span]:
-    """A free argument: URL passwords, Oracle logins, and `key=value` with a secret key."""
+    """A free argument: URL passwords, JSON fields (`kubectl patch -p '{...}'`), Oracle logins,
+    and `key=value` with a secret key."""
     spans = list(url_passwords(arg)) + query_secrets(arg)
+    if '"' in arg:
+        spans += json_field_secrets(arg)
     if program in _ORACLE_PROGRAMS and not spans and "/" in arg:
         login = oracle_login(arg)
         if login is not None:
