@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from triplock.secret_classifier.names import secret_key
 
@@ -44,7 +44,7 @@ def is_reference(value: str) -> bool:
 
 _URL_TOKEN = re.compile(r"[^\s\"'<>`,;|()\[\]{}]*")
 
-_FIELD_SEPARATORS = ("&", ";", " ", "\t", "\n", "\r", '"', "'")
+_FIELD_CHARS = re.compile(r"[^&;\s\"']*")
 
 _FIELD_END = re.compile(r"[&;\s\"']")
 
@@ -52,9 +52,8 @@ _FIELD_END = re.compile(r"[&;\s\"']")
 _SECRET_HINTS = ("pass", "pwd", "secret", "token", "key", "credential", "cookie", "psk")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Characters [start, end) of a text that are secret."""
+class Span(NamedTuple):
+    """Characters [start, end) of a text that are secret (a tuple: scanners make many)."""
 
     start: int
     end: int
@@ -161,8 +160,9 @@ def form_secrets(text: str, start: int = 0) -> list[Span]:
     eq = text.find("=", start)
     while eq >= 0:
         window = max(start, eq - _MAX_NAME - 1)
-        separator = max(text.rfind(sep, window, eq) for sep in _FIELD_SEPARATORS)
-        name_start = separator + 1 if separator >= 0 else start
+        # the name runs back from `=` to a separator: match the reversed window's head
+        tail = _FIELD_CHARS.match(text[window:eq][::-1])
+        name_start = eq - (tail.end() if tail else 0)
         value_start, end = _field_value(text, eq + 1)
         named = 0 < eq - name_start <= _MAX_NAME and value_start < end
         value = text[value_start:end]
@@ -263,7 +263,7 @@ def mask_spans(text: str, spans: Iterable[Span], mask: str) -> str:
     """`text` with every span replaced by `mask` (overlaps merged), in one pass."""
     out: list[str] = []
     position = 0
-    for span in sorted(spans, key=lambda s: s.start):
+    for span in sorted(spans):
         if span.end <= position:
             continue
         start = max(span.start, position)
