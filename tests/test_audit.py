@@ -38,3 +38,14 @@ def test_checklist_statuses() -> None:
     assert (secret.status, secret.fail, secret.waived, secret.passed) == ("pass", 0, 1, 1)
     assert (local.status, local.unknown) == ("unknown", 1)
     assert rows["use.tee"].status == "not assessed"
+
+
+def test_a_rule_crash_reports_the_error_type_not_its_text() -> None:
+    """An exception's text may quote the input value that broke the rule (urlsplit's "Port
+    could not be cast to integer value as 'pw'"): the errors entry names only the type."""
+    from triplock.audit import _rule_error
+    from triplock.rules.registry import all_rules
+
+    rule = all_rules()[0]
+    error = _rule_error(rule, object(), ValueError("Port could not be cast: 'CANARY-pw'"))
+    assert "ValueError" in error.reason and "CANARY" not in error.reason

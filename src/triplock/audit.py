@@ -88,7 +88,8 @@ def _rule_error(rule: Rule, fact: object, error: Exception) -> Any:
     from triplock.model import InputError
 
     where = getattr(fact, "name", None) or getattr(fact, "path", None) or type(fact).__name__
-    return InputError(str(where), f"internal error in rule {rule.meta.id}: {error!r}")
+    # The exception's text may quote an input value (a secret): only its type is reported.
+    return InputError(str(where), f"internal error in rule {rule.meta.id}: {type(error).__name__}")
 
 
 def _finding(rule: Rule, outcome: Outcome) -> Finding:

@@ -133,10 +133,14 @@ def secret_key(key: str | None) -> bool:
 @functools.lru_cache(maxsize=8192)
 def masked_key(key: str | None) -> bool:
     """A key whose value evidence masks unless the value is plainly not a secret: the secret
-    keys, access key ids, and the families Hadoop's own /conf redaction covers."""
+    keys, access key ids, the families Hadoop's own /conf redaction covers, any `key` name."""
     if not key:
         return False
-    return secret_key(key) or key_id(key) or bool(_HADOOP_SENSITIVE.match(key))
+    if secret_key(key) or key_id(key) or bool(_HADOOP_SENSITIVE.match(key)):
+        return True
+    # Generous where it costs nothing: any `...key`/`...keys` name (a cephx `client.admin.key`,
+    # RGW's `encryption_keys` table) is masked, though only qualified ones count as secrets.
+    return name_tokens(key[-256:])[-1:] in (("key",), ("keys",))
 
 
 def key_id(key: str) -> bool:
