@@ -1,6 +1,12 @@
 """Judging a live endpoint as a whole: a grade after the SSL Labs rating guide (2009k-2009r)
 and Mozilla's server-side TLS configurations (5.7 intermediate and modern).
 
+The guide's steps, in order: the three category scores; a zero in any category makes the
+overall score zero; the letter from the score; the caps (rules that lower the letter); the
+warnings (A-, 2009r: no TLS 1.3) and A+ (HSTS of six months, no cap, no warning); T for a
+certificate that is not trusted. What needs more than hellos (Heartbleed, ROBOT, compression,
+client-initiated renegotiation) and trust in a public CA or the host name (M) is not graded.
+
 Pure functions of an Endpoint; rules/tls.py turns them into findings and `triplock scan`
 prints the grade.
 """
@@ -23,7 +29,7 @@ _PROTOCOL_SCORE = {
     "TLSv1.3": 100,
 }
 _GRADES = ((80, "A"), (65, "B"), (50, "C"), (35, "D"), (20, "E"), (0, "F"))
-_ORDER = ["A+", "A", "B", "C", "D", "E", "F"]
+_ORDER = ["A+", "A", "A-", "B", "C", "D", "E", "F"]
 HSTS_A_PLUS = 15_552_000  # six months
 
 MOZILLA_TLS12 = {
@@ -107,8 +113,47 @@ def grade(endpoint: Endpoint, now: dt.datetime | None = None) -> Grade | None:
     )
     cipher_bits = [s.bits for s in accepted]
     cipher = (_cipher_score(max(cipher_bits)) + _cipher_score(min(cipher_bits))) // 2
-    score = round(0.3 * protocol + 0.3 * kex + 0.4 * cipher)
+    # "A zero in any category will push the overall score to zero" (anonymous key exchange,
+    # SSLv2 only, NULL encryption only).
+    zero = 0 in (protocol, kex, cipher)
+    score = 0 if zero else round(0.3 * protocol + 0.3 * kex + 0.4 * cipher)
     letter = next(g for floor, g in _GRADES if score >= floor)
+    caps = _caps(endpoint, offered, accepted, cert, key_bits)
+    if zero:
+        caps.insert(0, ("F", "a category scores zero (" + _zero_category(protocol, kex) + ")"))
+    reasons: list[str] = []
+    for cap, why in caps:
+        reasons.append(why)
+        if _ORDER.index(cap) > _ORDER.index(letter):
+            letter = cap
+    trust = _trust_problems(cert, now or dt.datetime.now(dt.UTC))
+    if trust:
+        return Grade("T", score, reasons + trust)
+    if letter == "A" and not reasons:
+        warnings = _warnings(offered)
+        if warnings:
+            return Grade("A-", score, warnings)
+        if (endpoint.hsts_max_age or 0) >= HSTS_A_PLUS:
+            letter = "A+"
+    return Grade(letter, score, reasons)
+
+
+def _zero_category(protocol: int, kex: int) -> str:
+    if kex == 0:
+        return "key exchange: anonymous suites"
+    if protocol == 0:
+        return "protocol: SSLv2 only"
+    return "cipher: no encryption"
+
+
+def _caps(
+    endpoint: Endpoint,
+    offered: list[str],
+    accepted: list[suites.Suite],
+    cert: CertInfo | None,
+    key_bits: int | None,
+) -> list[tuple[str, str]]:
+    """Every cap of the guide that the endpoint triggers: (letter, why)."""
     caps: list[tuple[str, str]] = []
     modern = {"TLSv1.1", "TLSv1.2", "TLSv1.3"} & set(offered)
     if "SSLv2" in offered:
@@ -117,12 +162,16 @@ def grade(endpoint: Endpoint, now: dt.datetime | None = None) -> Grade | None:
         caps.append(("F", "insecure renegotiation"))
     if key_bits is not None and key_bits < 1024:
         caps.append(("F", "key under 1024 bits"))
+    if any(b < 1024 for b in endpoint.dh_bits.values()):
+        caps.append(("F", "DH parameters under 1024 bits"))
     if cert is not None and cert.signature_hash == "md5":
         caps.append(("F", "MD5 certificate signature"))
     if any(s.export for s in accepted):
         caps.append(("F", "export suites"))
     if any(s.bits < 112 for s in accepted):
         caps.append(("F", "suites under 112 bits"))
+    if "SSLv3" in offered and not modern and "TLSv1.0" not in offered:
+        caps.append(("F", "SSLv3 is the best protocol"))
     if not {"TLSv1.2", "TLSv1.3"} & set(offered):
         caps.append(("C", "no TLS 1.2"))
     if modern and any(s.triple_des for s in accepted):
@@ -145,17 +194,12 @@ def grade(endpoint: Endpoint, now: dt.datetime | None = None) -> Grade | None:
         caps.append(("B", "no AEAD suites"))
     if {"TLSv1.0", "TLSv1.1"} & set(offered):
         caps.append(("B", "TLS 1.0 or 1.1 offered"))
-    reasons: list[str] = []
-    for cap, why in caps:
-        reasons.append(why)
-        if _ORDER.index(cap) > _ORDER.index(letter):
-            letter = cap
-    trust = _trust_problems(cert, now or dt.datetime.now(dt.UTC))
-    if trust:
-        return Grade("T", score, reasons + trust)
-    if letter == "A" and (endpoint.hsts_max_age or 0) >= HSTS_A_PLUS and not reasons:
-        letter = "A+"
-    return Grade(letter, score, reasons)
+    return caps
+
+
+def _warnings(offered: list[str]) -> list[str]:
+    """What lowers an A to A- (and so withholds A+)."""
+    return [] if "TLSv1.3" in offered else ["TLS 1.3 not offered (A-, guide 2009r)"]
 
 
 def _chain_length(endpoint: Endpoint) -> int:

@@ -445,6 +445,7 @@ def no_hsts(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
 
 
 _GRADE_SEVERITY = {
+    "A-": Severity.INFO,
     "B": Severity.LOW,
     "C": Severity.MEDIUM,
     "D": Severity.MEDIUM,
