@@ -72,9 +72,12 @@ def test_legacy_tls10_tls11(farm_scan: dict[str, Endpoint]) -> None:
     assert on(ep) == {"TLSv1.0", "TLSv1.1"}
     assert "TLS_RSA_WITH_AES_128_CBC_SHA" in ep.cipher_suites["TLSv1.0"]
     assert not any(s.endswith("GCM_SHA256") for s in ep.cipher_suites["TLSv1.0"])
+    # ALL:@SECLEVEL=0 includes anonymous suites: the key exchange category scores zero
+    assert "TLS_DH_anon_WITH_AES_128_CBC_SHA" in ep.cipher_suites["TLSv1.0"]
     result = grade(ep)
-    assert result is not None and result.letter == "C"
+    assert result is not None and result.letter == "F" and result.score == 0
     assert "no TLS 1.2" in result.reasons
+    assert result.reasons[0].startswith("a category scores zero (key exchange")
 
 
 def test_dhe_1024(farm_scan: dict[str, Endpoint]) -> None:
