@@ -119,6 +119,8 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("TLS-030", {"cipher_suites": {"TLSv1.2": ["TLS_RSA_WITH_AES_128_GCM_SHA256"]}}),
     ("TLS-031", {"dh_bits": {"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256": 1024}}),
     ("TLS-032", {"groups": ["secp192r1", "x25519"]}),
+    ("TLS-033", {"groups": ["x25519", "secp224r1"]}),
+    ("TLS-033", {"groups": ["brainpoolP256r1", "x25519"]}),
     ("TLS-040", {"session_resumption": {"session_id": False, "session_ticket": False}}),
     ("TLS-041", {"ocsp_stapling": False}),
     ("TLS-050", {"hsts_max_age": None}),
@@ -128,7 +130,11 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("rule_id", "bad"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("rule_id", "bad"),
+    CASES,
+    ids=[f"{c[0]}-{'-'.join(map(str, c[1].values()))[:30]}" for c in CASES],
+)
 def test_rule_fails_bad_and_passes_good(rule_id: str, bad: dict[str, Any]) -> None:
     assert status(endpoint(**bad), rule_id) is Status.FAIL
     good = (
@@ -223,6 +229,9 @@ GUIDE_CASES: list[tuple[str, dict[str, Any], str, str]] = [
      "B", "no AEAD suites"),
     ("TLS 1.0 offered", {"protocols": {"TLSv1.0": True, "TLSv1.2": True}}, "B",
      "TLS 1.0 or 1.1 offered"),
+    ("ECDHE curve under 224 bits", {"groups": ["x25519", "secp160r1"]}, "B",
+     "ECDHE curves under 224 bits"),
+    ("P-224 is not capped", {"groups": ["x25519", "secp224r1"]}, "A+", ""),
     ("self-signed", {"certificate_chains": {"TLSv1.2": _chain(self_signed=True)}}, "T",
      "self-signed certificate"),
     ("expired", {"certificate_chains": {"TLSv1.2": _chain(days=-10)}}, "T",
@@ -260,6 +269,20 @@ def test_md5_and_sha1_signatures_are_untrusted(tmp_path: Path, digest: str, cap:
     assert f"{digest.upper()} certificate signature" in result.reasons
     if cap:  # MD5 is also an F cap, SHA-1 only untrusted
         assert result.reasons.count(cap) == 2
+
+
+def test_partial_result_gets_no_grade_and_an_unknown() -> None:
+    ep = endpoint(incomplete=["TLSv1.2 suites", "full handshakes"])
+    assert grade(ep) is None
+    (found,) = outcomes(ep, "TLS-001")
+    assert found.status is Status.UNKNOWN and "TLSv1.2 suites" in found.message
+    assert status(ep, "TLS-060") is None
+
+
+def test_mozilla_intermediate_judges_curves() -> None:
+    assert status(endpoint(groups=["x25519", "secp521r1", "x448"]), "TLS-061") is Status.PASS
+    (found,) = outcomes(endpoint(groups=["x25519", "secp224r1"]), "TLS-061")
+    assert found.status is Status.FAIL and "secp224r1" in found.message
 
 
 def test_a_zero_category_makes_the_score_zero() -> None:

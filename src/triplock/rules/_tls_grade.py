@@ -14,6 +14,7 @@ prints the grade.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from triplock.facts.certs import CertInfo
@@ -45,6 +46,32 @@ MOZILLA_TLS12 = {
 }
 MOZILLA_TLS13 = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}
 MOZILLA_GROUPS = {"x25519", "secp256r1", "secp384r1", "X25519MLKEM768"}
+# RFC 8422 (section 5.1.1) deprecates every curve but secp256r1, secp384r1, secp521r1, x25519
+# and x448 for TLS; curves under 224 bits are also under 112-bit security.
+_RFC8422_CURVES = {"secp256r1", "secp384r1", "secp521r1", "x25519", "x448"}
+
+
+def group_bits(name: str) -> int | None:
+    """The size of a named elliptic curve (None for finite-field, hybrid or unknown groups)."""
+    if name in ("x25519", "x448"):
+        return 255 if name == "x25519" else 448
+    match = re.fullmatch(r"(?:sec[pt]|brainpoolP)(\d+)[kr]1", name)
+    return int(match.group(1)) if match else None
+
+
+def weak_groups(groups: list[str]) -> list[str]:
+    """Curves under 224 bits: less than 112-bit security (P-224 is the smallest NIST allows)."""
+    return [g for g in groups if (bits := group_bits(g)) is not None and bits < 224]
+
+
+def deprecated_groups(groups: list[str]) -> list[str]:
+    """Curves RFC 8422 deprecates (binary, Koblitz, brainpool, P-224 and smaller)."""
+    return [g for g in groups if group_bits(g) is not None and g not in _RFC8422_CURVES]
+
+
+def _curve_strength(bits: int) -> int:
+    """An elliptic curve's size in RSA-equivalent bits (NIST SP 800-57, as the key score)."""
+    return 1024 if bits < 224 else 2048 if bits < 256 else 3072 if bits < 384 else 7680
 
 
 def leaf(endpoint: Endpoint) -> CertInfo | None:
@@ -96,16 +123,18 @@ class Grade:
 
 
 def grade(endpoint: Endpoint, now: dt.datetime | None = None) -> Grade | None:
-    """The SSL Labs letter for the endpoint; None when nothing was observed."""
+    """The SSL Labs letter for the endpoint; None when nothing was observed, or when the
+    probe was given up before it finished (a grade of half the suites would mislead)."""
     offered = [p for p, on in endpoint.protocols.items() if on]
     accepted = [s for s in map(suites.by_name, endpoint.accepted()) if s is not None]
-    if not offered or not accepted:
+    if not offered or not accepted or endpoint.incomplete:
         return None
     scores = [_PROTOCOL_SCORE[p] for p in offered]
     protocol = (max(scores) + min(scores)) // 2
     cert = leaf(endpoint)
     key_bits = key_strength(cert)
-    weakest = [b for b in (key_bits, *endpoint.dh_bits.values()) if b is not None]
+    curves = [_curve_strength(b) for g in endpoint.groups if (b := group_bits(g)) is not None]
+    weakest = [b for b in (key_bits, *endpoint.dh_bits.values(), *curves) if b is not None]
     kex = _kex_score(
         min(weakest) if weakest else None,
         any(s.anon for s in accepted),
@@ -188,6 +217,9 @@ def _caps(
         caps.append(("B", "incomplete certificate chain"))
     if any(b < 2048 for b in endpoint.dh_bits.values()):
         caps.append(("B", "DH parameters under 2048 bits"))
+    weak_curves = weak_groups(endpoint.groups)
+    if weak_curves:
+        caps.append(("B", f"ECDHE curves under 224 bits ({', '.join(weak_curves)})"))
     if not any(s.forward_secrecy for s in accepted):
         caps.append(("B", "no forward secrecy"))
     if not any(s.aead for s in accepted):
@@ -234,8 +266,11 @@ def mozilla_deviations(endpoint: Endpoint, profile: str) -> list[str]:
     if weak_dh:
         out.append(f"DH parameters of {min(weak_dh)} bits")
     other_groups = [g for g in endpoint.groups if g not in MOZILLA_GROUPS]
+    deprecated = deprecated_groups(endpoint.groups)
     if other_groups and profile == "modern":
         out.append(f"offers groups outside X25519, P-256, P-384 ({', '.join(other_groups)})")
+    elif deprecated:
+        out.append(f"offers curves outside X25519, P-256, P-384 ({', '.join(deprecated)})")
     cert = leaf(endpoint)
     if cert is not None:
         if cert.key_type == "RSA" and cert.key_bits < 2048:
