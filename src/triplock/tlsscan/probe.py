@@ -402,7 +402,7 @@ async def _observe(
         prober.hello(wire.TLS12, pool[:BATCH]),
     )
     if _dead(first13) and _dead(first12):
-        endpoint.error = await _not_tls(prober, first12.error or first13.error)
+        endpoint.error = first12.error or first13.error
         return
     state.found = {v: _Accepted() for v in (wire.TLS13, *_LEGACY)}
 
@@ -424,7 +424,7 @@ async def _observe(
         errors = [f.error for f in state.found.values() if f.error]
         alert = first12.flight.alert if first12.flight.alert is not None else first13.flight.alert
         refused = f"the server refused every hello ({wire.alert_name(alert)})" if alert else None
-        endpoint.error = errors[0] if errors else refused or await _not_tls(prober, None)
+        endpoint.error = errors[0] if errors else refused or await _not_tls(prober)
         return
     legacy = [v for v in _LEGACY if state.accepted(v)]
     spoken = [
@@ -460,12 +460,10 @@ def _dead(reply: _Exchange) -> bool:
     return reply.error is not None and reply.flight.hello is None
 
 
-async def _not_tls(prober: Prober, error: str | None) -> str:
-    """Why nothing spoke TLS: what the port speaks when it can be recognised, else `error`."""
-    speaks = await identify(prober.conn)
-    if speaks is not None:
-        return speaks
-    return error or "the server accepted no hello"
+async def _not_tls(prober: Prober) -> str:
+    """Why a port that closes on every hello without a byte spoke no TLS: what it speaks
+    when that can be recognised."""
+    return await identify(prober.conn) or "the server accepted no hello"
 
 
 async def _sslv2(prober: Prober) -> bool:
