@@ -121,3 +121,23 @@ def test_usage_errors(args: list[str]) -> None:
     assert result.code == 2
     assert "triplock: error:" in result.err
     assert "CANARY" not in result.err
+
+
+def test_scan_judges_with_every_rule_that_has_something_to_say(
+    servers: dict[str, Server],
+) -> None:
+    """The scan loads only the TLS and certificate rules: judging the same endpoints with
+    every rule of every module gives the very same findings."""
+    from triplock.audit import AuditOptions, judge
+    from triplock.commands.scan import judge_endpoints
+    from triplock.inventory import Inventory
+    from triplock.tlsscan.deployment import add_endpoints
+    from triplock.tlsscan.probe import Limits, parse_target
+    from triplock.tlsscan.scanner import scan
+
+    endpoints = scan([parse_target(s.target) for s in servers.values()], Limits(timeout=5))
+    inventory = Inventory()
+    add_endpoints(inventory, endpoints)
+    every = judge(inventory, AuditOptions(paths=[]))
+    scan_only = judge_endpoints(endpoints)
+    assert every.findings and every.findings == scan_only.findings

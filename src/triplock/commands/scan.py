@@ -99,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code(Severity(args.fail_on))
 
 
+# The rules that judge what a scan observes (Endpoint and CertChain facts); the others have
+# nothing to judge in a scan and cost start-up (tests/commands/test_scan.py checks the set).
+SCAN_RULE_MODULES = ("tls", "certs")
+
+
 def judge_endpoints(endpoints: list[Endpoint]) -> AuditResult:
     from triplock.audit import AuditOptions, judge
     from triplock.inventory import Inventory
@@ -106,7 +111,7 @@ def judge_endpoints(endpoints: list[Endpoint]) -> AuditResult:
 
     inventory = Inventory()
     add_endpoints(inventory, endpoints)
-    return judge(inventory, AuditOptions(paths=[]))
+    return judge(inventory, AuditOptions(paths=[], rule_modules=SCAN_RULE_MODULES))
 
 
 def endpoint_dict(ep: Endpoint) -> dict[str, Any]:
