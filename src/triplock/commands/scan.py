@@ -115,15 +115,14 @@ def judge_endpoints(endpoints: list[Endpoint]) -> AuditResult:
 
 
 def endpoint_dict(ep: Endpoint) -> dict[str, Any]:
-    from triplock.facts.certs import CertInfo
-    from triplock.rules._tls_grade import grade, mozilla_deviations
+    from triplock.rules._tls_grade import cert_of, grade, mozilla_deviations
 
     chains: dict[str, list[dict[str, Any]]] = {}
     for protocol, ders in ep.certificate_chains.items():
         chains[protocol] = []
         for der in ders:
             try:
-                c = CertInfo.from_der(der)
+                c = cert_of(der)
             except ValueError:
                 chains[protocol].append({"error": "unparsable certificate"})
                 continue
@@ -153,7 +152,7 @@ def endpoint_dict(ep: Endpoint) -> dict[str, Any]:
 
 
 def render_json(endpoints: list[Endpoint], result: AuditResult) -> str:
-    import json
+    import orjson
 
     from triplock.formats._common import result_dict
 
@@ -166,7 +165,7 @@ def render_json(endpoints: list[Endpoint], result: AuditResult) -> str:
         "checklist": [c for c in audit["checklist"] if c["control"].startswith("transit.")],
         "errors": audit["errors"],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def render_table(endpoints: list[Endpoint], result: AuditResult) -> str:

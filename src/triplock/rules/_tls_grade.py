@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from triplock.facts.certs import CertInfo
 from triplock.facts.tls import Endpoint
@@ -74,13 +75,20 @@ def _curve_strength(bits: int) -> int:
     return 1024 if bits < 224 else 2048 if bits < 256 else 3072 if bits < 384 else 7680
 
 
+@lru_cache(maxsize=1024)
+def cert_of(der: bytes) -> CertInfo:
+    """A parsed certificate (raises ValueError): the grade, the profiles and the report all
+    look at the same leaf, parsed once."""
+    return CertInfo.from_der(der)
+
+
 def leaf(endpoint: Endpoint) -> CertInfo | None:
     """The leaf certificate the endpoint served (TLS 1.2 chain first, else TLS 1.3)."""
     for protocol in ("TLSv1.2", "TLSv1.1", "TLSv1.0", "SSLv3", "TLSv1.3"):
         chain = endpoint.certificate_chains.get(protocol)
         if chain:
             try:
-                return CertInfo.from_der(chain[0])
+                return cert_of(chain[0])
             except ValueError:
                 return None
     return None

@@ -121,12 +121,13 @@ class Connector:
         raw = bytearray()
         async with self.per_host, self.overall:
             self.connections += 1
-            deadline = time.monotonic() + self.limits.timeout
+            # One deadline for the whole exchange (asyncio.timeout: no task per read).
+            deadline = asyncio.get_running_loop().time() + self.limits.timeout
             try:
-                reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.target.host, self.target.port),
-                    self.limits.timeout,
-                )
+                async with asyncio.timeout_at(deadline):
+                    reader, writer = await asyncio.open_connection(
+                        self.target.host, self.target.port
+                    )
             except TimeoutError:
                 return _Exchange(parser.flight, "connect timed out", transient=True)
             except ConnectionResetError:
@@ -135,27 +136,12 @@ class Connector:
                 return _Exchange(parser.flight, f"cannot connect: {e.strerror or e}")
             try:
                 writer.write(payload)
-                while not parser.flight.complete:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return _Exchange(parser.flight, _timeout_message(raw, self.limits))
-                    try:
-                        data = await asyncio.wait_for(reader.read(65536), remaining)
-                    except TimeoutError:
-                        return _Exchange(parser.flight, _timeout_message(raw, self.limits))
-                    if not data:
-                        break
-                    self.answered()
-                    raw += data
-                    if len(raw) > READ_LIMIT:
-                        return _Exchange(parser.flight, "the server sent more than 1 MiB")
-                    if unparsed:
-                        if _sslv2_complete(raw):
-                            break
-                        continue
-                    if raw.startswith(b"HTTP/"):
-                        return _Exchange(parser.flight, "plain HTTP on the port, not TLS")
-                    parser.feed(bytes(data))
+                async with asyncio.timeout_at(deadline):
+                    error = await self._read(reader, parser, raw, unparsed)
+                if error is not None:
+                    return _Exchange(parser.flight, error)
+            except TimeoutError:
+                return _Exchange(parser.flight, _timeout_message(raw, self.limits))
             except (ConnectionResetError, BrokenPipeError):
                 if not raw:
                     return _Exchange(parser.flight, "connection reset", transient=True)
@@ -171,6 +157,32 @@ class Connector:
         if raw and not parser.flight.complete and parser.flight.hello is None:
             return _Exchange(parser.flight, "truncated reply: the connection closed mid-record")
         return _Exchange(parser.flight)
+
+    async def _read(
+        self,
+        reader: asyncio.StreamReader,
+        parser: wire.FlightParser,
+        raw: bytearray,
+        unparsed: bool,
+    ) -> str | None:
+        """Read into `raw` and `parser` until the flight is complete or the peer closes; an
+        error message when the peer is not what it should be."""
+        while not parser.flight.complete:
+            data = await reader.read(65536)
+            if not data:
+                return None
+            self.answered()
+            raw += data
+            if len(raw) > READ_LIMIT:
+                return "the server sent more than 1 MiB"
+            if unparsed:
+                if _sslv2_complete(raw):
+                    return None
+                continue
+            if raw.startswith(b"HTTP/"):
+                return "plain HTTP on the port, not TLS"
+            parser.feed(bytes(data))
+        return None
 
 
 def _sslv2_complete(raw: bytearray) -> bool:

@@ -204,6 +204,7 @@ def _outcome(error: BaseException) -> bool | None:
     it ended it with an alert (it speaks the protocol), None when this client could not try."""
     if isinstance(error, ssl.SSLEOFError | ConnectionResetError | BrokenPipeError):
         return False
-    if isinstance(error, ssl.SSLError) and "ALERT" in str(error.reason or ""):
+    reason = str(error.reason or "") if isinstance(error, ssl.SSLError) else ""
+    if "ALERT" in reason and "PROTOCOL_VERSION" not in reason:
         return True
     return None
