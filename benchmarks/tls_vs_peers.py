@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from tests.tlsscan.farm import NGINX_CONF, farm, free_port, make_pki, wait_listening  # noqa: E402
 
+from triplock.rules._tls_grade import group_bits  # noqa: E402
 from triplock.tlsscan import suites  # noqa: E402
 from triplock.tlsscan.probe import Limits, parse_target  # noqa: E402
 from triplock.tlsscan.scanner import scan  # noqa: E402
@@ -52,7 +53,9 @@ SSLYZE_KEYS = {
     "tls_1_2_cipher_suites": "TLSv1.2",
     "tls_1_3_cipher_suites": "TLSv1.3",
 }
-Suites = dict[str, set[str]]
+Suites = dict[str, set[str]]  # by protocol, and the elliptic curves under "curves"
+CURVE_NAMES = {"prime256v1": "secp256r1", "prime192v1": "secp192r1", "X25519": "x25519",
+               "X448": "x448"}  # fmt: skip
 
 
 def sslyze_python() -> Path:
@@ -156,7 +159,10 @@ def run_triplock(
         wall = time.perf_counter() - started
         document = json.loads(Path(out).read_text())
     found = {
-        ep["target"]: {p: set(names) for p, names in ep["cipher_suites"].items()}
+        ep["target"]: {
+            **{p: set(names) for p, names in ep["cipher_suites"].items()},
+            "curves": {g for g in ep["groups"] if group_bits(g) is not None},
+        }
         for ep in document["endpoints"]
     }
     return wall, found, sum(ep["connections"] for ep in document["endpoints"])
@@ -198,6 +204,10 @@ def run_sslyze(python: Path, targets: list[str]) -> tuple[float, dict[str, Suite
             names = {a["cipher_suite"]["name"] for a in accepted}
             if names:
                 per[protocol] = names
+        curves = ((result.get("elliptic_curves") or {}).get("result") or {}).get(
+            "supported_curves"
+        ) or []
+        per["curves"] = {CURVE_NAMES.get(c["name"], c["name"].lower()) for c in curves}
         found[target] = per
     return wall, found
 
@@ -234,6 +244,8 @@ def run_sslscan(targets: list[str]) -> tuple[float, dict[str, Suites]]:
 def compare(name: str, ours: Suites, theirs: Suites) -> str:
     diffs = []
     for protocol in sorted(set(ours) | set(theirs)):
+        if protocol == "curves" and protocol not in theirs:
+            continue  # a tool that does not enumerate curves
         only_ours = ours.get(protocol, set()) - theirs.get(protocol, set())
         only_theirs = theirs.get(protocol, set()) - ours.get(protocol, set())
         if only_ours:
@@ -363,7 +375,7 @@ def main() -> int:
                 f"{sslyze_wall / default_wall:.1f}x against --per-host 5, "
                 f"{sslyze_wall / in_process:.1f}x against the in-process scan"
             )
-        print("\naccepted suites per protocol, triplock vs the peers:")
+        print("\naccepted suites per protocol (and elliptic curves), triplock vs the peers:")
         for name, target in zip(names, targets, strict=True):
             line = [f"  {name:<20}"]
             for tool in ("sslyze", "sslscan"):
