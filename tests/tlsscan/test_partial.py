@@ -5,10 +5,10 @@ needed, scripted bytes where the point is a broken one)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 import ssl
 import struct
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -81,53 +81,30 @@ def test_a_server_that_closes_after_server_hello_never_completes_a_handshake() -
 # -- a real TLS server (the ssl module) whose every first reply is late -------------------
 
 
-class SlowTLSServer:
+def slow_tls_server(directory: Path, delay: float, answer: int | None = None) -> ScriptedServer:
     """Python's own TLS server; each connection waits `delay` seconds before it reads the
     hello, and after `answer` connections the server stops answering at all."""
+    pki = make_pki(directory)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(pki.files["rsa-full.pem"], pki.files["rsa.key"])
+    count = itertools.count(1)
 
-    def __init__(self, directory: Path, delay: float, answer: int | None = None) -> None:
-        pki = make_pki(directory)
-        self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.ctx.load_cert_chain(pki.files["rsa-full.pem"], pki.files["rsa.key"])
-        self.delay, self.answer, self.count = delay, answer, 0
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(128)
-        self.port: int = self.sock.getsockname()[1]
-        self.stopped = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
+    def behaviour(conn: socket.socket) -> None:
+        if answer is not None and next(count) > answer:
+            server.stopped.wait(30)  # holds the connection, says nothing
+            return
+        time.sleep(delay)
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.settimeout(2)
+            tls.recv(1024)
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.count += 1
-            threading.Thread(target=self._handle, args=(conn, self.count), daemon=True).start()
-
-    def _handle(self, conn: socket.socket, number: int) -> None:
-        try:
-            if self.answer is not None and number > self.answer:
-                self.stopped.wait(30)  # holds the connection, says nothing
-                return
-            time.sleep(self.delay)
-            with self.ctx.wrap_socket(conn, server_side=True) as tls:
-                tls.settimeout(2)
-                tls.recv(1024)
-        except (OSError, ValueError):
-            pass
-        finally:
-            conn.close()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.sock.close()
+    server = ScriptedServer(behaviour)
+    return server
 
 
 @pytest.fixture
-def slow_servers(tmp_path: Path) -> Iterator[tuple[SlowTLSServer, SlowTLSServer]]:
-    prompt, late = SlowTLSServer(tmp_path / "a", 0.0), SlowTLSServer(tmp_path / "b", 0.6)
+def slow_servers(tmp_path: Path) -> Iterator[tuple[ScriptedServer, ScriptedServer]]:
+    prompt, late = slow_tls_server(tmp_path / "a", 0.0), slow_tls_server(tmp_path / "b", 0.6)
     yield prompt, late
     prompt.stop()
     late.stop()
@@ -135,7 +112,7 @@ def slow_servers(tmp_path: Path) -> Iterator[tuple[SlowTLSServer, SlowTLSServer]
 
 @pytest.mark.slow
 def test_a_slow_but_healthy_server_gets_a_whole_result(
-    slow_servers: tuple[SlowTLSServer, SlowTLSServer],
+    slow_servers: tuple[ScriptedServer, ScriptedServer],
 ) -> None:
     """Every reply 0.6 s late, timeout 1 s: the TLS 1.3 enumeration alone takes a dozen
     exchanges one after another, more than the old fixed budget of 6 timeouts."""
@@ -151,7 +128,7 @@ def test_a_slow_but_healthy_server_gets_a_whole_result(
 
 
 def test_a_server_that_stops_answering_keeps_what_was_observed(tmp_path: Path) -> None:
-    server = SlowTLSServer(tmp_path, 0.0, answer=12)
+    server = slow_tls_server(tmp_path, 0.0, answer=12)
     try:
         ep = _probe(server.port, timeout=0.5)
     finally:

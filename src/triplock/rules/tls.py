@@ -360,16 +360,17 @@ def weak_dh(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     references=(MOZILLA, RATING_GUIDE),
 )
 def weak_curves(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
+    yield from _groups_check(ep, weak_groups, "uses no curve under 224 bits", "weak")
+
+
+def _groups_check(
+    ep: Endpoint, select: Callable[[list[str]], list[str]], passing: str, kind: str
+) -> Iterator[Outcome]:
+    """Fail naming the groups `select` picks from what the endpoint accepts, else pass."""
     if not _observed(ep) or not ep.groups:
         return
-    bad = weak_groups(ep.groups)
-    yield _verdict(
-        ep,
-        not bad,
-        "groups",
-        "uses no curve under 224 bits",
-        f"accepts weak curves: {', '.join(bad)}",
-    )
+    bad = select(ep.groups)
+    yield _verdict(ep, not bad, "groups", passing, f"accepts {kind} curves: {', '.join(bad)}")
 
 
 @rule(
@@ -388,15 +389,8 @@ def weak_curves(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
     references=("https://www.rfc-editor.org/rfc/rfc8422#section-5.1.1", MOZILLA),
 )
 def deprecated_curves(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
-    if not _observed(ep) or not ep.groups:
-        return
-    bad = deprecated_groups(ep.groups)
-    yield _verdict(
-        ep,
-        not bad,
-        "groups",
-        "uses only curves RFC 8422 recommends",
-        f"accepts deprecated curves: {', '.join(bad)}",
+    yield from _groups_check(
+        ep, deprecated_groups, "uses only curves RFC 8422 recommends", "deprecated"
     )
 
 
