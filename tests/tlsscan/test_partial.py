@@ -135,7 +135,7 @@ def test_a_server_that_stops_answering_keeps_what_was_observed(tmp_path: Path) -
         server.stop()
     assert ep.error is None and ep.observed
     assert ep.cipher_suites and ep.incomplete, ep
-    assert any(n.startswith("partial result: no answer for 1.5 s") for n in ep.notes)
+    assert any(n.startswith("partial result: ") for n in ep.notes), ep.notes
     assert grade(ep) is None
     data = endpoint_dict(ep)
     assert data["incomplete"] == ep.incomplete and data["grade"] is None

@@ -205,6 +205,21 @@ class _Accepted:
     flights: dict[int, wire.Flight] = field(default_factory=dict)
     groups: list[int] = field(default_factory=list)
     error: str | None = None
+    # For the phases that need only part of the enumeration, so that they run beside it:
+    known: asyncio.Event = field(default_factory=asyncio.Event)  # one suite found, or done
+    ecdhe: asyncio.Event = field(default_factory=asyncio.Event)  # an ECDHE suite found, or done
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add(self, code: int, flight: wire.Flight) -> None:
+        self.codes.append(code)
+        self.flights[code] = flight
+        self.known.set()
+        if _kex(code).startswith("ECDHE"):
+            self.ecdhe.set()
+
+    def finish(self) -> None:
+        for event in (self.known, self.ecdhe, self.done):
+            event.set()
 
 
 @dataclass
@@ -263,12 +278,11 @@ class Prober:
             if hello.suite not in batch:
                 self.notes.append(f"{name}: the server chose a suite it was not offered")
                 return
-            found.codes.append(hello.suite)
-            found.flights[hello.suite] = reply.flight
+            found.add(hello.suite, reply.flight)
             pool.remove(hello.suite)
 
     async def enumerate13(self, found: _Accepted, first: _Exchange | None = None) -> None:
-        """TLS 1.3 suites, then groups, through HelloRetryRequest (an empty key_share)."""
+        """TLS 1.3 suites through HelloRetryRequest (an empty key_share)."""
         pool = [s.code for s in suites.tls13()]
         while pool:
             reply = first if first is not None else await self.hello(wire.TLS13, pool)
@@ -279,30 +293,37 @@ class Prober:
                 return
             if hello is None or hello.version != wire.TLS13 or hello.suite not in pool:
                 break
-            found.codes.append(hello.suite)
-            found.flights[hello.suite] = reply.flight
             if hello.group is not None and hello.group not in found.groups:
                 found.groups.append(hello.group)
+            found.add(hello.suite, reply.flight)
             pool.remove(hello.suite)
-        if not found.codes:
-            return
+
+    async def enumerate_groups13(self, found: _Accepted) -> str | None:
+        """TLS 1.3 groups, beside the suites: offer every suite and the groups not seen yet;
+        the HelloRetryRequest names the server's pick. The error that cut it short, if any."""
         all13 = [s.code for s in suites.tls13()]
         groups = [g for g in wire.TLS13_GROUPS if g not in found.groups]
         while groups:
             reply = await self.hello(wire.TLS13, all13, groups)
             hello = reply.flight.hello
-            if reply.error or hello is None or hello.group not in groups:
+            if reply.error:
+                return reply.error
+            if hello is None or hello.group not in groups:
                 break
-            found.groups.append(hello.group)
+            if hello.group not in found.groups:  # the suite enumeration may have seen it too
+                found.groups.append(hello.group)
             groups.remove(hello.group)
+        return None
 
-    async def enumerate_groups(self, version: int, found: _Accepted, into: list[int]) -> None:
+    async def enumerate_groups(self, version: int, found: _Accepted, into: list[int]) -> str | None:
         """The ECDHE groups of a TLS 1.0-1.2 server, in the order it picks them: offer the
         accepted ECDHE suites with the groups not yet seen, read the curve of the
-        ServerKeyExchange, remove it, repeat until the server refuses."""
+        ServerKeyExchange, remove it, repeat until the server refuses. Starts as soon as the
+        suite enumeration has found one ECDHE suite. The error that cut it short, if any."""
+        await found.ecdhe.wait()
         ecdhe = [c for c in found.codes if _kex(c).startswith("ECDHE")]
         if not ecdhe:
-            return
+            return None
         for code in ecdhe:  # the suite enumeration already saw the server's first choice
             group = _ske_group(found.flights[code], code)
             if group is not None:
@@ -310,27 +331,33 @@ class Prober:
                 break
         candidates = [g for g in wire.TLS12_GROUPS if g not in into]
         while candidates:
+            ecdhe = [c for c in found.codes if _kex(c).startswith("ECDHE")]  # all found so far
             reply = await self.hello(version, ecdhe, candidates)
             hello = reply.flight.hello
-            if reply.error or hello is None or hello.suite not in ecdhe:
-                return
+            if reply.error:
+                return reply.error
+            if hello is None or hello.suite not in ecdhe:
+                return None
             group = _ske_group(reply.flight, hello.suite)
             if group not in candidates:
-                return
+                return None
             into.append(group)
             candidates.remove(group)
+        return None
 
-    async def preference(self, version: int, accepted: list[int]) -> bool | None:
-        """Re-offer the accepted suites reversed: a server that still picks its own first
-        choice decides; one that follows the new order lets the client decide."""
+    async def preference(self, version: int, accepted: list[int]) -> _Exchange | None:
+        """Re-offer the accepted suites reversed (None when fewer than two): a server that
+        still picks its own first choice decides; one that follows the new order lets the
+        client decide (see `_decides`)."""
         if len(accepted) < 2:
             return None
-        reversed_offer = list(reversed(accepted))
-        reply = await self.hello(version, reversed_offer)
-        hello = reply.flight.hello
-        if reply.error or hello is None:
-            return None
-        return hello.suite != reversed_offer[0]
+        return await self.hello(version, list(reversed(accepted)))
+
+
+def _decides(reply: _Exchange | None, accepted: list[int]) -> bool | None:
+    if reply is None or reply.error or reply.flight.hello is None:
+        return None
+    return reply.flight.hello.suite != accepted[-1]
 
 
 def _kex(code: int) -> str:
@@ -417,42 +444,67 @@ async def _observe(
         endpoint.error = first12.error or first13.error
         return
     state.found = {v: _Accepted() for v in (wire.TLS13, *_LEGACY)}
-
-    async def suites_of(version: int) -> None:
-        if version == wire.TLS13:
-            await prober.enumerate13(state.found[version], first13)
-        else:
-            await prober.enumerate(
-                version, state.found[version], first12 if version == wire.TLS12 else None
-            )
-        state.unfinished.remove(f"{wire.VERSION_NAMES[version]} suites")
-
-    async def sslv2() -> None:
-        state.sslv2 = await _sslv2(prober)
-        state.unfinished.remove("SSLv2")
-
-    await asyncio.gather(*(suites_of(v) for v in state.found), sslv2())
+    # Each phase starts as soon as what it needs is known: groups once a suite of the kind is
+    # found, the full handshakes once every protocol is known to be spoken or not, the
+    # preference check when the protocol's suites are all found.
+    firsts = {wire.TLS13: first13, wire.TLS12: first12}
+    phases = [_suites(prober, state, v, firsts.get(v)) for v in state.found]
+    phases += [_groups(prober, state, v) for v in state.found if v != wire.SSL3]
+    phases += [_preference(prober, state, v) for v in state.found]
+    phases += [_full(prober, state, limits, executor), _sslv2(prober, state)]
+    await asyncio.gather(*phases)
     if not any(f.codes for f in state.found.values()) and not state.sslv2:
         errors = [f.error for f in state.found.values() if f.error]
         alert = first12.flight.alert if first12.flight.alert is not None else first13.flight.alert
         refused = f"the server refused every hello ({wire.alert_name(alert)})" if alert else None
         endpoint.error = errors[0] if errors else refused or await _not_tls(prober)
+
+
+async def _suites(prober: Prober, state: _State, version: int, first: _Exchange | None) -> None:
+    found = state.found[version]
+    if version == wire.TLS13:
+        await prober.enumerate13(found, first)
+    else:
+        await prober.enumerate(version, found, first)
+    found.finish()
+    if found.error is None:  # cut short by a timeout or a reset: not finished
+        state.unfinished.remove(f"{wire.VERSION_NAMES[version]} suites")
+
+
+async def _groups(prober: Prober, state: _State, version: int) -> None:
+    found = state.found[version]
+    await found.known.wait()
+    if not found.codes:
         return
-    legacy = [v for v in _LEGACY if state.accepted(v)]
-    spoken = [
-        _SSL_VERSIONS[v] for v in (wire.TLS13, *legacy) if v in _SSL_VERSIONS and state.accepted(v)
-    ]
-    with _phase(state, "server preference", *(f"{wire.VERSION_NAMES[v]} groups" for v in legacy)):
-        state.groups = {v: [] for v in legacy}
-        preferences = asyncio.gather(
-            *(prober.preference(v, state.accepted(v)) for v in (wire.TLS13, *legacy))
-        )
-        groups = asyncio.gather(
-            *(prober.enumerate_groups(v, state.found[v], state.groups[v]) for v in legacy)
-        )
-        for version, preferred in zip((wire.TLS13, *legacy), await preferences, strict=True):
-            state.preference[version] = preferred
-        await groups
+    name = f"{wire.VERSION_NAMES[version]} groups"
+    with _phase(state, name):
+        if version == wire.TLS13:
+            error = await prober.enumerate_groups13(found)
+        else:
+            state.groups[version] = []
+            error = await prober.enumerate_groups(version, found, state.groups[version])
+    if error is not None:
+        state.unfinished.append(name)
+
+
+async def _preference(prober: Prober, state: _State, version: int) -> None:
+    found = state.found[version]
+    await found.done.wait()
+    if not found.codes:
+        return
+    with _phase(state, "server preference"):
+        reply = await prober.preference(version, found.codes)
+    state.preference[version] = _decides(reply, found.codes)
+    if reply is not None and reply.error:
+        state.unfinished.append("server preference")
+
+
+async def _full(prober: Prober, state: _State, limits: Limits, executor: Executor | None) -> None:
+    versions = [v for v in state.found if v in _SSL_VERSIONS]
+    await asyncio.gather(*(state.found[v].known.wait() for v in versions))
+    spoken = [_SSL_VERSIONS[v] for v in versions if state.found[v].codes]
+    if not spoken:
+        return
     with _phase(state, "full handshakes"):
         # The full handshakes connect one after another: one slot of each bound covers them.
         async with prober.conn.per_host, prober.conn.overall:
@@ -466,6 +518,8 @@ async def _observe(
                 spoken,
                 prober.conn.answered,
             )
+    if state.full.timed_out:
+        state.unfinished.append("full handshakes")
 
 
 def _dead(reply: _Exchange) -> bool:
@@ -478,13 +532,14 @@ async def _not_tls(prober: Prober) -> str:
     return await identify(prober.conn) or "the server accepted no hello"
 
 
-async def _sslv2(prober: Prober) -> bool:
+async def _sslv2(prober: Prober, state: _State) -> None:
     kinds = [s.code for s in suites.sslv2()]
     reply = await prober.conn.exchange(wire.sslv2_client_hello(kinds), raw=True)
     try:
-        return bool(wire.parse_sslv2_server_hello(reply.raw).kinds)
+        state.sslv2 = bool(wire.parse_sslv2_server_hello(reply.raw).kinds)
     except wire.WireError:
-        return False
+        state.sslv2 = False
+    state.unfinished.remove("SSLv2")
 
 
 def _record(endpoint: Endpoint, state: _State, prober: Prober) -> None:

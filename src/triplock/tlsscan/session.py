@@ -33,6 +33,7 @@ class FullResult:
     # server requiring a client certificate does), False when the server cut it, None when
     # this client could not try (a protocol or suites the ssl module lacks, a timeout)
     completed: dict[str, bool | None] = field(default_factory=dict)
+    timed_out: bool = False  # a handshake ran out of time: the observations are not whole
 
 
 _SSL_NAMES = {"TLSv1": "TLSv1.0"}  # SSLSocket.version() spelling -> ours
@@ -192,6 +193,7 @@ def full_handshakes(
         try:
             step()
         except (ssl.SSLError, OSError, ValueError) as e:
+            session.result.timed_out |= isinstance(e, TimeoutError)
             if name not in session.result.completed:
                 session.result.completed[name] = _outcome(e)
             reason = e.reason if isinstance(e, ssl.SSLError) and e.reason else e
