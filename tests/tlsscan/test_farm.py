@@ -51,7 +51,7 @@ def on(ep: Endpoint) -> set[str]:
 def test_every_server_was_observed(farm_scan: dict[str, Endpoint]) -> None:
     for name, ep in farm_scan.items():
         assert ep.error is None, (name, ep.error)
-        assert ep.observed, name
+        assert ep.observed and not ep.incomplete, (name, ep.incomplete)
         assert ep.connections > 0
 
 

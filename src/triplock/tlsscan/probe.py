@@ -400,7 +400,6 @@ async def probe(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-                endpoint.incomplete = list(dict.fromkeys(state.unfinished))
                 endpoint.notes.append(f"partial result: no answer for {idle:g} s")
                 break
             await asyncio.wait({task}, timeout=left)
@@ -409,9 +408,12 @@ async def probe(
     except Exception as e:  # a scanner bug must cost one endpoint, not the fleet
         endpoint.error = f"internal error: {e!r}"
     if endpoint.error is None:
+        endpoint.incomplete = list(dict.fromkeys(state.unfinished))
         _record(endpoint, state, prober)
         if endpoint.incomplete and not endpoint.observed and endpoint.error is None:
             endpoint.error = f"no answer for {idle:g} s"
+    if endpoint.error is not None:
+        endpoint.incomplete = []
     endpoint.connections += conn.connections + (state.full.connections if state.full else 0)
     endpoint.seconds = time.monotonic() - started
     return endpoint
