@@ -207,7 +207,7 @@ def run_sslyze(python: Path, targets: list[str]) -> tuple[float, dict[str, Suite
         curves = ((result.get("elliptic_curves") or {}).get("result") or {}).get(
             "supported_curves"
         ) or []
-        per["curves"] = {CURVE_NAMES.get(c["name"], c["name"].lower()) for c in curves}
+        per["curves"] = {CURVE_NAMES.get(c["name"], c["name"]) for c in curves}
         found[target] = per
     return wall, found
 
