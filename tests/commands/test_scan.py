@@ -65,6 +65,9 @@ def test_json_contract(servers: dict[str, Server]) -> None:
         assert ep["error"] is None and ep["connections"] > 0
     first = doc["endpoints"][0]
     assert first["grade"] == "A+"
+    # additive fields of the same schema version: curves per protocol, nothing left unfinished
+    assert set(first["groups_by_protocol"]["TLSv1.2"]) == {"x25519", "secp256r1", "secp384r1"}
+    assert first["incomplete"] == []
     assert first["certificate_chains"]["TLSv1.3"][0]["subject"] == "CN=localhost"
     assert doc["endpoints"][1]["grade"] == "B"
     assert doc["findings"] and all(set(f) >= FINDING_KEYS for f in doc["findings"])
