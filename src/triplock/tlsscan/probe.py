@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
@@ -105,8 +105,29 @@ class Connector:
     connections: int = 0
     last_answer: float = field(default_factory=time.monotonic)  # when a byte last came in
 
+    queued: int = 0  # exchanges waiting for a slot of the bounds (not for the server)
+
     def answered(self) -> None:
         self.last_answer = time.monotonic()
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """One connection's share of the per-host and overall bounds."""
+        self.queued += 1
+        try:
+            await self.per_host.acquire()
+            try:
+                await self.overall.acquire()
+            except BaseException:
+                self.per_host.release()
+                raise
+        finally:
+            self.queued -= 1
+        try:
+            yield
+        finally:
+            self.overall.release()
+            self.per_host.release()
 
     async def exchange(self, payload: bytes, raw: bool = False) -> _Exchange:
         """One exchange; `raw` returns the first answer (a whole SSLv2 record) unparsed."""
@@ -119,7 +140,7 @@ class Connector:
     async def _once(self, payload: bytes, unparsed: bool) -> _Exchange:
         parser = wire.FlightParser()
         raw = bytearray()
-        async with self.per_host, self.overall:
+        async with self.slot():
             self.connections += 1
             # One deadline for the whole exchange (asyncio.timeout: no task per read).
             deadline = asyncio.get_running_loop().time() + self.limits.timeout
@@ -232,10 +253,6 @@ class _State:
     sslv2: bool | None = None
     full: FullResult | None = None
     unfinished: list[str] = field(default_factory=list)  # phases started and not finished
-
-    def accepted(self, version: int) -> list[int]:
-        found = self.found.get(version)
-        return found.codes if found is not None else []
 
 
 _LEGACY = (wire.TLS12, wire.TLS11, wire.TLS10, wire.SSL3)
@@ -384,8 +401,8 @@ async def probe(
     """Everything the scanner observes on one endpoint; never raises for what the peer does.
 
     The probe is given up when the server has not answered any exchange for ENDPOINT_IDLE
-    timeouts; what was observed until then is kept and `incomplete` names what was not
-    finished."""
+    timeouts (time spent waiting for a slot of the bounds does not count); what was observed
+    until then is kept and `incomplete` names what was not finished."""
     started = time.monotonic()
     conn = Connector(target, limits, per_host or asyncio.Semaphore(limits.per_host), overall)
     endpoint = Endpoint(target=target.label, location=Location(url=f"tls://{target.label}"))
@@ -395,6 +412,8 @@ async def probe(
     task = asyncio.ensure_future(_observe(prober, endpoint, state, limits, executor))
     try:
         while not task.done():
+            if conn.queued:  # waiting for the bounds (other ports of the host), not the server
+                conn.answered()
             left = conn.last_answer + idle - time.monotonic()
             if left <= 0:
                 task.cancel()
@@ -402,7 +421,7 @@ async def probe(
                     await task
                 endpoint.notes.append(f"partial result: no answer for {idle:g} s")
                 break
-            await asyncio.wait({task}, timeout=left)
+            await asyncio.wait({task}, timeout=min(left, limits.timeout))
         else:
             task.result()
     except Exception as e:  # a scanner bug must cost one endpoint, not the fleet
@@ -509,7 +528,7 @@ async def _full(prober: Prober, state: _State, limits: Limits, executor: Executo
         return
     with _phase(state, "full handshakes"):
         # The full handshakes connect one after another: one slot of each bound covers them.
-        async with prober.conn.per_host, prober.conn.overall:
+        async with prober.conn.slot():
             state.full = await asyncio.get_running_loop().run_in_executor(
                 executor,
                 full_handshakes,
