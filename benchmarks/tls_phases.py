@@ -35,7 +35,8 @@ from tests.tlsscan.farm import farm  # noqa: E402
 
 from triplock.commands.scan import judge_endpoints, render_json  # noqa: E402
 from triplock.tlsscan import suites, wire  # noqa: E402
-from triplock.tlsscan.probe import Connector, Limits, parse_target, probe  # noqa: E402
+from triplock.tlsscan.connector import Connector, Limits, parse_target  # noqa: E402
+from triplock.tlsscan.probe import probe  # noqa: E402
 from triplock.tlsscan.scanner import scan  # noqa: E402
 
 

@@ -40,7 +40,7 @@ from tests.tlsscan.farm import NGINX_CONF, farm, free_port, make_pki, wait_liste
 
 from triplock.rules._tls_grade import group_bits  # noqa: E402
 from triplock.tlsscan import suites  # noqa: E402
-from triplock.tlsscan.probe import Limits, parse_target  # noqa: E402
+from triplock.tlsscan.connector import Limits, parse_target  # noqa: E402
 from triplock.tlsscan.scanner import scan  # noqa: E402
 
 WORK = ROOT / "benchmarks" / ".work"

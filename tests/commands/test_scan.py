@@ -134,8 +134,8 @@ def test_scan_judges_with_every_rule_that_has_something_to_say(
     from triplock.audit import AuditOptions, judge
     from triplock.commands.scan import judge_endpoints
     from triplock.inventory import Inventory
+    from triplock.tlsscan.connector import Limits, parse_target
     from triplock.tlsscan.deployment import add_endpoints
-    from triplock.tlsscan.probe import Limits, parse_target
     from triplock.tlsscan.scanner import scan
 
     endpoints = scan([parse_target(s.target) for s in servers.values()], Limits(timeout=5))

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from triplock.tlsscan.probe import Limits, parse_target
+from triplock.tlsscan.connector import Limits, parse_target
 from triplock.tlsscan.scanner import scan
 
 

@@ -22,7 +22,8 @@ from triplock.facts.tls import Endpoint
 from triplock.model import Status
 from triplock.rules._tls_grade import grade
 from triplock.tlsscan import wire
-from triplock.tlsscan.probe import Limits, parse_target, probe
+from triplock.tlsscan.connector import Limits, parse_target
+from triplock.tlsscan.probe import probe
 
 
 def _probe(port: int, timeout: float) -> Endpoint:

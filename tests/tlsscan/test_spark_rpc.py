@@ -33,6 +33,7 @@ def spark_master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     )  # fmt: skip
     try:
         wait_listening(port, process, timeout=90)
+        wait_listening(webui, process, timeout=90)  # the master starts its UI once RPC is up
         yield port
     finally:
         process.terminate()
@@ -44,7 +45,7 @@ def spark_master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
 
 
 def test_scan_says_a_spark_rpc_port_speaks_spark_rpc_not_tls(spark_master: int) -> None:
-    result = run_cli("scan", f"127.0.0.1:{spark_master}", "--format", "json", "--timeout", "3")
+    result = run_cli("scan", f"127.0.0.1:{spark_master}", "--format", "json", "--timeout", "10")
     assert result.code == 2  # no endpoint answered TLS
     (endpoint,) = result.json()["endpoints"]
     assert endpoint["error"].startswith("Spark RPC on the port, not TLS"), endpoint["error"]

@@ -11,7 +11,7 @@ from triplock.commands._args import add_fail_on, fail_threshold
 if TYPE_CHECKING:
     from triplock.facts.tls import Endpoint
     from triplock.model import AuditResult
-    from triplock.tlsscan.probe import Target
+    from triplock.tlsscan.connector import Target
 
 SCAN_SCHEMA_VERSION = "1.0"
 
@@ -62,7 +62,7 @@ def register(sub: Any) -> None:
 
 def read_targets(args: argparse.Namespace) -> list[Target]:
     from triplock.cli import UsageError
-    from triplock.tlsscan.probe import TargetError, parse_target
+    from triplock.tlsscan.connector import TargetError, parse_target
 
     texts = list(args.targets)
     if args.targets_file:
@@ -83,7 +83,7 @@ def read_targets(args: argparse.Namespace) -> list[Target]:
 def run(args: argparse.Namespace) -> int:
     from triplock.cli import UsageError
     from triplock.commands._output import write_text
-    from triplock.tlsscan.probe import Limits
+    from triplock.tlsscan.connector import Limits
     from triplock.tlsscan.scanner import scan, stderr_progress
 
     if args.timeout <= 0 or args.per_host < 1 or args.max_connections < 1:

@@ -13,7 +13,7 @@ import struct
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from triplock.tlsscan.probe import Connector
+    from triplock.tlsscan.connector import Connector
 
 SPARK_RPC_REQUEST, SPARK_RPC_RESPONSE, SPARK_RPC_FAILURE = 3, 4, 5
 _REQUEST_ID = int.from_bytes(b"triplock", "big")
