@@ -17,7 +17,9 @@ def register(sub: Any) -> None:
         description="Audit deployment files against the Secure Your Services checklist. "
         "PATH may be a file, a directory (walked recursively) or - for stdin.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or directories to audit; - reads stdin"
+    )
     p.add_argument(
         "-f",
         "--format",
