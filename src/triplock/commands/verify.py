@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from triplock.commands._args import add_fail_on, fail_threshold
+from triplock.commands._args import add_fail_on, fail_threshold, pair_outputs
 
 
 def register(sub: Any) -> None:
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
     from triplock.audit import AuditOptions, audit
     from triplock.cli import UsageError
-    from triplock.commands.audit import emit, pair_outputs
+    from triplock.commands.audit import emit
     from triplock.live.observe import Plan, url_locations
 
     if not (args.targets or args.live or args.hadoop_conf or args.etcd):
