@@ -15,9 +15,10 @@ from triplock.sources.interface import InputFile, SourceError
 from triplock.sources.toml_lines import TomlDocument, TomlError, load
 
 _SUFFIXES = (".manifest", ".manifest.template", ".manifest.sgx")
-_MANIFEST_KEY = re.compile(r"^\s*(loader|libos|sgx|fs|sys)\.[\w.\"\-]+\s*=", re.MULTILINE)
+_MANIFEST_KEY = re.compile(r"^[^\S\n]*(loader|libos|sgx|fs|sys)\.[\w.\"\-]+\s*=", re.MULTILINE)
 _GRAPHENE = re.compile(r"graphene|GRAPHENE")
-_LEGACY_LINE = re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s*=\s*(.*?)\s*$")
+# The value is stripped by the caller: a lazy `(.*?)\s*$` rescans every run of inner blanks.
+_LEGACY_LINE = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*=(.*)")
 _LITERAL_KEY_PREFIXES = ("fs.insecure__keys.",)
 _LITERAL_KEYS = ("sgx.insecure__protected_files_key", "sgx.protected_files_key")
 
@@ -64,7 +65,7 @@ def _looks_legacy(text: str) -> bool:
     """Graphene's pre-TOML syntax: unquoted values such as `loader.exec = file:/bin/app`."""
     for line in text.splitlines():
         m = _LEGACY_LINE.match(line)
-        value = m.group(2) if m else ""
+        value = m.group(2).strip() if m else ""
         unquoted = value and value[0] not in "\"'[{" and not value[0].isdigit()
         if unquoted and value not in ("true", "false"):
             return True
@@ -211,7 +212,7 @@ def _read_legacy(file: InputFile, text: str) -> EnclaveManifest:
         match = _LEGACY_LINE.match(stripped)
         if not match:
             raise SourceError(f"line {number}: expected `key = value`")
-        key, value = match.group(1), match.group(2).strip("\"'")
+        key, value = match.group(1), match.group(2).strip().strip("\"'")
         loc = Location(path=path, line=number, object=key)
         templated = is_templated(value)
         if key.startswith("sgx.trusted_files."):

@@ -34,7 +34,7 @@ from triplock.sources.spark_submit import spark_app_from_argv
 _SHELL_SUFFIXES = (".sh", ".bash", ".ksh", ".zsh", ".cmd", ".command")
 _SHEBANG = re.compile(r"^#!\s*\S*(?:/|\s)(?:env\s+)?(?:ba|da|k|z)?sh\b")
 _LAUNCH_LINE = re.compile(
-    r"^\s*(?:\S*/)?(?:spark-submit|pyspark|spark-sql|spark-shell|sparkR)\b|"
+    r"^[^\S\n]*(?:\S*/)?(?:spark-submit|pyspark|spark-sql|spark-shell|sparkR)\b|"
     r"org\.apache\.spark\.deploy\.SparkSubmit",
     re.MULTILINE,
 )
