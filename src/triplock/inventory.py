@@ -15,12 +15,32 @@ from triplock.model import InputError, InputRecord, Location
 
 T = TypeVar("T")
 
-_TEMPLATE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$\(|`|\{\{.*?\}\}")
+_VARIABLE = re.compile(r"\$[A-Za-z_]")
 
 
 def is_templated(value: str) -> bool:
-    """True when a value holds a shell/Hadoop variable, command substitution or Helm template."""
-    return bool(_TEMPLATE.search(value))
+    """True when a value holds a shell/Hadoop variable, command substitution or Helm template.
+
+    `${...}` and `{{...}}` are found with str.find: as regex alternatives, every unclosed `${`
+    or `{{` rescanned the rest of the value (quadratic)."""
+    if "`" in value or "$(" in value or _VARIABLE.search(value):
+        return True
+    brace = value.find("${")
+    if brace >= 0 and value.find("}", brace + 2) >= 0:
+        return True
+    return _has_helm_action(value)
+
+
+def _has_helm_action(value: str) -> bool:
+    """`{{` closed by `}}` on the same line; the first `{{` of a line decides for the line."""
+    start = value.find("{{")
+    while start >= 0:
+        end = value.find("\n", start)
+        end = len(value) if end < 0 else end
+        if value.find("}}", start + 2, end) >= 0:
+            return True
+        start = value.find("{{", end)
+    return False
 
 
 @dataclass(frozen=True, slots=True)

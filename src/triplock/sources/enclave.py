@@ -12,6 +12,7 @@ from triplock.facts.tee import EnclaveEnv, EnclaveFile, EnclaveManifest, Enclave
 from triplock.inventory import Inventory, Setting, is_templated
 from triplock.model import Location
 from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.text_lines import QuotedStrings
 from triplock.sources.toml_lines import TomlDocument, TomlError, load
 
 _SUFFIXES = (".manifest", ".manifest.template", ".manifest.sgx")
@@ -256,12 +257,12 @@ def _read_occlum(file: InputFile) -> EnclaveManifest:
         raise SourceError(f"not valid JSON: {e.msg} (line {e.lineno})") from e
     if not isinstance(data, dict):
         raise SourceError("Occlum.json must hold a JSON object")
-    lines = text.splitlines()
+    strings = QuotedStrings(text.splitlines())
     path = file.path
     m = EnclaveManifest(path, Framework.OCCLUM, Location(path=path))
 
     def loc(*parts: str, needle: str | None = None) -> Location:
-        return Location(path=path, line=_json_line(lines, parts, needle), object=".".join(parts))
+        return Location(path=path, line=_json_line(strings, parts, needle), object=".".join(parts))
 
     for section in ("metadata", "resource_limits", "process", "feature"):
         block = data.get(section)
@@ -284,12 +285,12 @@ def _read_occlum(file: InputFile) -> EnclaveManifest:
             )
         for name in env.get("untrusted") or []:
             m.env.append(
-                EnclaveEnv(str(name), None, True, loc("env", "untrusted", needle=f'"{name}"'))
+                EnclaveEnv(str(name), None, True, loc("env", "untrusted", needle=str(name)))
             )
     for mount in _occlum_mounts(data.get("mount")):
         target, source = str(mount.get("target", "")), str(mount.get("source", ""))
         kind = str(mount.get("type", ""))
-        where = loc("mount", needle=f'"{source or target}"')
+        where = loc("mount", needle=source or target)
         options = mount.get("options")
         literal = options.get("key") if isinstance(options, dict) else None
         key_name = "sealing" if kind == "sefs" else None  # SEFS derives keys from sealing
@@ -312,18 +313,14 @@ def _occlum_mounts(value: Any) -> Iterator[dict[str, Any]]:
             yield from _occlum_mounts(options.get("layers"))
 
 
-def _json_line(lines: list[str], parts: tuple[str, ...], needle: str | None) -> int | None:
-    """The line of a nested key: each part searched after the previous one's line."""
+def _json_line(strings: QuotedStrings, parts: tuple[str, ...], needle: str | None) -> int | None:
+    """The line of a nested key: each part, then the string `needle`, searched after the
+    previous one's line."""
     line = 0
     for part in parts:
-        for i in range(line, len(lines)):
-            if f'"{part}"' in lines[i]:
-                line = i
-                break
-        else:
+        found = strings.first(part, line)
+        if found is None:
             return None
-    if needle:
-        for i in range(line, len(lines)):
-            if needle in lines[i]:
-                return i + 1
-    return line + 1
+        line = found
+    found = strings.first(needle, line) if needle else None
+    return (line if found is None else found) + 1
