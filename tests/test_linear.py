@@ -274,3 +274,14 @@ def test_gramine_if_blocks_do_not_slow_every_character() -> None:
     """Each character checked every open `{% if %}`: 100,000 of them and 1 MB was hours."""
     text = "{% if a %}\n" * 100_000 + 'loader.entrypoint = "x"\n# ' + "x" * 1_000_000 + "\n"
     assert load(text).data == {"loader": {"entrypoint": "x"}}
+
+
+def test_inventory_removes_by_identity_in_one_pass() -> None:
+    """list.remove per fact compared dataclasses field by field (and took the first equal)."""
+    inventory = Inventory()
+    same = [HostTee.from_dict({"hostname": "h"}) for _ in range(3)]
+    for fact in same:
+        inventory.add(fact)
+    held = inventory.of(HostTee)
+    inventory.remove_all([same[1], same[2]])
+    assert held == [same[0]] and held[0] is same[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -80,7 +81,17 @@ class Inventory:
         return self._facts.get(kind, [])  # type: ignore[return-value]
 
     def remove(self, fact: object) -> None:
-        self._facts[type(fact)].remove(fact)
+        self.remove_all([fact])
+
+    def remove_all(self, facts: Iterable[object]) -> None:
+        """Remove these very facts (by identity), one pass per fact type: list.remove per fact
+        compared dataclasses field by field, quadratic in the facts of a type."""
+        gone: dict[type, set[int]] = defaultdict(set)
+        for fact in facts:
+            gone[type(fact)].add(id(fact))
+        for kind, ids in gone.items():
+            kept = self._facts[kind]
+            kept[:] = [f for f in kept if id(f) not in ids]  # in place: of() hands out the list
 
     def kinds(self) -> list[type]:
         return [k for k, v in self._facts.items() if v]

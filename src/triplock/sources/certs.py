@@ -162,8 +162,9 @@ class CertsSource:
                     known.add(os.path.realpath(ref.resolved))
                     inventory.add(pending)
         given = _given_passwords(options, inventory)
-        for pending in list(inventory.of(PendingKeystore)):
-            inventory.remove(pending)
+        pendings = list(inventory.of(PendingKeystore))
+        inventory.remove_all(pendings)
+        for pending in pendings:
             try:
                 store = _open(pending, _candidates(pending, refs, given))
             except SourceError as e:

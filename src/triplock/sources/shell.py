@@ -403,8 +403,7 @@ def link_properties_files(inventory: Inventory) -> None:
         app.settings = merged
         app.base = base.name
         consumed[id(base)] = base
-    for base in consumed.values():
-        inventory.remove(base)
+    inventory.remove_all(consumed.values())
 
 
 class _PropertiesFiles:
