@@ -23,7 +23,9 @@ class AuditOptions:
     paths: list[str]
     spark_version: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
-    disabled_rules: frozenset[str] = frozenset()
+    disabled_rules: frozenset[str] = frozenset()  # rule ids or slugs not to run
+    only_rules: frozenset[str] | None = None  # if set, the ids of the only rules to run
+    skip_paths: tuple[str, ...] = ()  # globs of files and directories not to read
     # Options of components (keystore passwords, endpoint scanning, waivers, ...), by name.
     extra: dict[str, Any] = field(default_factory=dict)
     post_steps: list[PostStep] = field(default_factory=list)
@@ -35,7 +37,14 @@ class AuditOptions:
 def audit(options: AuditOptions) -> AuditResult:
     inventory = Inventory()
     inventory.options = {**options.extra, "paths": options.paths}
-    discover(options.paths, all_sources(), inventory, options.max_bytes, options.progress)
+    discover(
+        options.paths,
+        all_sources(),
+        inventory,
+        options.max_bytes,
+        options.progress,
+        options.skip_paths,
+    )
     for step in options.inventory_steps:
         step(inventory, options)
     return judge(inventory, options)
@@ -44,9 +53,11 @@ def audit(options: AuditOptions) -> AuditResult:
 def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     ctx = Context(inventory, options.spark_version, options.extra)
     findings: dict[tuple[str, Status, Location, str], Finding] = {}
-    result = AuditResult(inputs=inventory.inputs, errors=inventory.errors)
+    result = AuditResult(
+        inputs=inventory.inputs, errors=inventory.errors, skipped=inventory.skipped
+    )
     for rule in all_rules():
-        if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:
+        if not _selected(rule, options):
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
         if rule.applies is not None:
@@ -67,6 +78,12 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     return result
 
 
+def _selected(rule: Rule, options: AuditOptions) -> bool:
+    if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:
+        return False
+    return options.only_rules is None or rule.meta.id in options.only_rules
+
+
 def _rule_error(rule: Rule, fact: object, error: Exception) -> Any:
     from triplock.model import InputError
 
@@ -83,6 +100,7 @@ def _finding(rule: Rule, outcome: Outcome) -> Finding:
         severity=outcome.severity or rule.meta.severity,
         evidence=outcome.evidence,
         fix=outcome.fix,
+        cause=outcome.cause,
     )
 
 
@@ -105,11 +123,11 @@ def checklist(findings: list[Finding]) -> list[ControlStatus]:
     be judged, else pass; `not assessed` when no input spoke to it."""
     counts: dict[str, Counter[str]] = {control: Counter() for control in CONTROLS}
     for f in findings:
-        kind = "waived" if f.status is Status.FAIL and f.waiver is not None else f.status.value
+        kind = "waived" if f.status is Status.FAIL and f.waiver is not None else f.shown_status
         counts[f.rule.control][kind] += 1
     out: list[ControlStatus] = []
     for control, n in counts.items():
-        if n["fail"]:
+        if n["fail"] or n["baselined"]:  # a baselined failure is known, still a failure
             status = "fail"
         elif n["unknown"]:
             status = "unknown"
@@ -117,5 +135,9 @@ def checklist(findings: list[Finding]) -> list[ControlStatus]:
             status = "pass"
         else:
             status = "not assessed"
-        out.append(ControlStatus(control, status, n["fail"], n["pass"], n["unknown"], n["waived"]))
+        out.append(
+            ControlStatus(
+                control, status, n["fail"], n["pass"], n["unknown"], n["waived"], n["baselined"]
+            )
+        )
     return out

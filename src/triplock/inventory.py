@@ -70,6 +70,7 @@ class Inventory:
         self._facts: dict[type, list[object]] = defaultdict(list)
         self.inputs: list[InputRecord] = []
         self.errors: list[InputError] = []
+        self.skipped = 0  # files a tree walk passed over as plainly not configuration
         # The audit's options (AuditOptions.extra plus "paths"), for sources that need them in
         # link(): keystore passwords, the audited roots.
         self.options: dict[str, Any] = {}

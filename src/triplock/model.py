@@ -173,6 +173,8 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     fix: Fix | None = None
     waiver: Waiver | None = None
+    baselined: bool = False  # a failure recorded in the baseline: known, not new
+    cause: str | None = None  # the defect this finding shares with others (see Outcome.cause)
 
     @property
     def stage(self) -> str:
@@ -180,8 +182,13 @@ class Finding:
 
     @property
     def counts(self) -> bool:
-        """Whether this finding can fail a run (a non-waived failure)."""
-        return self.status is Status.FAIL and self.waiver is None
+        """Whether this finding can fail a run (a failure neither waived nor baselined)."""
+        return self.status is Status.FAIL and self.waiver is None and not self.baselined
+
+    @property
+    def shown_status(self) -> str:
+        """The status reports show: `baselined` for a baselined failure (DESIGN contract)."""
+        return "baselined" if self.baselined else self.status.value
 
     def identity(self) -> tuple[str, Status, Location, str]:
         return (self.rule.id, self.status, self.location, self.message)
@@ -216,6 +223,7 @@ class ControlStatus:
     passed: int = 0
     unknown: int = 0
     waived: int = 0
+    baselined: int = 0
 
 
 @dataclass
@@ -226,8 +234,14 @@ class AuditResult:
     checklist: list[ControlStatus] = field(default_factory=list)
     expired_waivers: list[str] = field(default_factory=list)
     unused_waivers: list[str] = field(default_factory=list)  # matched no finding
+    skipped: int = 0  # files passed over as plainly not configuration (images, archives, ...)
+    baseline_fixed: list[str] = field(default_factory=list)  # baseline entries matched no more
 
-    def exit_code(self, fail_on: Severity) -> int:
+    def exit_code(self, fail_on: Severity | None) -> int:
+        """2 when no input could be read; 1 when a counted failure reaches `fail_on` (None:
+        never); else 0."""
         if not self.inputs and self.errors:
             return 2
+        if fail_on is None:
+            return 0
         return 1 if any(f.counts and f.severity >= fail_on for f in self.findings) else 0
