@@ -16,6 +16,7 @@ import pytest
 
 from tests.growth import assert_linear
 from tests.helpers import ROOT, run_cli, write
+from triplock.facts.ceph import RookCsiKms
 from triplock.facts.certs import CertInfo, order_chain
 from triplock.facts.tee import HostTee
 from triplock.inventory import Inventory, is_templated
@@ -285,3 +286,17 @@ def test_inventory_removes_by_identity_in_one_pass() -> None:
     held = inventory.of(HostTee)
     inventory.remove_all([same[1], same[2]])
     assert held == [same[0]] and held[0] is same[0]
+
+
+@pytest.mark.timeout(60)
+def test_rook_csi_kms_lines_index_the_value_once() -> None:
+    """A search of the JSON text per setting was quadratic in the settings."""
+    settings = {f"K{i}": "v" for i in range(100_000)}
+    value = json.dumps({"KMS_PROVIDER": "vaultv1", **settings}, indent=1)
+    block = "\n".join("    " + line for line in value.splitlines())
+    doc = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: csi-kms-connection-details}\n"
+        f"data:\n  vault: |\n{block}\n"
+    )
+    (kms,) = parse(kube_yaml.SOURCE, "kms.yaml", doc).of(RookCsiKms)
+    assert kms.kms.details["K99999"].line == 5 + 1 + 100_001  # after `{` and KMS_PROVIDER
