@@ -300,3 +300,12 @@ def test_rook_csi_kms_lines_index_the_value_once() -> None:
     )
     (kms,) = parse(kube_yaml.SOURCE, "kms.yaml", doc).of(RookCsiKms)
     assert kms.kms.details["K99999"].line == 5 + 1 + 100_001  # after `{` and KMS_PROVIDER
+
+
+@pytest.mark.timeout(60)
+def test_string_appends_are_joined_once() -> None:
+    """`A+=...` joined the whole value again on every append: 150,000 appends copied 300 GB."""
+    piece = "x" * 30
+    script = "A=start\n" + f"A+={piece}\n" * 150_000 + 'spark-submit --conf "spark.a=$A" app\n'
+    _, (app,) = read_script(script, "run.sh")
+    assert app.settings["spark.a"].value == "start" + piece * 150_000

@@ -50,20 +50,35 @@ _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _VAR_INDEX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[([@*])\]$")
 
 
-@dataclass
 class _Var:
-    elements: list[Arg]
-    is_array: bool = False
+    """A variable's value: array elements, or one string. `A+=x` on a string is kept as a
+    piece, and the pieces are joined when the value is next read (joining on every `+=` was
+    quadratic in a run of appends)."""
+
+    def __init__(self, elements: list[Arg], is_array: bool = False) -> None:
+        self._elements = elements
+        self.is_array = is_array
+        self._appended: list[Arg] = []
+
+    @property
+    def elements(self) -> list[Arg]:
+        self._settle()
+        return self._elements
+
+    def append_text(self, value: Arg) -> None:
+        self._appended.append(value)
 
     def joined(self) -> Arg:
-        if not self.elements:
-            return Arg("", None)
-        return Arg(
-            " ".join(a.text for a in self.elements),
-            self.elements[0].line,
-            any(a.templated for a in self.elements),
-            tuple(r for a in self.elements for r in a.refs),
-        )
+        self._settle()
+        return _joined(self._elements)
+
+    def _settle(self) -> None:
+        if self._appended:
+            old = _joined(self._elements)
+            text = old.text + "".join(a.text for a in self._appended)
+            templated = old.templated or any(a.templated for a in self._appended)
+            self._elements = [Arg(text, old.line, templated)]
+            self._appended = []
 
     def pieces(self) -> list[Arg]:
         """Unquoted expansion: every element split on whitespace; a piece is templated only
@@ -73,6 +88,17 @@ class _Var:
             for element in (self.elements if self.is_array else [self.joined()])
             for piece in element.text.split()
         ]
+
+
+def _joined(elements: list[Arg]) -> Arg:
+    if not elements:
+        return Arg("", None)
+    return Arg(
+        " ".join(a.text for a in elements),
+        elements[0].line,
+        any(a.templated for a in elements),
+        tuple(r for a in elements for r in a.refs),
+    )
 
 
 class _Fields:
@@ -216,10 +242,7 @@ class _Interpreter:
             if var.is_array:
                 var.elements.append(value)
             else:
-                old = var.joined()
-                var.elements = [
-                    Arg(old.text + value.text, old.line, old.templated or value.templated)
-                ]
+                var.append_text(value)
         else:
             self.env[name] = _Var([value])
 
