@@ -224,9 +224,10 @@ def test_templated_check_does_not_rescan(value: str) -> None:
 
 @pytest.mark.timeout(60)
 def test_embedded_xml_property_with_long_blanks() -> None:
-    text = "<configuration><property><name>" + " " * 200_000 + "a.b </name> <value>1</value>"
-    entries = list(kube_objects.embedded_entries("core-site.xml", text, 10))
-    assert [(e.key, e.value, e.line) for e in entries] == [("a.b", "1", 11)]
+    """An unclosed <name> before 20,000 blanks: `\\s*([^<]*?)\\s*</name>` never finished."""
+    text = "<configuration><name>" + " " * 20_000 + "x\n<property><name> k </name><value>v"
+    entries = list(kube_objects.embedded_entries("core-site.xml", text + "</value>", 10))
+    assert [(e.key, e.value, e.line) for e in entries] == [("k", "v", 12)]
     many = "<property><name>k</name><value>v</value></property>\n" * 30_000
     assert list(kube_objects.embedded_entries("hdfs-site.xml", many, 1))[-1].line == 30_001
 
