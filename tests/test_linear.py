@@ -16,12 +16,14 @@ import pytest
 
 from tests.growth import assert_linear
 from tests.helpers import ROOT, run_cli, write
+from triplock.facts.build import SparkVersionPin
 from triplock.facts.ceph import RookCsiKms
 from triplock.facts.certs import CertInfo, order_chain
 from triplock.facts.tee import HostTee
 from triplock.inventory import Inventory, is_templated
 from triplock.probe.host import probe_host
-from triplock.sources import certs, enclave, kube_objects, kube_yaml, probe_json, shell
+from triplock.sources import all_sources, certs, enclave, kube_objects, kube_yaml, probe_json, shell
+from triplock.sources.discovery import discover
 from triplock.sources.interface import InputFile, SourceError
 from triplock.sources.shell import read_script
 from triplock.sources.toml_lines import load
@@ -310,3 +312,13 @@ def test_string_appends_are_joined_once() -> None:
     script = "A=start\n" + f"A+={piece}\n" * 150_000 + 'spark-submit --conf "spark.a=$A" app\n'
     _, (app,) = read_script(script, "run.sh")
     assert app.settings["spark.a"].value == "start" + piece * 150_000
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("line", ["ARG SPARK_VERSION=3.5.1", "FROM apache/spark:3.5.1"])
+def test_dockerfile_pins_after_many_blank_lines(tmp_path: Path, line: str) -> None:
+    """A line-start `\\s*` ran across every blank line: 100,000 of them took minutes."""
+    write(tmp_path, "Dockerfile", "\n" * 100_000 + f"  {line}\n")
+    inventory = Inventory()
+    discover([str(tmp_path)], all_sources(), inventory)
+    assert [p.version for p in inventory.of(SparkVersionPin)] == ["3.5.1"]

@@ -12,6 +12,7 @@ from triplock.facts.tee import EnclaveEnv, EnclaveFile, EnclaveManifest, Enclave
 from triplock.inventory import Inventory, Setting, is_templated
 from triplock.model import Location
 from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.json_input import list_field, loads
 from triplock.sources.text_lines import QuotedStrings
 from triplock.sources.toml_lines import TomlDocument, TomlError, load
 
@@ -31,14 +32,14 @@ class EnclaveSource:
     def claims(self, file: InputFile) -> bool:
         if file.is_binary:
             return False
-        if file.name.lower() == "occlum.json":
+        if _is_occlum(file):
             return True
         if not file.name.endswith(_SUFFIXES):
             return False
         return bool(_MANIFEST_KEY.search(file.text))
 
     def parse(self, file: InputFile, inventory: Inventory) -> None:
-        if file.name.lower() == "occlum.json":
+        if _is_occlum(file):
             inventory.add(_read_occlum(file))
         else:
             inventory.add(_read_manifest(file))
@@ -49,6 +50,20 @@ class EnclaveSource:
 
 SOURCE = EnclaveSource()
 
+# Keys only an Occlum configuration has together, whatever the file is called
+# (occlum_instance/Occlum.json, a template such as occlum-spark.json, a ConfigMap copy).
+_OCCLUM_KEY = '"resource_limits"'
+_OCCLUM_COMPANIONS = ('"entry_points"', '"mount"')
+
+
+def _is_occlum(file: InputFile) -> bool:
+    if file.name.lower() == "occlum.json":
+        return True
+    if not file.name.lower().endswith(".json") or file.is_binary:
+        return False
+    head = file.text[:65536]
+    return _OCCLUM_KEY in head and any(k in head for k in _OCCLUM_COMPANIONS)
+
 
 def _read_manifest(file: InputFile) -> EnclaveManifest:
     text = file.text
@@ -56,7 +71,10 @@ def _read_manifest(file: InputFile) -> EnclaveManifest:
         doc = load(text)
     except TomlError as e:
         if _looks_legacy(text):
-            return _read_legacy(file, text)
+            try:
+                return _read_legacy(file, text)
+            except SourceError:
+                pass  # not legacy either: TOML's error names the line that is wrong
         raise SourceError(f"not a valid TOML manifest: {e}") from e
     framework = Framework.GRAPHENE if _GRAPHENE.search(text) else Framework.GRAMINE
     return _GramineReader(file.path, doc, framework).read()
@@ -252,7 +270,7 @@ def _read_legacy(file: InputFile, text: str) -> EnclaveManifest:
 def _read_occlum(file: InputFile) -> EnclaveManifest:
     text = file.text
     try:
-        data = json.loads(text)
+        data = loads(text)
     except json.JSONDecodeError as e:
         raise SourceError(f"not valid JSON: {e.msg} (line {e.lineno})") from e
     if not isinstance(data, dict):
@@ -272,7 +290,7 @@ def _read_occlum(file: InputFile) -> EnclaveManifest:
                 m.settings[key] = Setting.literal_or_templated(key, _scalar(v), loc(section, k))
     env = data.get("env")
     if isinstance(env, dict):
-        for entry in env.get("default") or []:
+        for entry in list_field(env, "default", "env."):
             name, _, value = str(entry).partition("=")
             m.env.append(
                 EnclaveEnv(
@@ -283,7 +301,7 @@ def _read_occlum(file: InputFile) -> EnclaveManifest:
                     templated=is_templated(value),
                 )
             )
-        for name in env.get("untrusted") or []:
+        for name in list_field(env, "untrusted", "env."):
             m.env.append(
                 EnclaveEnv(str(name), None, True, loc("env", "untrusted", needle=str(name)))
             )
