@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.formats.sample import AUTH, LOCAL, SECRET
+from tests.helpers.sample import AUTH, LOCAL, SECRET
 from triplock.audit import checklist
 from triplock.model import Finding, Location, Severity, Status, Waiver
 

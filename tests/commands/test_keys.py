@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from tests.helpers import run_cli
-from tests.keys.conftest import FAST_SCRYPT, PASSPHRASE
+from tests.helpers.keys import FAST_SCRYPT, PASSPHRASE
 
 
 def mode(path: Path) -> int:

@@ -11,8 +11,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.formats.sample import sample_result
 from tests.helpers import EXAMPLES, ROOT, run_cli
+from tests.helpers.sample import sample_result
 from triplock.formats.sarif import FINGERPRINT, render
 
 SCHEMA = json.loads((ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json").read_text())

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.formats.sample import sample_result
+from tests.helpers.sample import sample_result
 from triplock.formats.table import _wrap, render
 from triplock.model import InputError
 

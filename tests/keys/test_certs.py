@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tests.helpers import need_command
-from tests.keys.conftest import Pki
+from tests.helpers.keys import Pki
 from triplock.keys import ca, certs
 from triplock.keys.files import ExistsError
 

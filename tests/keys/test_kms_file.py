@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.keys.conftest import PASSPHRASE
+from tests.helpers.keys import PASSPHRASE
 from triplock.keys.kms.file import FileKms
 from triplock.keys.kms.interface import KmsError, KmsSpec, generate_data_key, open_kms, rewrap
 

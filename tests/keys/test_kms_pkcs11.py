@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli
-from tests.keys.conftest import Token
+from tests.helpers.keys import Token
 from triplock.keys.kms.interface import KmsError, KmsSpec, generate_data_key, open_kms, rewrap
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import need_command, run_cli
-from tests.keys.conftest import PASSPHRASE, Pki, SparkCluster
+from tests.helpers.keys import PASSPHRASE, Pki, SparkCluster
 from triplock.keys import envelope
 from triplock.keys.kms.file import FileKms
 from triplock.keys.kms.interface import KmsSpec
