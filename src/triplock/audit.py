@@ -44,8 +44,11 @@ def audit(options: AuditOptions) -> AuditResult:
 def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     ctx = Context(inventory, options.spark_version, options.extra)
     findings: dict[tuple[str, Status, Location, str], Finding] = {}
-    result = AuditResult(inputs=inventory.inputs, errors=inventory.errors)
-    for rule in all_rules():
+    rules = all_rules()
+    result = AuditResult(
+        inputs=inventory.inputs, errors=inventory.errors, rules=[r.meta for r in rules]
+    )
+    for rule in rules:
         if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)

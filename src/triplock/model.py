@@ -153,11 +153,22 @@ class RuleMeta:
         object.__setattr__(self, "stage", CONTROLS[self.control].stage)
 
 
+# Every inline waiver comment holds the marker (discovery keeps the texts that do); a waiver
+# read from such a comment has a source that starts with the prefix.
+INLINE_WAIVER_MARKER = "triplock:"
+INLINE_WAIVER_SOURCE = "inline:"
+
+
 @dataclass(frozen=True, slots=True)
 class Waiver:
     reason: str
     source: str
     expires: str | None = None
+
+    @property
+    def inline(self) -> bool:
+        """Whether it was written in the audited file itself (not in a waiver file)."""
+        return self.source.startswith(INLINE_WAIVER_SOURCE)
 
     def to_dict(self) -> dict[str, Any]:
         return {"reason": self.reason, "source": self.source, "expires": self.expires}
@@ -226,6 +237,9 @@ class AuditResult:
     checklist: list[ControlStatus] = field(default_factory=list)
     expired_waivers: list[str] = field(default_factory=list)
     unused_waivers: list[str] = field(default_factory=list)  # matched no finding
+    # The rule catalogue the audit ran with: formats describe rules from here, never from the
+    # registry (a format knows nothing of rules beyond the result).
+    rules: list[RuleMeta] = field(default_factory=list)
 
     def exit_code(self, fail_on: Severity) -> int:
         if not self.inputs and self.errors:

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from triplock.inventory import Inventory
+from triplock.model import INLINE_WAIVER_MARKER
 from triplock.sources.interface import InputFile, NotText, Source, SourceError
-from triplock.waivers import INLINE_MARKER
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 STDIN = "-"
@@ -138,7 +138,7 @@ def _waiver_text(file: InputFile) -> str | None:
     if file.is_binary:
         return None
     try:
-        return file.text if INLINE_MARKER in file.text else None
+        return file.text if INLINE_WAIVER_MARKER in file.text else None
     except NotText:
         return None
 
