@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triplock.controls import CONTROLS
-from triplock.inventory import Inventory
+from triplock.inventory import Inventory, RunOptions
 from triplock.model import AuditResult, ControlStatus, Finding, Location, Status
 from triplock.rules.registry import Context, Outcome, Rule, all_rules
 from triplock.sources import all_sources
@@ -24,8 +24,7 @@ class AuditOptions:
     spark_version: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
     disabled_rules: frozenset[str] = frozenset()
-    # Options of components (keystore passwords, endpoint scanning, waivers, ...), by name.
-    extra: dict[str, Any] = field(default_factory=dict)
+    keystore_password_files: tuple[str, ...] = ()
     post_steps: list[PostStep] = field(default_factory=list)
     progress: Callable[[int], None] | None = None  # called with the count of files read
     # Steps that add observations (live endpoint scans, ...) after the files are read.
@@ -34,7 +33,9 @@ class AuditOptions:
 
 def audit(options: AuditOptions) -> AuditResult:
     inventory = Inventory()
-    inventory.options = {**options.extra, "paths": options.paths}
+    inventory.options = RunOptions(
+        paths=tuple(options.paths), keystore_password_files=options.keystore_password_files
+    )
     discover(options.paths, all_sources(), inventory, options.max_bytes, options.progress)
     for step in options.inventory_steps:
         step(inventory, options)
@@ -42,7 +43,7 @@ def audit(options: AuditOptions) -> AuditResult:
 
 
 def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
-    ctx = Context(inventory, options.spark_version, options.extra)
+    ctx = Context(inventory, options.spark_version, inventory.options)
     findings: dict[tuple[str, Status, Location, str], Finding] = {}
     rules = all_rules()
     result = AuditResult(
@@ -70,14 +71,14 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     return result
 
 
-def _rule_error(rule: Rule, fact: object, error: Exception) -> Any:
+def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> Any:
     from triplock.model import InputError
 
     where = getattr(fact, "name", None) or getattr(fact, "path", None) or type(fact).__name__
     return InputError(str(where), f"internal error in rule {rule.meta.id}: {error!r}")
 
 
-def _finding(rule: Rule, outcome: Outcome) -> Finding:
+def _finding(rule: Rule[Any], outcome: Outcome) -> Finding:
     return Finding(
         rule=rule.meta,
         status=outcome.status,

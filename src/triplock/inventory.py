@@ -6,10 +6,11 @@ component; the Inventory stores them by type so that a new component needs no ch
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from triplock.model import InputError, InputRecord, Location
 
@@ -44,14 +45,22 @@ class Setting:
         return cls(key, value, location, templated=is_templated(value), exposed=exposed)
 
 
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What a run was asked beyond its inputs, for the sources that need it in link() and for
+    rules (Context.options)."""
+
+    paths: tuple[str, ...] = ()  # the audited paths: the roots keystore references may name
+    keystore_password_files: tuple[str, ...] = ()  # --keystore-password-file, in order
+    now: dt.datetime | None = None  # pins the clock of date checks; None: the real clock
+
+
 class Inventory:
     def __init__(self) -> None:
         self._facts: dict[type, list[object]] = defaultdict(list)
         self.inputs: list[InputRecord] = []
         self.errors: list[InputError] = []
-        # The audit's options (AuditOptions.extra plus "paths"), for sources that need them in
-        # link(): keystore passwords, the audited roots.
-        self.options: dict[str, Any] = {}
+        self.options = RunOptions()
 
     def add(self, fact: object) -> None:
         self._facts[type(fact)].append(fact)

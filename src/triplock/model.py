@@ -71,9 +71,10 @@ class Location:
         return {"path": self.path, "line": self.line, "url": self.url, "object": self.object}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Evidence:
-    """What a finding saw. `shown` is always the output of redact.show(): never a raw secret."""
+    """What a finding saw. `shown` is always the output of redact.show(): never a raw secret.
+    `Evidence.of` is the only constructor (`Evidence(key, shown)` raises TypeError)."""
 
     key: str | None
     shown: str | None
@@ -82,7 +83,11 @@ class Evidence:
     def of(cls, key: str | None, value: str | None, by_key_only: bool = False) -> Evidence:
         from triplock.redact import show
 
-        return cls(key=key, shown=None if value is None else show(key, value, by_key_only))
+        evidence = object.__new__(cls)
+        object.__setattr__(evidence, "key", key)
+        shown = None if value is None else show(key, value, by_key_only)
+        object.__setattr__(evidence, "shown", shown)
+        return evidence
 
     def describe(self) -> str:
         if self.key and self.shown is not None:

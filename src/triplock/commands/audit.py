@@ -112,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
         max_bytes=args.max_file_size,
         disabled_rules=frozenset([*args.disable, *config.disable]),
         post_steps=[_waiver_step(args, config)],
-        extra={"keystore_password_file": args.keystore_password_file},
+        keystore_password_files=tuple(args.keystore_password_file),
     )
     if args.scan_endpoints:
         options.inventory_steps.append(_scan_step(args.scan_host))

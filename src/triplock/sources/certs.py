@@ -30,13 +30,12 @@ from triplock.facts.certs import (
 )
 from triplock.facts.hadoop import HadoopConf
 from triplock.facts.spark import SparkApp
-from triplock.inventory import Inventory, Setting
+from triplock.inventory import Inventory, RunOptions, Setting
 from triplock.model import Location
 from triplock.sources.discovery import DEFAULT_MAX_BYTES
 from triplock.sources.interface import InputFile, SourceError
 
 PASSWORD_ENV = "TRIPLOCK_KEYSTORE_PASSWORD"
-PASSWORD_FILE_OPTION = "keystore_password_file"
 
 # Passwords keytool, Java, Hadoop and tutorials ship with; tried last.
 DEFAULT_PASSWORDS = (
@@ -149,7 +148,7 @@ class CertsSource:
     def link(self, inventory: Inventory) -> None:
         _pair_keys(inventory)
         options = inventory.options
-        refs = list(_references(inventory, _roots(options)))
+        refs = list(_references(inventory, _roots(options.paths)))
         for ref in refs:
             inventory.add(ref)
         known = {os.path.realpath(p.path) for p in inventory.of(PendingKeystore)}
@@ -420,9 +419,9 @@ def _candidates(
     return out
 
 
-def _given_passwords(options: dict[str, Any], inventory: Inventory) -> list[tuple[str, str]]:
+def _given_passwords(options: RunOptions, inventory: Inventory) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    for path in options.get(PASSWORD_FILE_OPTION) or ():
+    for path in options.keystore_password_files:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
@@ -437,8 +436,7 @@ def _given_passwords(options: dict[str, Any], inventory: Inventory) -> list[tupl
     return out
 
 
-def _roots(options: dict[str, Any]) -> list[str]:
-    paths: list[str] = options.get("paths") or []
+def _roots(paths: tuple[str, ...]) -> list[str]:
     return [
         os.path.realpath(p if os.path.isdir(p) else os.path.dirname(p) or ".")
         for p in paths
