@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TypeVar
 
-from triplock.model import InputError, InputRecord, Location
+from triplock.model import Evidence, InputError, InputRecord, Location
 
 T = TypeVar("T")
 
@@ -37,6 +37,9 @@ class Setting:
     location: Location
     templated: bool = False
     exposed: bool = False
+
+    def evidence(self) -> Evidence:
+        return Evidence.of(self.key, self.value)
 
     @classmethod
     def literal_or_templated(

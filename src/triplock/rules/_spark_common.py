@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterable, Iterator
 
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
-from triplock.model import Evidence, Fix, FixAction, Severity
+from triplock.model import Fix, FixAction, Severity
 from triplock.redact import is_sensitive_key, looks_secret
 from triplock.rules._spark_version import SparkVersion, spark_version
-from triplock.rules.registry import Context, Outcome, fail, passed, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, unknown
 
 SECURITY_DOC = "https://spark.apache.org/docs/latest/security.html"
 K8S_DOC = "https://spark.apache.org/docs/latest/running-on-kubernetes.html"
@@ -50,20 +50,6 @@ NOT_A_SECRET_KEY = re.compile(
 NON_SECRET_VALUE = re.compile(r"(?i)^(true|false|none|[\w.+-]*://[^@\s]*|/\S*)$")
 _STRUCTURED_VALUE = re.compile(r"[,|()\[\]\s;]")
 _DOTTED_NAME = re.compile(r"(?!eyJ)[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)+")
-
-
-def flag_of(setting: Setting | None, default: bool, partial: bool = False) -> bool | None:
-    """A boolean setting read on its own (SparkApp.flag reads the app's effective one)."""
-    if setting is None:
-        return None if partial else default
-    if setting.templated:
-        return None
-    value = setting.value.strip().lower()
-    return True if value == "true" else False if value == "false" else None
-
-
-def evidence_of(*settings: Setting | None) -> tuple[Evidence, ...]:
-    return tuple(Evidence.of(s.key, s.value) for s in settings if s is not None)
 
 
 def _exposure(setting: Setting) -> Severity:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from triplock.facts.hadoop import HadoopConf, HadoopScope, Role, Value
 from triplock.model import Evidence, Fix, FixAction, Location, Severity
 from triplock.redact import show
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 SECURE_MODE_DOC = (
     "https://hadoop.apache.org/docs/stable/hadoop-project-dist/hadoop-common/SecureMode.html"
@@ -56,13 +56,6 @@ def where(conf: HadoopConf, key: str, role: Role) -> Location:
     return Location(path=path, object=key) if path else conf.origin
 
 
-def evidence(value: Value | None) -> tuple[Evidence, ...]:
-    if value is None:
-        return ()
-    text = value.text if value.text is not None else value.raw
-    return (Evidence.of(value.key, text, by_key_only=True),)
-
-
 def set_fix(conf: HadoopConf, key: str, value: str, role: Role) -> Fix:
     return Fix(FixAction.SET, key, value, where(conf, key, role).path)
 
@@ -83,7 +76,7 @@ def templated(conf: HadoopConf, key: str, what: str, role: Role) -> Outcome:
     return unknown(
         f"{key} holds an unresolved variable; cannot tell {what}",
         where(conf, key, role),
-        *evidence(value),
+        *evidence_of(value),
     )
 
 
@@ -107,7 +100,7 @@ def expect_flag(
         yield unknown(
             f"{key} is not a boolean; cannot tell whether {what}",
             where(conf, key, role),
-            *evidence(value),
+            *evidence_of(value),
         )
     elif flag == want:
         yield passed(f"{what}: {key}={str(want).lower()}", where(conf, key, role))
@@ -115,7 +108,7 @@ def expect_flag(
         yield fail(
             f"{key} is {stated(value)}: {what} not in force",
             where(conf, key, role),
-            *evidence(value),
+            *evidence_of(value),
             fix=set_fix(conf, key, str(want).lower(), role),
             severity=severity,
         )
@@ -148,7 +141,7 @@ def expect_word(
         yield fail(
             f"{key} is {stated(value)}: {failing}",
             loc,
-            *evidence(value),
+            *evidence_of(value),
             fix=set_fix(conf, key, want, role),
             severity=severity,
         )
@@ -233,13 +226,13 @@ def rpc_protection(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             f"{key} also accepts {', '.join(sorted(levels - {'privacy'}))}: clients may "
             "negotiate unencrypted RPC",
             loc,
-            *evidence(value),
+            *evidence_of(value),
             fix=fix,
             severity=Severity.MEDIUM,
         )
     else:
         yield fail(
-            f"{key} is {stated(value)}: RPC is not encrypted", loc, *evidence(value), fix=fix
+            f"{key} is {stated(value)}: RPC is not encrypted", loc, *evidence_of(value), fix=fix
         )
 
 
@@ -338,7 +331,7 @@ def block_transfer(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             f"{protection_key} is {shown} and {encrypt_key} is not true: block data is sent "
             "in clear text",
             where(conf, protection_key if protection else encrypt_key, Role.HDFS),
-            *evidence(protection),
+            *evidence_of(protection),
             fix=fix,
         )
         return
@@ -356,7 +349,7 @@ def block_transfer(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             "dfs.data.transfer.protection=privacy has no effect without Kerberos "
             "(hadoop.security.authentication is not kerberos)",
             loc,
-            *evidence(protection),
+            *evidence_of(protection),
         )
     else:
         yield passed(
@@ -400,7 +393,7 @@ def sasl_needs_https(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             f"{key} is set but {policy_key} is {stated(policy)}: a secure DataNode "
             "refuses to start, or serves HTTP in clear text",
             where(conf, policy_key, Role.HDFS),
-            *evidence(policy),
+            *evidence_of(policy),
             fix=set_fix(conf, policy_key, "HTTPS_ONLY", Role.HDFS),
         )
 
@@ -472,7 +465,7 @@ def block_cipher(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
                 f"block encryption uses {_AES_SUITE} with {bits or 'default'}-bit keys "
                 "(256 recommended)",
                 where(conf, bits_key, Role.HDFS),
-                *evidence(conf.get(bits_key)),
+                *evidence_of(conf.get(bits_key)),
                 fix=set_fix(conf, bits_key, "256", Role.HDFS),
                 severity=Severity.LOW,
             )
@@ -481,7 +474,7 @@ def block_cipher(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
     yield fail(
         f"no AES cipher suite: block data is encrypted with {algorithm}",
         where(conf, suites_key, Role.HDFS),
-        *evidence(conf.get(algorithm_key)),
+        *evidence_of(conf.get(algorithm_key)),
         fix=set_fix(conf, suites_key, _AES_SUITE, Role.HDFS),
         severity=Severity.HIGH if algorithm == "rc4" else None,
     )
@@ -506,7 +499,7 @@ def trusted_channel(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         yield fail(
             f"{key} is set: connections it trusts skip block encryption",
             conf.where(key),
-            *evidence(conf.get(key)),
+            *evidence_of(conf.get(key)),
             fix=unset_fix(conf, key),
         )
     elif conf.flag("dfs.encrypt.data.transfer"):
@@ -576,12 +569,12 @@ def data_dir_perm(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
     if value is not None and value.templated:
         yield templated(conf, key, "the block directory mode", Role.HDFS)
     elif text is None or not re.fullmatch(r"[0-7]{1,4}", text):
-        yield unknown(f"{key} is not an octal mode", loc, *evidence(value))
+        yield unknown(f"{key} is not an octal mode", loc, *evidence_of(value))
     elif int(text, 8) & 0o077:
         yield fail(
             f"{key}={text}: block files are readable beyond the hdfs user",
             loc,
-            *evidence(value),
+            *evidence_of(value),
             fix=set_fix(conf, key, "700", Role.HDFS),
         )
     else:
@@ -625,7 +618,7 @@ def web_unauthenticated(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         yield fail(
             f"{init_key} is {stated(init)}: no authentication filter guards the web UIs",
             where(conf, init_key, Role.CORE),
-            *evidence(init),
+            *evidence_of(init),
             fix=set_fix(conf, init_key, _AUTH_INITIALIZERS[0], Role.CORE),
         )
         return
@@ -639,7 +632,7 @@ def web_unauthenticated(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             f"{type_key} is simple: the user is whatever the user.name parameter says"
             + (" and anonymous access is allowed" if anonymous is not False else ""),
             where(conf, type_key, Role.CORE),
-            *evidence(kind),
+            *evidence_of(kind),
             fix=set_fix(conf, type_key, "kerberos", Role.CORE),
             severity=Severity.HIGH if anonymous is not False else Severity.MEDIUM,
         )
@@ -701,7 +694,7 @@ def ssl_protocols(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         yield fail(
             f"{key} enables {', '.join(old)}",
             loc,
-            *evidence(value),
+            *evidence_of(value),
             fix=set_fix(conf, key, "TLSv1.2,TLSv1.3", Role.CORE),
         )
     elif enabled:
@@ -732,7 +725,7 @@ def hostname_verifier(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         yield fail(
             f"{key}=ALLOW_ALL: server names are not checked",
             loc,
-            *evidence(value),
+            *evidence_of(value),
             fix=set_fix(conf, key, "DEFAULT", Role.CORE),
         )
     elif value is not None:
@@ -775,7 +768,7 @@ def ssl_literal_password(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         yield fail(
             f"{key} is a literal password in the configuration",
             conf.where(key),
-            *evidence(value),
+            *evidence_of(value),
             fix=unset_fix(conf, key),
             severity=Severity.MEDIUM if truststore else None,
         )
@@ -839,7 +832,7 @@ def literal_secret(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             f"{key} is a literal secret"
             + (" exposed beyond the file (command line or pod spec)" if value.exposed else ""),
             conf.where(key),
-            *evidence(value),
+            *evidence_of(value),
             fix=unset_fix(conf, key),
             severity=Severity.CRITICAL if value.exposed else None,
         )
@@ -906,7 +899,7 @@ def zookeeper_acl(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         yield fail(
             f"{key} is {stated(value)}: anyone can change failover state",
             loc,
-            *evidence(value),
+            *evidence_of(value),
             fix=set_fix(conf, key, "sasl:hdfs:rwcda", Role.CORE),
         )
     else:

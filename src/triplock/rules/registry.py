@@ -12,7 +12,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from triplock.controls import CONTROLS
 from triplock.inventory import Inventory, RunOptions
@@ -31,6 +31,17 @@ class Outcome:
     evidence: tuple[Evidence, ...] = ()
     fix: Fix | None = None
     severity: Severity | None = None  # overrides the rule's severity for this outcome
+
+
+class Shown(Protocol):
+    """A fact that can show itself as evidence (a Setting, a Hadoop Value)."""
+
+    def evidence(self) -> Evidence: ...
+
+
+def evidence_of(*facts: Shown | None) -> tuple[Evidence, ...]:
+    """The evidence of these facts, the absent ones left out: the one evidence helper."""
+    return tuple(fact.evidence() for fact in facts if fact is not None)
 
 
 def fail(

@@ -17,14 +17,13 @@ from triplock.rules._spark_common import (
     K8S_DOC,
     NON_SECRET_VALUE,
     NOT_A_SECRET_KEY,
-    evidence_of,
     on_kubernetes,
     runs_applications,
     secret_value,
     undecided,
     version_of,
 )
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 SECRET_VOLUME = re.compile(r"^spark\.kubernetes\.(driver|executor)\.secrets\.")
 SECRET_KEY_REF = re.compile(r"^spark\.kubernetes\.(driver|executor)\.secretKeyRef\.")

@@ -21,14 +21,13 @@ from triplock.rules._spark_common import (
     SECURITY_DOC,
     SSL_PASSWORD,
     could_be_secret,
-    evidence_of,
     manual_fix,
     on_kubernetes,
     secret_written,
     secrets_written,
 )
 from triplock.rules.hadoop import PROVIDER_SECRETS, S3A_CREDENTIAL
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 CONFIG_DOC = "https://spark.apache.org/docs/latest/configuration.html"
 DEFAULT_REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key"
