@@ -7,6 +7,7 @@ import pytest
 
 from tests.helpers import ROOT, run_cli
 from triplock import formats
+from triplock.sources import all_sources
 
 CANARY_DIR = ROOT / "tests" / "fixtures" / "canary"
 MARKER = "CANARY"
@@ -27,3 +28,11 @@ def test_no_canary_in_any_format(fmt: str, tmp_path: object) -> None:
     assert MARKER not in result.err
     if fmt == "json":
         assert result.json()["findings"], "the canary corpus must produce findings"
+
+
+def test_every_source_kind_has_a_canary_fixture() -> None:
+    """A new input kind plants its secrets here too, or this fails: the corpus covers every
+    source that discovery can hand an input to."""
+    result = run_cli("audit", str(CANARY_DIR), "--format", "json", "--fail-on", "critical")
+    seen = {record["kind"] for record in result.json()["inputs"]}
+    assert {source.kind for source in all_sources()} <= seen

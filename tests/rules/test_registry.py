@@ -102,3 +102,27 @@ def test_evidence_has_one_constructor() -> None:
         Evidence("spark.authenticate.secret", "CANARY-raw")  # type: ignore[call-arg]
     shown = Evidence.of("spark.authenticate.secret", "CANARY-raw")
     assert (shown.key, shown.shown) == ("spark.authenticate.secret", MASK)
+
+
+def _documented_bands() -> dict[tuple[str, str], set[str]]:
+    """(prefix, band) -> modules, from docs/architecture.md's "Rule ids" table."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    section = text.split("### Rule ids", 1)[1].split("\n### ", 1)[0]
+    bands: dict[tuple[str, str], set[str]] = {}
+    for row in re.findall(r"^\| ([A-Z0-9]+) \| ([0-9x, ]+) \| [^|]+ \| ([^|]+) \|$", section, re.M):
+        prefix, numbers, modules = row
+        for band in numbers.split(","):
+            bands[(prefix, band.strip()[:2])] = set(re.findall(r"`(\w+)\.py`", modules))
+    return bands
+
+
+def test_every_rule_id_is_in_a_documented_band_of_its_module() -> None:
+    bands = _documented_bands()
+    assert len(bands) > 20
+    outside = []
+    for r in all_rules():
+        prefix, _, number = r.meta.id.rpartition("-")
+        module = r.check.__module__.rpartition(".")[2]
+        if module not in bands.get((prefix, number[:2]), set()):
+            outside.append(f"{r.meta.id} ({module}.py)")
+    assert outside == [], "add a row to docs/architecture.md's rule id table"

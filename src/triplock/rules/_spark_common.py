@@ -1,11 +1,11 @@
 """What the Spark rule modules (spark_*.py) share: documentation links, the keys several of them
 know, and helpers that read a SparkApp the way Spark does
-(../shared/reference/config-keys.md, Spark table).
+(keys: Spark's "Spark Security" and "Configuration" pages,
+https://spark.apache.org/docs/latest/security.html and .../configuration.html).
 
-Rule ids follow the control: 00x authentication and secrets (spark_auth.py, spark_secrets.py),
-01x RPC encryption and 02x local storage (spark_encryption.py), 03x TLS (spark_tls.py), 04x
-access control (spark_access.py), 05x redaction (spark_secrets.py), 06x Kerberos
-(spark_kerberos.py), 07x Kubernetes (spark_kubernetes.py).
+Rule ids follow the bands of docs/architecture.md ("Rule ids"): 00x authentication and secrets,
+01x RPC and 02x local storage encryption, 03x TLS, 04x access control, 05x redaction, 06x
+Kerberos, 07x Kubernetes.
 
 Severities across the Spark rules: a literal secret on a command line or in a pod spec is
 critical (any local user or namespace reader sees it), in a conf file high; a switched-off

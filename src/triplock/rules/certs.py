@@ -1,4 +1,5 @@
-"""Certificate, private key and keystore rules (../shared/reference/tls.md, "Key and certificate").
+"""Certificate, private key and keystore rules (the CA/Browser Forum Baseline Requirements,
+Mozilla's Server Side TLS and SSL Labs' deployment best practices: CAB_BR, MOZILLA, SSL_LABS).
 
 The chain rules judge a CertChain whatever its origin: a PEM file, a keystore entry, or a chain
 seen on the wire by the TLS scanner. `ctx.options.now` (an aware datetime) pins the clock.

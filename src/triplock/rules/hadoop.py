@@ -1,6 +1,7 @@
 """Hadoop core and HDFS rules: Kerberos, authorization, RPC / block transfer / HTTP
 confidentiality, web authentication, literal secrets and keytab modes
-(../shared/reference/config-keys.md, Hadoop core and HDFS table).
+(keys: core-default.xml and hdfs-default.xml of https://hadoop.apache.org/docs/stable/, and
+"Hadoop in Secure Mode", hadoop-project-dist/hadoop-common/SecureMode.html).
 
 A rule judges a key when the configuration sets it, or when a conf directory holds the file
 the key belongs in (then Hadoop's default counts). A Spark application's spark.hadoop.* overlay

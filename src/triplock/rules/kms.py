@@ -1,6 +1,6 @@
 """Hadoop KMS rules: the key provider HDFS transparent encryption needs, the KMS's own
-authentication and TLS, its ACLs, key ACLs and blacklists (../shared/reference/config-keys.md,
-Hadoop KMS table)."""
+authentication and TLS, its ACLs, key ACLs and blacklists (keys: "Hadoop Key Management Server
+(KMS) - Documentation Sets", https://hadoop.apache.org/docs/stable/hadoop-kms/index.html)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Object storage rules for S3A (AWS S3, Ceph RGW, MinIO): encryption at rest, credentials and
-TLS, in core-site.xml or as spark.hadoop.fs.s3a.* (../shared/reference/config-keys.md, Object
-storage). Per-bucket settings (fs.s3a.bucket.NAME.*) override the global ones, as in S3A."""
+TLS, in core-site.xml or as spark.hadoop.fs.s3a.* (keys: Hadoop's "Hadoop-AWS module: Integration
+with Amazon Web Services", https://hadoop.apache.org/docs/stable/hadoop-aws/tools/hadoop-aws/).
+Per-bucket settings (fs.s3a.bucket.NAME.*) override the global ones, as in S3A."""
 
 from __future__ import annotations
 

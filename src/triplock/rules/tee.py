@@ -1,5 +1,6 @@
 """TEE rules (in use): enclave manifests (Gramine, Graphene, Occlum) and host probe reports
-(../shared/reference/config-keys.md, TEE section)."""
+(keys: Gramine's manifest syntax, https://gramine.readthedocs.io/en/stable/manifest-syntax.html,
+and Occlum's Occlum.json, https://occlum.readthedocs.io/en/latest/)."""
 
 from __future__ import annotations
 

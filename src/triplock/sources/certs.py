@@ -33,7 +33,7 @@ from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory, RunOptions, Setting
 from triplock.model import Location
 from triplock.sources.discovery import DEFAULT_MAX_BYTES
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import LAST_RESORT, InputFile, SourceError
 
 PASSWORD_ENV = "TRIPLOCK_KEYSTORE_PASSWORD"
 
@@ -121,7 +121,7 @@ def _looks_pem(file: InputFile) -> bool:
 class CertsSource:
     kind: ClassVar[str] = "certs"
     # Last: link() needs the Spark and Hadoop facts that other sources build in their link().
-    priority: ClassVar[int] = 90
+    priority: ClassVar[int] = LAST_RESORT
 
     def claims(self, file: InputFile) -> bool:
         if _store_type(file) is not None or _looks_pem(file):

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from triplock.facts.kube import PodSpec, YMap
 from triplock.inventory import Inventory
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import DOCUMENT, InputFile, SourceError
 from triplock.sources.kube_load import load_documents
 from triplock.sources.kube_objects import add_object
 from triplock.sources.kube_rbac import resolve
@@ -22,7 +22,7 @@ _POD_TEMPLATE = re.compile(r"^spec:\s*$[\s\S]*?^\s+containers:", re.MULTILINE)
 
 class KubeYamlSource:
     kind: ClassVar[str] = "kubernetes"
-    priority: ClassVar[int] = 30
+    priority: ClassVar[int] = DOCUMENT
 
     def claims(self, file: InputFile) -> bool:
         if not (file.name.lower().endswith(_SUFFIXES) or file.path == "<stdin>"):

@@ -10,14 +10,14 @@ from triplock.facts.tee import HostTee
 from triplock.inventory import Inventory
 from triplock.model import Location
 from triplock.probe.report import KIND
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import SIGNATURE, InputFile, SourceError
 
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".txt")
 
 
 class ProbeJsonSource:
     kind: ClassVar[str] = "probe-json"
-    priority: ClassVar[int] = 10
+    priority: ClassVar[int] = SIGNATURE
 
     def claims(self, file: InputFile) -> bool:
         if not file.name.endswith(_SUFFIXES) or file.is_binary:
