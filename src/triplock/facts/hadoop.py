@@ -9,7 +9,7 @@ system properties, then other properties (Hadoop checks system properties first)
 unresolved variable leaves the value templated.
 
 For other sources (for instance the `hadoopConf` map of a SparkApplication), build one with
-`HadoopConf.from_settings()` and add it to the inventory; the rules of rules/hadoop.py, kms.py
+`HadoopConf.from_settings()` and add it to the inventory; the rules of rules/hadoop_*.py, kms.py
 and storage.py then judge it:
 
     conf = HadoopConf.from_settings(

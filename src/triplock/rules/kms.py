@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from triplock.facts.hadoop import HadoopConf, Role, Value
 from triplock.model import Fix, FixAction, Location, Severity
-from triplock.rules.hadoop import (
+from triplock.rules._hadoop_common import (
     expect_flag,
     expect_word,
     judged,

@@ -12,6 +12,7 @@ from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
 from triplock.model import Fix, FixAction, Severity
 from triplock.redact import url_credentials
+from triplock.rules._hadoop_common import PROVIDER_SECRETS, S3A_CREDENTIAL
 from triplock.rules._spark_common import (
     AUTH_SECRET,
     CREDENTIAL_PROVIDER_DOC,
@@ -26,7 +27,6 @@ from triplock.rules._spark_common import (
     secret_written,
     secrets_written,
 )
-from triplock.rules.hadoop import PROVIDER_SECRETS, S3A_CREDENTIAL
 from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 CONFIG_DOC = "https://spark.apache.org/docs/latest/configuration.html"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from triplock.facts.hadoop import HadoopConf, Role, Value
 from triplock.model import Fix, FixAction, Location, Severity
-from triplock.rules.hadoop import S3A_CREDENTIAL, role_file
+from triplock.rules._hadoop_common import S3A_CREDENTIAL, role_file
 from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 S3A_DOC = "https://hadoop.apache.org/docs/stable/hadoop-aws/tools/hadoop-aws/encryption.html"
