@@ -4,12 +4,16 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The demo needs only the CLI and its runtime dependencies; the tests add pytest, pyspark, ...
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+WHEEL_DIR := build/dist
+WHEEL_VENV := build/wheel-venv
 # Debian packages the tests use: a JDK (Spark, keytool, differential tests), openssl and nginx
 # (TLS endpoints), sslscan (reference scanner), softhsm2 + opensc (PKCS#11), chromium (HTML report).
 DEB_PACKAGES := default-jdk-headless openssl nginx sslscan softhsm2 opensc chromium
 DEB_COMMANDS := java keytool openssl nginx sslscan softhsm2-util pkcs11-tool chromium
 
-.PHONY: all bootstrap system-packages venv test lint typecheck pytest demo docs bench clean
+.PHONY: all bootstrap system-packages venv runtime test lint typecheck pytest wheel demo docs bench clean
 
 all: test
 
@@ -28,11 +32,19 @@ system-packages:
 
 venv: $(STAMP)
 
+runtime: $(RUNTIME_STAMP)
+
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,test]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUNTIME_STAMP)
+
+$(RUNTIME_STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e .
+	touch $(RUNTIME_STAMP)
 
 lint: venv
 	$(BIN)/ruff check src tests benchmarks
@@ -44,12 +56,25 @@ typecheck: venv
 pytest: bootstrap
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/pytest -q -p no:cacheprovider
 
-test: bootstrap lint typecheck pytest
+# The package as users get it: an sdist and a wheel that twine accepts, the wheel installed in a
+# fresh virtualenv (runtime dependencies only) running outside the source tree.
+wheel: venv
+	rm -rf $(WHEEL_DIR) $(WHEEL_VENV)
+	$(PY) -m build --outdir $(WHEEL_DIR) . >/dev/null
+	$(BIN)/twine check --strict $(WHEEL_DIR)/*
+	python3 -m venv $(WHEEL_VENV)
+	$(WHEEL_VENV)/bin/pip install -q $(WHEEL_DIR)/*.whl
+	cd build && wheel-venv/bin/triplock --version
+	cd build && wheel-venv/bin/triplock rules >/dev/null
+	cd build && wheel-venv/bin/triplock audit ../examples/spark-on-k8s/hardened --format table --fail-on medium >/dev/null
+	@echo "wheel: $$(ls $(WHEEL_DIR)) built, checked and run from a fresh virtualenv"
+
+test: bootstrap lint typecheck pytest wheel
 
 docs: venv
 	$(BIN)/triplock rules --format markdown > docs/rules.md
 
-demo: bootstrap
+demo: runtime
 	@echo "== triplock audit examples/spark-on-k8s/insecure"
 	@$(BIN)/triplock audit examples/spark-on-k8s/insecure --format table; test $$? -le 1
 	@echo

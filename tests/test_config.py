@@ -110,7 +110,7 @@ def test_cli_config_flag_waiver_file_and_disable(in_tmp: Path) -> None:
 
 def test_cli_bad_config_is_a_usage_error(in_tmp: Path) -> None:
     write(in_tmp, "deploy/spark-defaults.conf", CONF)
-    write(in_tmp, ".triplock.yaml", "fail-on: never\n")
+    write(in_tmp, ".triplock.yaml", "fail-on: sometimes\n")
     result = run_cli("audit", "deploy")
     assert result.code == 2
     assert ".triplock.yaml: fail-on must be one of" in result.err

@@ -313,3 +313,45 @@ def test_inline_waivers_come_from_the_text_discovery_read(tmp_path: Path) -> Non
     options.post_steps.append(WaiverStep([]))
     [waived] = [f for f in audit(options).findings if f.rule.id == "SPARK-001"]
     assert waived.waiver is not None and waived.waiver.reason == "piped in"
+
+
+SUBMIT = """#!/bin/sh
+# triplock: ignore SPARK-038 reason="keystore password rotated by the job runner (SEC-9)"
+spark-submit \\
+  --master k8s://https://kubernetes.default.svc:443 \\
+  --conf spark.ssl.keyStorePassword=hunter22 \\
+  --conf spark.authenticate.secret=s3cr3tvalue \\
+  app.py
+"""
+
+
+def test_an_inline_waiver_above_a_multi_line_command_covers_the_whole_command(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "bin/submit.sh", SUBMIT)
+    result = run_cli("audit", str(tmp_path), "--format", "json")
+    [waived] = findings_of(result, "SPARK-038", "fail")
+    assert waived["location"]["line"] == 5
+    assert waived["waiver"]["reason"].startswith("keystore password rotated")
+    assert all(f["waiver"] is None for f in findings_of(result, "SPARK-002", "fail"))
+
+
+def test_spark_submit_findings_name_the_setting_so_a_waiver_file_can_target_one_key(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path, "bin/submit.sh", SUBMIT.replace("# triplock: ignore", "# not a waiver"))
+    waivers = write(
+        tmp_path,
+        "waivers.yaml",
+        "waivers:\n"
+        "  - rule: SPARK-038\n"
+        '    object: "spark-submit spark.ssl.keyStorePassword"\n'
+        "    reason: rotated (SEC-9)\n",
+    )
+    result = run_cli("audit", str(tmp_path / "bin"), "--format", "json", "--waivers", str(waivers))
+    [finding] = findings_of(result, "SPARK-038", "fail")
+    assert finding["location"]["object"] == "spark-submit spark.ssl.keyStorePassword"
+    assert finding["waiver"]["reason"] == "rotated (SEC-9)"
+    [other] = findings_of(result, "SPARK-002", "fail")
+    assert other["location"]["object"] == "spark-submit spark.authenticate.secret"
+    assert other["waiver"] is None

@@ -23,7 +23,9 @@ class AuditOptions:
     paths: list[str]
     spark_version: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
-    disabled_rules: frozenset[str] = frozenset()
+    disabled_rules: frozenset[str] = frozenset()  # rule ids or slugs not to run
+    only_rules: frozenset[str] | None = None  # if set, the ids of the only rules to run
+    skip_paths: tuple[str, ...] = ()  # globs of files and directories not to read
     keystore_password_files: tuple[str, ...] = ()
     post_steps: list[PostStep] = field(default_factory=list)
     progress: Callable[[int], None] | None = None  # called with the count of files read
@@ -36,7 +38,14 @@ def audit(options: AuditOptions) -> AuditResult:
     inventory.options = RunOptions(
         paths=tuple(options.paths), keystore_password_files=options.keystore_password_files
     )
-    discover(options.paths, all_sources(), inventory, options.max_bytes, options.progress)
+    discover(
+        options.paths,
+        all_sources(),
+        inventory,
+        options.max_bytes,
+        options.progress,
+        options.skip_paths,
+    )
     for step in options.inventory_steps:
         step(inventory, options)
     return judge(inventory, options)
@@ -47,10 +56,13 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     findings: dict[tuple[str, Status, Location, str], Finding] = {}
     rules = all_rules()
     result = AuditResult(
-        inputs=inventory.inputs, errors=inventory.errors, rules=[r.meta for r in rules]
+        inputs=inventory.inputs,
+        errors=inventory.errors,
+        skipped=inventory.skipped,
+        rules=[r.meta for r in rules],
     )
     for rule in rules:
-        if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:
+        if not _selected(rule, options):
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
         if rule.applies is not None:
@@ -71,6 +83,12 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     return result
 
 
+def _selected(rule: Rule[Any], options: AuditOptions) -> bool:
+    if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:
+        return False
+    return options.only_rules is None or rule.meta.id in options.only_rules
+
+
 def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> Any:
     from triplock.model import InputError
 
@@ -87,6 +105,7 @@ def _finding(rule: Rule[Any], outcome: Outcome) -> Finding:
         severity=outcome.severity or rule.meta.severity,
         evidence=outcome.evidence,
         fix=outcome.fix,
+        cause=outcome.cause,
     )
 
 
@@ -109,11 +128,11 @@ def checklist(findings: list[Finding]) -> list[ControlStatus]:
     be judged, else pass; `not assessed` when no input spoke to it."""
     counts: dict[str, Counter[str]] = {control: Counter() for control in CONTROLS}
     for f in findings:
-        kind = "waived" if f.status is Status.FAIL and f.waiver is not None else f.status.value
+        kind = "waived" if f.status is Status.FAIL and f.waiver is not None else f.shown_status
         counts[f.rule.control][kind] += 1
     out: list[ControlStatus] = []
     for control, n in counts.items():
-        if n["fail"]:
+        if n["fail"] or n["baselined"]:  # a baselined failure is known, still a failure
             status = "fail"
         elif n["unknown"]:
             status = "unknown"
@@ -121,5 +140,9 @@ def checklist(findings: list[Finding]) -> list[ControlStatus]:
             status = "pass"
         else:
             status = "not assessed"
-        out.append(ControlStatus(control, status, n["fail"], n["pass"], n["unknown"], n["waived"]))
+        out.append(
+            ControlStatus(
+                control, status, n["fail"], n["pass"], n["unknown"], n["waived"], n["baselined"]
+            )
+        )
     return out

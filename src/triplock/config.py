@@ -3,10 +3,11 @@
 Looked up in the current directory: `.triplock.yaml` (or `.triplock.yml`), else the
 `[tool.triplock]` table of `pyproject.toml`; or named with `--config FILE`. Keys:
 
-    fail-on: medium              # info | low | medium | high | critical
+    fail-on: medium              # info | low | medium | high | critical | never
     formats: [table, sarif]      # like --format, repeated
     outputs: ["-", triplock.sarif]  # like --output, paired with formats in order ("-": stdout)
     disable: [SPARK-020]         # rule ids or slugs not to run
+    skip-path: ["charts/*/tests", "*.md"]  # like --skip-path, repeated
     waiver-file: waivers.yaml    # more waivers, relative to this file
     inline-waivers: false        # refuse `# triplock: ignore ...` comments in audited files
     waivers:                     # accepted risks (see triplock.waivers)
@@ -27,7 +28,16 @@ from triplock.model import SEVERITY_NAMES
 from triplock.waivers import WaiverEntry, WaiverError, parse_entries
 
 CANDIDATES = (".triplock.yaml", ".triplock.yml", "pyproject.toml")
-_KEYS = {"fail-on", "formats", "outputs", "disable", "waiver-file", "inline-waivers", "waivers"}
+_KEYS = {
+    "fail-on",
+    "formats",
+    "outputs",
+    "disable",
+    "skip-path",
+    "waiver-file",
+    "inline-waivers",
+    "waivers",
+}
 
 
 class ConfigError(ValueError):
@@ -41,6 +51,7 @@ class Config:
     formats: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
+    skip_path: tuple[str, ...] = ()
     waiver_file: str | None = None
     inline_waivers: bool = True
     waivers: tuple[WaiverEntry, ...] = ()
@@ -70,8 +81,8 @@ def load(path: str | None) -> Config:
         raise ConfigError(f"{path}: unknown key(s) {', '.join(unknown)} (known: {_known()})")
     base = os.path.dirname(os.path.abspath(path))
     fail_on = data.get("fail-on")
-    if fail_on is not None and fail_on not in SEVERITY_NAMES:
-        raise ConfigError(f"{path}: fail-on must be one of {', '.join(SEVERITY_NAMES)}")
+    if fail_on is not None and fail_on not in (*SEVERITY_NAMES, "never"):
+        raise ConfigError(f"{path}: fail-on must be one of {', '.join(SEVERITY_NAMES)}, never")
     inline = data.get("inline-waivers", True)
     if not isinstance(inline, bool):
         raise ConfigError(f"{path}: inline-waivers must be true or false")
@@ -86,6 +97,7 @@ def load(path: str | None) -> Config:
         formats=_strings(data, "formats", path),
         outputs=_strings(data, "outputs", path),
         disable=_strings(data, "disable", path),
+        skip_path=_strings(data, "skip-path", path),
         waiver_file=os.path.join(base, waiver_file) if waiver_file else None,
         inline_waivers=inline,
         waivers=tuple(waivers),

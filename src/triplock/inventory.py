@@ -63,6 +63,7 @@ class Inventory:
         self._facts: dict[type, list[object]] = defaultdict(list)
         self.inputs: list[InputRecord] = []
         self.errors: list[InputError] = []
+        self.skipped = 0  # files a tree walk passed over as plainly not configuration
         self.options = RunOptions()
 
     def add(self, fact: object) -> None:

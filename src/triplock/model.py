@@ -189,6 +189,8 @@ class Finding:
     evidence: tuple[Evidence, ...] = ()
     fix: Fix | None = None
     waiver: Waiver | None = None
+    baselined: bool = False  # a failure recorded in the baseline: known, not new
+    cause: str | None = None  # the defect this finding shares with others (see Outcome.cause)
 
     @property
     def stage(self) -> str:
@@ -196,8 +198,13 @@ class Finding:
 
     @property
     def counts(self) -> bool:
-        """Whether this finding can fail a run (a non-waived failure)."""
-        return self.status is Status.FAIL and self.waiver is None
+        """Whether this finding can fail a run (a failure neither waived nor baselined)."""
+        return self.status is Status.FAIL and self.waiver is None and not self.baselined
+
+    @property
+    def shown_status(self) -> str:
+        """The status reports show: `baselined` for a baselined failure (DESIGN contract)."""
+        return "baselined" if self.baselined else self.status.value
 
     def identity(self) -> tuple[str, Status, Location, str]:
         return (self.rule.id, self.status, self.location, self.message)
@@ -232,6 +239,7 @@ class ControlStatus:
     passed: int = 0
     unknown: int = 0
     waived: int = 0
+    baselined: int = 0
 
 
 @dataclass
@@ -242,11 +250,17 @@ class AuditResult:
     checklist: list[ControlStatus] = field(default_factory=list)
     expired_waivers: list[str] = field(default_factory=list)
     unused_waivers: list[str] = field(default_factory=list)  # matched no finding
+    skipped: int = 0  # files passed over as plainly not configuration (images, archives, ...)
+    baseline_fixed: list[str] = field(default_factory=list)  # baseline entries matched no more
     # The rule catalogue the audit ran with: formats describe rules from here, never from the
     # registry (a format knows nothing of rules beyond the result).
     rules: list[RuleMeta] = field(default_factory=list)
 
-    def exit_code(self, fail_on: Severity) -> int:
+    def exit_code(self, fail_on: Severity | None) -> int:
+        """2 when no input could be read; 1 when a counted failure reaches `fail_on` (None:
+        never); else 0."""
         if not self.inputs and self.errors:
             return 2
+        if fail_on is None:
+            return 0
         return 1 if any(f.counts and f.severity >= fail_on for f in self.findings) else 0

@@ -217,10 +217,9 @@ class InlineWaiver:
 def scan_inline(text: str) -> tuple[list[InlineWaiver], list[tuple[int, str]]]:
     """Inline waivers in a file's text, and the malformed ones as (line, problem). A waiver
     applies to its own line and, on a comment-only line, to the next line that is not another
-    waiver comment (so that waivers can be stacked above a setting)."""
-    if (
-        INLINE_WAIVER_MARKER not in text
-    ):  # most files: one substring search instead of a regex a line
+    waiver comment (so that waivers can be stacked above a setting) and to the lines that
+    continue it with a trailing backslash (a command written over several lines)."""
+    if INLINE_WAIVER_MARKER not in text:  # most files: one substring search, not a regex a line
         return [], []
     lines = text.splitlines()
     found: list[InlineWaiver] = []
@@ -241,6 +240,10 @@ def scan_inline(text: str) -> tuple[list[InlineWaiver], list[tuple[int, str]]]:
             while after < len(lines) and _is_waiver_comment(lines[after]):
                 after += 1
             targets.append(after + 1)
+            # A command continued with `\` (spark-submit over many lines): the whole command.
+            while after < len(lines) and lines[after].rstrip().endswith("\\"):
+                after += 1
+                targets.append(after + 1)
         found.append(InlineWaiver(rules, reason, expires, number, tuple(targets)))
     return found, problems
 
@@ -304,7 +307,7 @@ class WaiverStep:
                     used.add(entry.source)
                     break
             findings.append(replace(finding, waiver=waiver) if waiver else finding)
-        result.findings = findings
+        result.findings = _waive_causes(findings)
         result.expired_waivers.extend(expired.values())
         audited = [i.path for i in result.inputs]
         candidates = {e.source: e for e in self.entries if e.covers_any(audited)}
@@ -340,6 +343,26 @@ class WaiverStep:
                 for line in w.applies_to:
                     by_line.setdefault((path, line), []).append(w.entry(path))
         return by_line, problems
+
+
+def _waive_causes(findings: list[Finding]) -> list[Finding]:
+    """A waiver of one finding of a cause (a binding, ...) covers every finding of that cause."""
+    by_cause = {
+        (f.location.path, f.cause): f.waiver
+        for f in findings
+        if f.cause is not None and f.waiver is not None
+    }
+    if not by_cause:
+        return findings
+    out: list[Finding] = []
+    for f in findings:
+        waiver = by_cause.get((f.location.path, f.cause)) if f.cause is not None else None
+        if waiver is not None and f.waiver is None and f.status is not Status.PASS:
+            f = replace(
+                f, waiver=replace(waiver, reason=f"{waiver.reason} (same cause: {f.cause})")
+            )
+        out.append(f)
+    return out
 
 
 def _key(finding: Finding) -> tuple[str, int]:

@@ -139,3 +139,44 @@ def test_deployment_report_screenshot(browser_context: Any, tmp_path: Path) -> N
     assert (ARTIFACTS / "report.png").stat().st_size > 10_000
     assert problems == []
     page.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1400, 1920])
+def test_layout_at_common_widths(browser_context: Any, tmp_path: Path, width: int) -> None:
+    """Rule ids and headers stay on one line, and no column is squeezed to a few characters
+    (once, `overflow-wrap: anywhere` let the table wrap "SPARK-004" letter by letter)."""
+    report = tmp_path / "report.html"
+    run_cli(
+        "audit",
+        str(ROOT / "examples" / "spark-on-k8s" / "insecure"),
+        "--format",
+        "html",
+        "-o",
+        str(report),
+    )
+    page = browser_context.new_page()
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(report.as_uri())
+    line = page.evaluate("() => parseFloat(getComputedStyle(document.body).lineHeight)")
+    heights = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+             '#findings-table td:nth-child(3) strong, th'))
+           .filter(e => e.offsetParent !== null)
+           .map(e => [e.innerText, e.getBoundingClientRect().height])"""
+    )
+    assert heights
+    tall = [(text, h) for text, h in heights if h > 2 * line]
+    assert not tall, tall
+    columns = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#findings-table thead th'))
+           .map(th => [th.innerText, th.getBoundingClientRect().width])"""
+    )
+    narrow = [(text, w) for text, w in columns if w < 70]
+    assert not narrow, narrow
+    widths = dict(columns)
+    assert widths["finding"] >= 250 and widths["why and fix"] >= 180
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#findings").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"report-{width}.png"))
+    assert (ARTIFACTS / f"report-{width}.png").stat().st_size > 10_000
+    page.close()

@@ -13,7 +13,8 @@ import pytest
 
 from tests.helpers import EXAMPLES, ROOT, run_cli
 from tests.helpers.sample import sample_result
-from triplock.formats.sarif import FINGERPRINT, render
+from triplock.fingerprint import SCHEME as FINGERPRINT
+from triplock.formats.sarif import render
 
 SCHEMA = json.loads((ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json").read_text())
 REPORTS = ROOT / "tests" / "fixtures" / "reports"

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_cli
 from tests.helpers.sample import sample_result
 from triplock.formats.table import _wrap, render
 from triplock.model import InputError
@@ -72,3 +74,15 @@ def test_wrap_offsets() -> None:
     word = "abcdefghij"
     assert [word[a:b] for a, b in _wrap(word, 4, 0)] == ["abcd", "efgh", "ij"]
     assert _wrap("short", 80, 4) == [(0, 5)]
+
+
+def test_controls_no_input_spoke_to_are_one_line(tmp_path: Path) -> None:
+    conf = tmp_path / "spark-defaults.conf"
+    conf.write_text("spark.authenticate false\n")
+    out = run_cli("audit", str(conf), "--format", "table").out
+    checklist = out.split("Not assessed by these inputs")[0]
+    assert "spark.authentication" in checklist
+    assert "k8s.rbac" not in checklist and "use.tee" not in checklist
+    line = " ".join(out.split("Not assessed by these inputs")[1].split("\n\n")[0].split())
+    assert line.startswith("(17 of 23 controls):")
+    assert "k8s.rbac" in line and "use.tee" in line and "spark.authentication" not in line

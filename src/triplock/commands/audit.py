@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from triplock.commands._args import add_fail_on
+from triplock.commands._args import add_fail_on, comma_list, fail_threshold
+from triplock.model import SEVERITY_NAMES
 
 
 def register(sub: Any) -> None:
@@ -36,6 +37,19 @@ def register(sub: Any) -> None:
     )
     add_fail_on(p, "exit 1 when a failing finding has this severity or higher (default: high)")
     p.add_argument(
+        "--min-severity",
+        choices=SEVERITY_NAMES,
+        metavar="SEVERITY",
+        help="show only findings of this severity or higher (the exit status still follows "
+        "--fail-on)",
+    )
+    p.add_argument(
+        "--summary",
+        action="store_true",
+        help="print counts by control and by rule instead of every finding (files named "
+        "with --output still get their formats in full)",
+    )
+    p.add_argument(
         "--spark-version", help="Spark version of the deployment, for version-aware advice"
     )
     p.add_argument(
@@ -50,7 +64,23 @@ def register(sub: Any) -> None:
         action="append",
         default=[],
         metavar="RULE",
-        help="do not run this rule (id or slug; repeatable)",
+        help="do not run these rules: ids or slugs, comma-separated (repeatable)",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="RULE|CONTROL",
+        help="run only these rules: rule ids, slugs or control ids such as spark.encryption, "
+        "comma-separated (repeatable)",
+    )
+    p.add_argument(
+        "--skip-path",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="do not read files or directories matching GLOB (fnmatch, against the path "
+        "relative to the audited directory and against the name; repeatable)",
     )
     p.add_argument(
         "--config",
@@ -60,6 +90,24 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--waivers", metavar="FILE", help="apply the waivers of FILE (YAML; see docs/reports.md)"
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="failures recorded in FILE are reported as baselined and never fail the run; "
+        "only new ones do (see --write-baseline)",
+    )
+    p.add_argument(
+        "--changed-since",
+        metavar="GIT_REF",
+        help="read the whole tree (cross-file rules need it) but report only findings in files "
+        "changed since GIT_REF (committed, staged, unstaged or untracked)",
+    )
+    p.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="record today's failures (not waived) in FILE, by a fingerprint that survives "
+        "line moves; no value or secret is stored",
     )
     p.add_argument(
         "--no-inline-waivers",
@@ -100,6 +148,9 @@ def run(args: argparse.Namespace) -> int:
     from triplock.model import Severity
 
     config = _config(args)
+    _check_paths(args.paths)
+    if args.summary:
+        args.formats = ["summary", *(args.formats or [])]
     if args.formats:
         formats, outputs = _pair_outputs(args.formats, args.outputs)
     else:
@@ -110,8 +161,10 @@ def run(args: argparse.Namespace) -> int:
         paths=args.paths,
         spark_version=args.spark_version,
         max_bytes=args.max_file_size,
-        disabled_rules=frozenset([*args.disable, *config.disable]),
-        post_steps=[_waiver_step(args, config)],
+        disabled_rules=_rule_ids([*comma_list(args.disable), *config.disable], controls=False),
+        only_rules=_rule_ids(comma_list(args.only), controls=True) if args.only else None,
+        skip_paths=(*args.skip_path, *config.skip_path),
+        post_steps=[_waiver_step(args, config), *_changed_step(args), *_baseline_step(args)],
         keystore_password_files=tuple(args.keystore_password_file),
     )
     if args.scan_endpoints:
@@ -121,11 +174,83 @@ def run(args: argparse.Namespace) -> int:
     result = audit(options)
     if progress is not None:
         progress.done()
+    code = result.exit_code(fail_threshold(args, config.fail_on or "high"))
+    if args.write_baseline:
+        from triplock import baseline
+        from triplock.commands._output import write_text
+
+        write_text(baseline.to_text(result), args.write_baseline)
+    if args.min_severity:
+        result.findings = [f for f in result.findings if f.severity >= Severity(args.min_severity)]
     _emit(result, formats, outputs)
     if not result.inputs and not result.errors:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
         return 2
-    return result.exit_code(Severity(args.fail_on or config.fail_on or "high"))
+    return code
+
+
+def _changed_step(args: argparse.Namespace) -> list[Any]:
+    """The work tree is the one holding the first audited path."""
+    if not args.changed_since:
+        return []
+    import os
+
+    from triplock.changed import ChangedStep, GitError, changed_files
+    from triplock.cli import UsageError
+
+    try:
+        given = next((p for p in args.paths if p != "-"), ".")
+        where = given if os.path.isdir(given) else os.path.dirname(given) or "."
+        return [ChangedStep(changed_files(args.changed_since, where))]
+    except GitError as e:
+        raise UsageError(f"--changed-since: {e}") from None
+
+
+def _baseline_step(args: argparse.Namespace) -> list[Any]:
+    if not args.baseline:
+        return []
+    from triplock import baseline
+    from triplock.cli import UsageError
+
+    try:
+        return [baseline.BaselineStep(baseline.load(args.baseline))]
+    except baseline.BaselineError as e:
+        raise UsageError(str(e)) from None
+
+
+def _check_paths(paths: list[str]) -> None:
+    """A path that does not exist is a usage error, not a report about nothing."""
+    import os
+
+    from triplock.cli import UsageError
+
+    missing = [p for p in paths if p != "-" and not os.path.lexists(p)]
+    if missing:
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+
+
+def _rule_ids(names: list[str], controls: bool) -> frozenset[str]:
+    """The rule ids that `names` (rule ids, slugs and, if `controls`, control ids) select; an
+    unknown name is a usage error."""
+    from triplock.cli import UsageError
+    from triplock.controls import CONTROLS
+    from triplock.rules.registry import all_rules
+
+    rules = all_rules()
+    by_name = {r.meta.id: r.meta.id for r in rules} | {r.meta.slug: r.meta.id for r in rules}
+    selected: set[str] = set()
+    unknown: list[str] = []
+    for name in names:
+        if name in by_name:
+            selected.add(by_name[name])
+        elif controls and name in CONTROLS:
+            selected.update(r.meta.id for r in rules if r.meta.control == name)
+        else:
+            unknown.append(name)
+    if unknown:
+        what = "rule or control" if controls else "rule"
+        raise UsageError(f"unknown {what}: {', '.join(unknown)} (see `triplock rules`)")
+    return frozenset(selected)
 
 
 def _scan_step(scan_host: str) -> Any:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from triplock.commands._args import add_fail_on
+from triplock.commands._args import add_fail_on, fail_threshold
 
 if TYPE_CHECKING:
     from triplock.facts.tls import Endpoint
@@ -83,7 +83,6 @@ def read_targets(args: argparse.Namespace) -> list[Target]:
 def run(args: argparse.Namespace) -> int:
     from triplock.cli import UsageError
     from triplock.commands._output import write_text
-    from triplock.model import Severity
     from triplock.tlsscan.probe import Limits
     from triplock.tlsscan.scanner import scan, stderr_progress
 
@@ -96,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
     text = render_json(endpoints, result) if fmt == "json" else render_table(endpoints, result)
     write_text(text, args.output)
-    return result.exit_code(Severity(args.fail_on))
+    return result.exit_code(fail_threshold(args))
 
 
 def judge_endpoints(endpoints: list[Endpoint]) -> AuditResult:

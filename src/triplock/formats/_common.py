@@ -18,7 +18,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "control": f.rule.control,
         "stage": f.stage,
         "severity": f.severity.value,
-        "status": f.status.value,
+        "status": f.shown_status,
         "title": f.rule.title,
         "message": f.message,
         "location": f.location.to_dict(),
@@ -26,6 +26,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "remediation": f.rule.remediation,
         "fix": f.fix.to_dict() if f.fix else None,
         "waiver": f.waiver.to_dict() if f.waiver else None,
+        "cause": f.cause,
     }
 
 
@@ -47,6 +48,7 @@ def result_dict(result: AuditResult) -> dict[str, Any]:
                     "pass": c.passed,
                     "unknown": c.unknown,
                     "waived": c.waived,
+                    "baselined": c.baselined,
                 },
             }
             for c in result.checklist
@@ -54,4 +56,6 @@ def result_dict(result: AuditResult) -> dict[str, Any]:
         "errors": [e.to_dict() for e in result.errors],
         "expired_waivers": list(result.expired_waivers),
         "unused_waivers": list(result.unused_waivers),
+        "skipped": result.skipped,
+        "baseline_fixed": list(result.baseline_fixed),
     }

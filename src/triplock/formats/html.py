@@ -64,11 +64,13 @@ def _header(result: AuditResult) -> str:
     )
     unknown = sum(1 for f in result.findings if f.status is Status.UNKNOWN and f.waiver is None)
     waived = sum(1 for f in result.findings if f.waiver is not None)
+    baselined = sum(1 for f in result.findings if f.baselined)
     return (
         f'<header><h1>triplock report</h1><p class="meta">triplock {_e(__version__)} · '
         "Secure Your Services checklist</p>"
         f'<p class="summary"><strong>{len(failing)}</strong> failing findings {chips} · '
-        f"{unknown} unknown · {waived} waived · {len(result.inputs)} inputs · "
+        f"{unknown} unknown · {waived} waived · {baselined} baselined · "
+        f"{len(result.inputs)} inputs · "
         f"{len(result.errors)} input errors</p></header>"
     )
 
@@ -107,7 +109,7 @@ def _checklist(result: AuditResult) -> str:
 
 
 def _status(f: Finding) -> str:
-    return "waived" if f.waiver is not None else f.status.value
+    return "waived" if f.waiver is not None else f.shown_status
 
 
 def _file(f: Finding) -> str:
@@ -125,10 +127,11 @@ def _findings(result: AuditResult) -> str:
             "f-status",
             "status",
             [
-                ("open", "fail, unknown and waived"),
+                ("open", "all but pass"),
                 ("fail", "fail"),
                 ("unknown", "unknown"),
                 ("waived", "waived"),
+                ("baselined", "baselined"),
                 ("pass", "pass"),
                 ("all", "all"),
             ],

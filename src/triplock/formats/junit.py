@@ -71,6 +71,8 @@ def _finding(suite: ET.Element, f: Finding) -> None:
     if f.waiver is not None:
         until = f" (until {f.waiver.expires})" if f.waiver.expires else ""
         _child(case, "skipped", f"waived: {f.waiver.reason}{until} [{f.waiver.source}]")
+    elif f.baselined:
+        _child(case, "skipped", f"baselined (known failure): {f.severity.value}: {f.message}")
     elif f.status is Status.FAIL:
         failure = _child(case, "failure", f"{f.severity.value}: {f.message}", _details(f))
         failure.set("type", f.severity.value)

@@ -49,6 +49,13 @@ def _render(result: AuditResult, rows: int) -> str:
         out += _details(f"{len(unknown)} could not be judged", _findings_table(unknown, rows))
     if waived:
         out += _details(f"{len(waived)} waived", _waived(waived, rows))
+    baselined = [f for f in result.findings if f.baselined]
+    if baselined:
+        title = f"{len(baselined)} baselined (known failures, not counted)"
+        out += _details(title, _findings_table(baselined, rows))
+    if result.baseline_fixed:
+        items = [f"- {_md(w)}" for w in result.baseline_fixed]
+        out += _details(f"{len(result.baseline_fixed)} fixed since the baseline", items)
     if result.expired_waivers:
         items = [f"- {_md(w)}" for w in result.expired_waivers]
         out += _details(f"{len(result.expired_waivers)} expired waivers (no longer applied)", items)

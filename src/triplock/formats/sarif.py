@@ -8,20 +8,16 @@ has a fingerprint of rule, file, object and message that survives lines moving.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
-from triplock import __version__
+from triplock import __version__, fingerprint
 from triplock.controls import CONTROLS
 from triplock.model import AuditResult, Finding, RuleMeta, Severity, Status
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-FINGERPRINT = "triplock/v1"
 SRCROOT = "%SRCROOT%"
 
 _LEVEL = {
@@ -51,7 +47,7 @@ def sarif(result: AuditResult) -> dict[str, Any]:
     rules = _rules(result)
     index = {r.id: i for i, r in enumerate(rules)}
     shown = [f for f in result.findings if f.status is not Status.PASS]
-    fingerprints = _fingerprints(shown, root)
+    fingerprints = fingerprint.fingerprints(shown, root)
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -115,7 +111,7 @@ def _rule(meta: RuleMeta) -> dict[str, Any]:
     return out
 
 
-def _result(f: Finding, rule_index: int, fingerprint: str, root: Path) -> dict[str, Any]:
+def _result(f: Finding, rule_index: int, print_: str, root: Path) -> dict[str, Any]:
     text = f.message
     evidence = "; ".join(e.describe() for e in f.evidence if e.describe())
     if evidence:
@@ -127,15 +123,17 @@ def _result(f: Finding, rule_index: int, fingerprint: str, root: Path) -> dict[s
         "level": _LEVEL[f.severity] if f.status is Status.FAIL else "none",
         "message": {"text": text},
         "locations": [_location(f, root)],
-        "partialFingerprints": {FINGERPRINT: fingerprint},
+        "partialFingerprints": {fingerprint.SCHEME: print_},
         "properties": {
             "control": f.rule.control,
             "stage": f.stage,
             "severity": f.severity.value,
-            "status": f.status.value,
+            "status": f.shown_status,
             "fix": f.fix.describe() if f.fix else f.rule.remediation,
         },
     }
+    if f.baselined:
+        out["baselineState"] = "unchanged"
     if f.waiver is not None:
         suppression: dict[str, Any] = {
             "kind": "inSource" if f.waiver.inline else "external",
@@ -167,7 +165,7 @@ def _location(f: Finding, root: Path) -> dict[str, Any]:
 def _artifact(path: str | None, url: str | None, root: Path) -> dict[str, Any]:
     if path is None:
         return {"uri": url}
-    relative = _relative(path, root)
+    relative = fingerprint.relative(path, root)
     if relative is not None:
         return {"uri": _uri_path(relative), "uriBaseId": SRCROOT}
     if os.path.isabs(path):
@@ -175,36 +173,10 @@ def _artifact(path: str | None, url: str | None, root: Path) -> dict[str, Any]:
     return {"uri": _uri_path(path)}
 
 
-@functools.lru_cache(maxsize=4096)
-def _relative(path: str, root: Path) -> str | None:
-    """`path` relative to the directory triplock runs in, when it lies inside it."""
-    if path.startswith("<"):  # <stdin>
-        return None
-    try:
-        return Path(os.path.abspath(path)).relative_to(root).as_posix()
-    except ValueError:
-        return None
-
-
 def _uri_path(path: str) -> str:
     from urllib.parse import quote
 
     return quote(path.replace(os.sep, "/"), safe="/")
-
-
-def _fingerprints(findings: list[Finding], root: Path) -> list[str]:
-    """Stable across runs and line moves; a repeated identity gets an occurrence number."""
-    seen: dict[str, int] = {}
-    out: list[str] = []
-    for f in findings:
-        where = f.location.path or f.location.url or ""
-        where = _relative(where, root) or where.replace(os.sep, "/")
-        message = re.sub(r"\s+", " ", f.message).strip().casefold()
-        identity = "\0".join((f.rule.id, where, f.location.object or "", message))
-        digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-        seen[digest] = seen.get(digest, 0) + 1
-        out.append(f"{digest}:{seen[digest]}")
-    return out
 
 
 def _invocation(result: AuditResult, root: Path) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""--format table: the checklist by control, then what failed or could not be judged, by file."""
+"""--format table: the checklist by control, then what failed (most severe first) or could not
+be judged, by file."""
 
 from __future__ import annotations
 
@@ -60,9 +61,10 @@ def _checklist(console: Console, result: AuditResult) -> None:
     table.add_column("stage", no_wrap=True)
     table.add_column("control", no_wrap=True)
     table.add_column("status", no_wrap=True)
-    table.add_column("findings / what would assess it", overflow="fold")
+    table.add_column("findings", overflow="fold")
     previous_stage = ""
-    for c in result.checklist:
+    assessed = [c for c in result.checklist if c.status != "not assessed"]
+    for c in assessed:
         control = CONTROLS[c.control]
         stage = STAGE_TITLES[control.stage] if control.stage != previous_stage else ""
         previous_stage = control.stage
@@ -71,38 +73,98 @@ def _checklist(console: Console, result: AuditResult) -> None:
             (c.passed, "pass"),
             (c.unknown, "unknown"),
             (c.waived, "waived"),
+            (c.baselined, "baselined"),
         ]
         detail = ", ".join(f"{n} {label}" for n, label in counts if n)
-        table.add_row(
-            stage,
-            c.control,
-            Text(c.status, style=_STATUS_STYLE[c.status]),
-            Text(detail or f"needs {control.assessed_by}", style="" if detail else "dim"),
+        table.add_row(stage, c.control, Text(c.status, style=_STATUS_STYLE[c.status]), detail)
+    if assessed:
+        console.print(table)
+    missing = [c.control for c in result.checklist if c.status == "not assessed"]
+    if missing:
+        console.print(
+            Text(
+                f"Not assessed by these inputs ({len(missing)} of {len(result.checklist)} "
+                f"controls): {', '.join(missing)}. `triplock rules` lists the rules "
+                "that assess each.",
+                style="dim",
+            )
         )
-    console.print(table)
 
 
 def _findings(out: _Lines, result: AuditResult) -> None:
+    """Failures from the most severe down, then what could not be judged, then the waived;
+    within each group by file and line."""
     shown = [f for f in result.findings if f.status is not Status.PASS]
     if not shown:
         out.blank()
         out.add("No failing or unknown findings.")
         return
-    by_file: dict[str, list[Finding]] = defaultdict(list)
+    shown, same_cause = _by_cause(shown)
+    groups: dict[tuple[int, int], list[Finding]] = defaultdict(list)
     for f in shown:
-        by_file[f.location.path or f.location.url or "<deployment>"].append(f)
-    for path in sorted(by_file):
+        groups[_group(f)].append(f)
+    for key in sorted(groups):
+        findings = groups[key]
+        count = len(findings) + sum(len(same_cause.get(id(f), ())) for f in findings)
         out.blank()
-        out.add(path, "bold underline")
-        for f in sorted(by_file[path], key=lambda f: (f.location.line or 0, f.rule.id)):
-            _finding(out, f)
+        out.add(f"{_group_title(key, findings[0])} ({count})", "bold")
+        by_file: dict[str, list[Finding]] = defaultdict(list)
+        for f in findings:
+            by_file[f.location.path or f.location.url or "<deployment>"].append(f)
+        for path in sorted(by_file):
+            out.add(path, "bold underline")
+            for f in sorted(by_file[path], key=lambda f: (f.location.line or 0, f.rule.id)):
+                _finding(out, f, same_cause.get(id(f), []))
 
 
-def _finding(out: _Lines, f: Finding) -> None:
+def _by_cause(findings: list[Finding]) -> tuple[list[Finding], dict[int, list[Finding]]]:
+    """Findings of one cause in one file (and the same waived/baselined state) are shown once:
+    the most severe, with the others listed under it."""
+    heads: dict[tuple[str | None, str, int], Finding] = {}
+    rest: dict[int, list[Finding]] = defaultdict(list)
+    out: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (-f.severity.rank, f.rule.id)):
+        if f.cause is None:
+            out.append(f)
+            continue
+        key = (f.location.path, f.cause, _group(f)[0])
+        head = heads.setdefault(key, f)
+        if head is f:
+            out.append(f)
+        else:
+            rest[id(head)].append(f)
+    return out, rest
+
+
+_UNKNOWN, _BASELINED, _WAIVED = 1, 2, 3
+_GROUP_TITLE = {
+    _UNKNOWN: "Could not be judged",
+    _BASELINED: "Baselined (known failures, not counted)",
+    _WAIVED: "Waived",
+}
+
+
+def _group(f: Finding) -> tuple[int, int]:
+    if f.waiver is not None:
+        return (_WAIVED, 0)
+    if f.baselined:
+        return (_BASELINED, 0)
+    if f.status is Status.UNKNOWN:
+        return (_UNKNOWN, 0)
+    return (0, -f.severity.rank)
+
+
+def _group_title(key: tuple[int, int], first: Finding) -> str:
+    return _GROUP_TITLE.get(key[0]) or f"{first.severity.value.capitalize()} failures"
+
+
+def _finding(out: _Lines, f: Finding, same_cause: list[Finding] | None = None) -> None:
     line = f"{f.location.line:>5}" if f.location.line else "    -"
     status, style = f.status.value, _STATUS_STYLE[f.status.value]
     if f.waiver is not None:
         status, style = "waived", "magenta"
+    elif f.baselined:
+        status, style = "known", "dim"
     parts = [
         (f"  {line}  ", ""),
         (f"{status.upper():<7} ", style),
@@ -115,6 +177,17 @@ def _finding(out: _Lines, f: Finding) -> None:
     out.add_parts(parts, indent=_DETAIL)
     for e in f.evidence:
         out.add(f"{_DETAIL}evidence: {e.describe()}", "dim", indent=_DETAIL + "  ")
+    if same_cause:
+        out.add(f"{_DETAIL}the same cause ({f.cause}) also:", "bold", indent=_DETAIL + "  ")
+        for other in same_cause:
+            out.add_parts(
+                [
+                    (f"{_DETAIL}  {other.severity.value:<8} ", _SEVERITY_STYLE[other.severity]),
+                    (f"{other.rule.id} ", "bold"),
+                    (other.message, ""),
+                ],
+                indent=_DETAIL + "    ",
+            )
     fix = f.fix.describe() if f.fix else f.rule.remediation
     out.add(f"{_DETAIL}fix: {fix}", "cyan", indent=_DETAIL + "  ")
     if f.waiver:
@@ -126,6 +199,11 @@ def _errors(out: _Lines, result: AuditResult) -> None:
         ("Inputs that could not be read", [f"{e.path}: {e.reason}" for e in result.errors], ""),
         ("Expired waivers (no longer applied)", result.expired_waivers, "magenta"),
         ("Unused waivers (matched no finding)", result.unused_waivers, "dim"),
+        (
+            "Fixed since the baseline (remove from the baseline file)",
+            result.baseline_fixed,
+            "green",
+        ),
     ]
     for title, items, style in sections:
         if items:
@@ -141,11 +219,14 @@ def _summary(out: _Lines, result: AuditResult) -> None:
     parts = ", ".join(f"{n} {s.value}" for s, n in reversed(by_sev.items()) if n)
     unknown = sum(1 for f in result.findings if f.status is Status.UNKNOWN)
     waived = sum(1 for f in result.findings if f.waiver is not None)
+    baselined = sum(1 for f in result.findings if f.baselined)
     out.blank()
     out.add(
         f"{len(result.inputs)} inputs, {len(fails)} failing findings"
         + (f" ({parts})" if parts else "")
         + f", {unknown} unknown, {waived} waived, {len(result.errors)} input errors"
+        + (f", {baselined} baselined" if baselined else "")
+        + (f", {result.skipped} files skipped (not configuration)" if result.skipped else "")
     )
 
 

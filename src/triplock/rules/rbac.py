@@ -17,6 +17,11 @@ SPARK_RBAC = "https://spark.apache.org/docs/latest/running-on-kubernetes.html#rb
 _Check = tuple[str, str, str]  # verb, resource, API group
 
 
+def _cause(g: Grant) -> str:
+    """Every permission a binding grants stems from that binding."""
+    return f"{g.binding.object or g.binding.describe()} -> {g.role}"
+
+
 def _via(g: Grant) -> str:
     scope = f"in namespace {g.namespace}" if g.namespace else "cluster-wide"
     if g.rule.location.path is None:
@@ -34,6 +39,7 @@ def _holds(access: SubjectAccess, checks: tuple[_Check, ...], what: str) -> Iter
             f"{access.subject.label} can {permission} ({what}) {_via(g)}",
             g.binding,
             Evidence.of("roleRef", g.role),
+            cause=_cause(g),
         )
     for role, where in access.unresolved:
         yield unknown(
@@ -215,6 +221,7 @@ def broad_role(access: SubjectAccess, ctx: Context) -> Iterator[Outcome]:
             f"{'in namespace ' + g.namespace if g.namespace else 'cluster-wide'}",
             g.binding,
             Evidence.of("roleRef", g.role),
+            cause=_cause(g),
         )
     if not broad and access.grants:
         yield passed(

@@ -31,6 +31,9 @@ class Outcome:
     evidence: tuple[Evidence, ...] = ()
     fix: Fix | None = None
     severity: Severity | None = None  # overrides the rule's severity for this outcome
+    # The one defect several findings stem from (a binding that grants many permissions): the
+    # table shows them together and a waiver of one covers them all.
+    cause: str | None = None
 
 
 class Shown(Protocol):
@@ -50,8 +53,9 @@ def fail(
     *evidence: Evidence,
     fix: Fix | None = None,
     severity: Severity | None = None,
+    cause: str | None = None,
 ) -> Outcome:
-    return Outcome(Status.FAIL, message, location, evidence, fix, severity)
+    return Outcome(Status.FAIL, message, location, evidence, fix, severity, cause)
 
 
 def passed(message: str, location: Location, *evidence: Evidence) -> Outcome:

@@ -6,6 +6,7 @@ known kind, malformed) becomes an entry in `errors`, and the walk goes on.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -20,6 +21,18 @@ STDIN = "-"
 
 # Directories that never hold deployment files and can be huge.
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
+# Files that are plainly not configuration (images, archives, compiled code, documents): a tree
+# walk skips and counts them instead of reporting each as an input error.
+NOT_CONFIG_SUFFIXES = frozenset(
+    {
+        *(".png", ".jpg", ".jpeg", ".gif", ".bmp", ".ico", ".webp", ".tif", ".tiff", ".svg"),
+        *(".pdf", ".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar"),
+        *(".jar", ".war", ".ear", ".whl", ".egg", ".class", ".pyc", ".pyo"),
+        *(".so", ".dll", ".dylib", ".exe", ".o", ".a"),
+        *(".woff", ".woff2", ".ttf", ".otf", ".eot", ".mp3", ".mp4", ".mov", ".avi", ".wav"),
+        *(".parquet", ".orc", ".avro", ".db", ".sqlite"),
+    }
+)
 
 
 Progress = Callable[[int], None]
@@ -31,9 +44,11 @@ def discover(
     inventory: Inventory,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
+    skip: tuple[str, ...] = (),
 ) -> None:
     """Parse every claimed input under `paths` into `inventory`, then let sources link facts.
-    `progress`, if given, is called with the number of files read so far, every 500 files."""
+    `progress`, if given, is called with the number of files read so far, every 500 files;
+    files and directories matching a glob of `skip` are not read."""
     seen = 0
     for given in paths:
         if given == STDIN:
@@ -46,7 +61,7 @@ def discover(
             )
             continue
         root = given if os.path.isdir(given) else os.path.dirname(given) or "."
-        for path, explicit in _walk(given, inventory):
+        for path, explicit in _walk(given, inventory, _Skip(skip, given)):
             seen += 1
             if progress is not None and seen % 500 == 0:
                 progress(seen)
@@ -57,7 +72,27 @@ def discover(
         source.link(inventory)
 
 
-def _walk(given: str, inventory: Inventory) -> Iterator[tuple[str, bool]]:
+class _Skip:
+    """--skip-path globs, matched against a path relative to the audited directory and
+    against its last component."""
+
+    def __init__(self, globs: tuple[str, ...], root: str) -> None:
+        self.globs = [g.rstrip("/") for g in globs]
+        self.root = root
+
+    def __call__(self, path: str) -> bool:
+        if not self.globs:
+            return False
+        relative = os.path.relpath(path, self.root) if path != self.root else path
+        name = os.path.basename(path)
+        return any(
+            fnmatch.fnmatchcase(relative, g) or fnmatch.fnmatchcase(name, g) for g in self.globs
+        )
+
+
+def _walk(given: str, inventory: Inventory, skip: _Skip) -> Iterator[tuple[str, bool]]:
+    if skip(given):
+        return
     if os.path.islink(given) and not os.path.exists(given):
         inventory.record_error(given, "broken symbolic link")
         return
@@ -68,9 +103,16 @@ def _walk(given: str, inventory: Inventory) -> Iterator[tuple[str, bool]]:
         yield given, True
         return
     for dirpath, dirnames, filenames in os.walk(given, onerror=_walk_error(inventory)):
-        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        dirnames[:] = sorted(
+            d for d in dirnames if d not in _SKIP_DIRS and not skip(os.path.join(dirpath, d))
+        )
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
+            if skip(path):
+                continue
+            if os.path.splitext(name)[1].lower() in NOT_CONFIG_SUFFIXES:
+                inventory.skipped += 1
+                continue
             if os.path.islink(path) and not os.path.exists(path):
                 inventory.record_error(path, "broken symbolic link")
                 continue

@@ -64,7 +64,8 @@ def spark_app_from_argv(
     )
 
     def put(key: str, value: str, arg: Arg) -> None:
-        location = Location(path=path, line=arg.line, object=obj or program)
+        # The object names the setting, so that a waiver file can target one key of a launch.
+        location = Location(path=path, line=arg.line, object=f"{obj or program} {key}")
         templated = arg.templated or is_templated(value)
         app.set(Setting(key, value, location, templated=templated, exposed=True))
 
