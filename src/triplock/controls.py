@@ -68,7 +68,7 @@ _CONTROLS = (
         "rest",
         "Each storage node and the whole storage system are secured (network, access control, "
         "authentication); HDFS, Ceph, AWS S3 data encrypted.",
-        "Hadoop core-site.xml or spark.hadoop.fs.s3a.* settings",
+        "Hadoop core-site.xml, spark.hadoop.fs.s3a.* settings, ceph.conf or Rook resources",
     ),
     Control(
         "rest.hdfs-encryption",

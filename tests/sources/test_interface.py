@@ -10,6 +10,7 @@ BANDS = [
     interface.SIGNATURE,
     interface.OWN_KEYS,
     interface.PROPERTIES,
+    interface.SECTIONS,
     interface.DOCUMENT,
     interface.SCRIPT,
     interface.LAST_RESORT,

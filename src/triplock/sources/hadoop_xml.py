@@ -25,6 +25,7 @@ from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory
 from triplock.model import Location
 from triplock.redact import show
+from triplock.sources._tree import find_in_tree
 from triplock.sources.interface import DOCUMENT, InputFile, SourceError
 
 _ROLES = {r.value: r for r in Role if r is not Role.OTHER}
@@ -357,32 +358,10 @@ def _keytabs(conf: HadoopConf, directory: str) -> list[KeytabRef]:
         written = conf.text(key)
         if not written:
             continue
-        path = written.removeprefix("file://")
-        for candidate in _candidates(path, directory, root):
-            real = os.path.realpath(candidate)
-            if os.path.commonpath([root, real]) != root:
-                continue
-            try:
-                st = os.stat(real)
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode):
-                found.append(KeytabRef(key, candidate, stat.S_IMODE(st.st_mode), conf.where(key)))
-                break
+        placed = find_in_tree(written.removeprefix("file://"), directory, root)
+        if placed is not None:
+            found.append(KeytabRef(key, placed[0], placed[1], conf.where(key)))
     return found
-
-
-def _candidates(path: str, directory: str, root: str) -> list[str]:
-    """Where a keytab path may sit in the tree: as written when the tree is the live
-    filesystem, under the root when the tree mirrors a node's filesystem, or next to the
-    configuration when the conf directory is shipped with its keytabs (a ConfigMap mount)."""
-    if os.path.isabs(path):
-        return [
-            path,
-            os.path.join(root, path.lstrip("/")),
-            os.path.join(directory, os.path.basename(path)),
-        ]
-    return [os.path.join(directory, path)]
 
 
 SOURCE = HadoopXmlSource()

@@ -51,6 +51,7 @@ class SourceError(Exception):
 SIGNATURE = 10  # a magic number or a marker nothing else holds: keytab header, probe report kind
 OWN_KEYS = 15  # a product's own keys in a suffix other readers also take (.toml, .json): enclaves
 PROPERTIES = 20  # key/value files claimed by the keys they hold: Spark configuration
+SECTIONS = 25  # INI files claimed by their sections and options, after a Spark .conf: Ceph
 DOCUMENT = 30  # XML and YAML documents claimed by their structure: Hadoop XML, Kubernetes
 SCRIPT = 40  # shell scripts and bare command lines: loose, so after every configuration format
 LAST_RESORT = 90  # what may sit inside any other text (PEM blocks) or has only a suffix (DER)

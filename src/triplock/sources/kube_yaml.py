@@ -12,6 +12,7 @@ from triplock.sources.interface import DOCUMENT, InputFile, SourceError
 from triplock.sources.kube_load import load_documents
 from triplock.sources.kube_objects import add_object
 from triplock.sources.kube_rbac import resolve
+from triplock.sources.kube_rook import add_rook_resource, is_rook_resource
 from triplock.sources.kube_spark import SPARK_KINDS, add_spark_resource, spark_apps_in_commands
 
 _SUFFIXES = (".yaml", ".yml", ".json")
@@ -47,6 +48,8 @@ class KubeYamlSource:
             obj = add_object(doc, file.path, inventory)
             if obj.ref.kind in SPARK_KINDS:
                 add_spark_resource(doc, obj.ref, inventory)
+            elif is_rook_resource(obj.ref):
+                add_rook_resource(doc, obj.ref, inventory)
         if not seen:
             raise SourceError("no Kubernetes object (apiVersion/kind) in this YAML")
         for pod in inventory.of(PodSpec)[pods_before:]:
