@@ -91,3 +91,23 @@ def test_spark_and_hadoop_read_booleans_as_the_reader_does() -> None:
     assert mismatches == []
     # The corpus reached every answer the JVM gives.
     assert {"true true", "false false", "error default"} <= set(answers)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("TRUE", True),
+        ("False", False),
+        ("1", True),
+        ("0", False),
+        ("-2", True),
+        ("+0", False),
+        ("yes", None),
+        ("on", None),
+        ("1.0", None),
+        ("99999999999", None),  # beyond strict_strtol's int range
+        ("", None),
+    ],
+)
+def test_ceph_takes_true_false_and_decimal_integers(text: str, expected: bool | None) -> None:
+    assert parse_bool(text, Dialect.CEPH) is expected

@@ -9,6 +9,9 @@
 - GRAPHENE: `true` / `false`, and `1` / `0` as its manifest syntax wrote them
   (`sgx.debug=[1|0]`, integers in its early TOML manifests).
 - OCCLUM: the JSON booleans `true` / `false`; Occlum.json is read into `bool` fields by serde.
+- CEPH: `true` / `false` in any ASCII case, or a decimal integer (non-zero is true); anything
+  else (`yes`, `on`) is refused and the option keeps its default. `Option::parse_value`:
+  `strcasecmp`, then `strict_strtol(val, 10)`.
 
 "Trimmed" is Java's `String.trim()` (every char up to U+0020, no other space) and "any case"
 is Java's `equalsIgnoreCase` (char by char, so `falſe` with a long s is false);
@@ -21,6 +24,7 @@ into the text `true`/`false`, so a quoted "true" reads as true too (a string wou
 from __future__ import annotations
 
 import enum
+import re
 
 from triplock.inventory import Setting
 
@@ -31,10 +35,13 @@ class Dialect(enum.Enum):
     GRAMINE = "gramine"
     GRAPHENE = "graphene"
     OCCLUM = "occlum"
+    CEPH = "ceph"
 
 
 _JAVA_TRIM = "".join(chr(c) for c in range(0x21))
 _EXACT = {"true": True, "false": False}
+_C_INT = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
+_INT_RANGE = range(-(2**31), 2**31)
 _GRAPHENE = {**_EXACT, "1": True, "0": False}
 
 
@@ -45,6 +52,8 @@ def parse_bool(text: str, dialect: Dialect) -> bool | None:
         if _java_equals_ignore_case(word, "true"):
             return True
         return False if _java_equals_ignore_case(word, "false") else None
+    if dialect is Dialect.CEPH:
+        return _ceph_bool(text)
     return (_GRAPHENE if dialect is Dialect.GRAPHENE else _EXACT).get(text)
 
 
@@ -58,6 +67,14 @@ def flag_of(
     if setting.templated:
         return None
     return parse_bool(setting.value, dialect)
+
+
+def _ceph_bool(text: str) -> bool | None:
+    if text.isascii() and text.lower() in _EXACT:
+        return _EXACT[text.lower()]
+    if _C_INT.fullmatch(text) and int(text) in _INT_RANGE:
+        return int(text) != 0
+    return None
 
 
 def _java_equals_ignore_case(text: str, word: str) -> bool:
