@@ -30,6 +30,16 @@ def test_no_canary_in_any_format(fmt: str, tmp_path: object) -> None:
         assert result.json()["findings"], "the canary corpus must produce findings"
 
 
+def test_every_input_format_is_read_and_bad_ones_are_errors() -> None:
+    """The canary corpus covers each format: its good files are read, its bad ones are errors
+    (the leak check above then covers both)."""
+    result = run_cli("audit", str(CANARY_DIR / "formats"), "--format", "json")
+    kinds = {i["kind"] for i in result.json()["inputs"]}
+    assert {"helm-values", "kubernetes", "compose", "env-file", "kubeconfig", "shell"} <= kinds
+    failing = {e["reason"].split(":", 1)[0] for e in result.json()["errors"]}
+    assert {"kubeconfig", "env-file", "compose", "manifest in here-document at line 16"} <= failing
+
+
 def test_every_source_kind_has_a_canary_fixture() -> None:
     """A new input kind plants its secrets here too, or this fails: the corpus covers every
     source that discovery can hand an input to."""

@@ -27,6 +27,7 @@ class AuditOptions:
     only_rules: frozenset[str] | None = None  # if set, the ids of the only rules to run
     skip_paths: tuple[str, ...] = ()  # globs of files and directories not to read
     keystore_password_files: tuple[str, ...] = ()
+    helm: str | None = None  # --helm: the helm binary that renders charts
     post_steps: list[PostStep] = field(default_factory=list)
     progress: Callable[[int], None] | None = None  # called with the count of files read
     # Steps that add observations (live endpoint scans, ...) after the files are read.
@@ -36,7 +37,9 @@ class AuditOptions:
 def audit(options: AuditOptions) -> AuditResult:
     inventory = Inventory()
     inventory.options = RunOptions(
-        paths=tuple(options.paths), keystore_password_files=options.keystore_password_files
+        paths=tuple(options.paths),
+        keystore_password_files=options.keystore_password_files,
+        helm=options.helm,
     )
     discover(
         options.paths,

@@ -56,6 +56,7 @@ class RunOptions:
     paths: tuple[str, ...] = ()  # the audited paths: the roots keystore references may name
     keystore_password_files: tuple[str, ...] = ()  # --keystore-password-file, in order
     now: dt.datetime | None = None  # pins the clock of date checks; None: the real clock
+    helm: str | None = None  # --helm: the helm binary that renders charts; None: no rendering
 
 
 class Inventory:

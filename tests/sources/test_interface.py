@@ -10,8 +10,12 @@ BANDS = [
     interface.SIGNATURE,
     interface.OWN_KEYS,
     interface.PROPERTIES,
+    interface.LAYOUT,
+    interface.TOOL_KEYS,
     interface.SECTIONS,
+    interface.ENV_NAME,
     interface.DOCUMENT,
+    interface.BUILD,
     interface.SCRIPT,
     interface.LAST_RESORT,
 ]
