@@ -25,6 +25,15 @@ def register(sub: Any) -> None:
     ca.add_argument("--out", required=True, metavar="DIR", help="directory for the CA files")
     ca.add_argument("--cn", default="triplock root CA", help="root common name")
     ca.add_argument("--org", help="organization name")
+    ca.add_argument(
+        "--renew-intermediate",
+        action="store_true",
+        help="keep the root of the CA in --out and issue its intermediate anew (same key: "
+        "leaves issued before still verify); the old one is kept as NAME.TIMESTAMP.bak",
+    )
+    ca.add_argument(
+        "--new-key", action="store_true", help="with --renew-intermediate: a new key too"
+    )
     _key_type(ca)
     _force(ca)
     ca.set_defaults(run=_run(_ca))
@@ -91,6 +100,12 @@ def register(sub: Any) -> None:
     add_arguments(init)
     init.add_argument("--scrypt-n", type=int, default=2**17, help=argparse.SUPPRESS)
     _force(init)
+    init.add_argument(
+        "--destroy-keyring",
+        metavar="ID",
+        help='with --force: replace an existing keyring, whose id (its "keyring_id") you '
+        "type here; every file it encrypted becomes unreadable (it is kept as a backup)",
+    )
     init.set_defaults(run=_run(_kms_init))
     rotate = kms_sub.add_parser("rotate", help="a new primary key version (old ones kept)")
     add_arguments(rotate)
@@ -99,6 +114,18 @@ def register(sub: Any) -> None:
     add_arguments(rw)
     rw.add_argument("paths", nargs="+", metavar="PATH", help=".tlk files or directories")
     rw.set_defaults(run=_run(_kms_rewrap))
+    retire = kms_sub.add_parser(
+        "retire", help="destroy an old key version that none of the given files uses"
+    )
+    add_arguments(retire)
+    retire.add_argument("version", type=int, metavar="VERSION")
+    retire.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help=".tlk files or directories: every place that holds files this key encrypted",
+    )
+    retire.set_defaults(run=_run(_kms_retire))
 
 
 def _key_type(p: argparse.ArgumentParser) -> None:
@@ -116,6 +143,7 @@ def _run(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         from triplock.cli import UsageError
         from triplock.keys.ca import CaError
         from triplock.keys.envelope import EnvelopeError
+        from triplock.keys.files import os_error_text
         from triplock.keys.k8s_secret import ManifestError
         from triplock.keys.keystore import KeystoreError
         from triplock.keys.kms.interface import KmsError
@@ -133,7 +161,7 @@ def _run(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         ) as e:
             raise UsageError(str(e)) from None
         except OSError as e:
-            raise UsageError(f"{e.filename}: {e.strerror}") from None
+            raise UsageError(os_error_text(e)) from None
 
     return run
 
@@ -143,11 +171,27 @@ def _wrote(*paths: object) -> None:
         print(f"wrote {path}")
 
 
+def _warn(warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        print(f"triplock: warning: {warning}", file=sys.stderr)
+
+
 def _ca(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from triplock.cli import UsageError
     from triplock.keys import ca
 
+    if args.new_key and not args.renew_intermediate:
+        raise UsageError("--new-key goes with --renew-intermediate")
+    if args.renew_intermediate:
+        renewed = ca.renew_intermediate(Path(args.out), args.new_key)
+        d = renewed.authority.directory
+        _wrote(d / ca.INTERMEDIATE_CERT, *([d / ca.INTERMEDIATE_KEY] if renewed.new_key else []))
+        _warn(renewed.warnings)
+        if renewed.new_key:
+            print("the intermediate has a new key: issue the leaves again (keys cert)")
+        return 0
     made = ca.create(Path(args.out), args.cn, args.org, args.key_type, args.force)
     d = made.directory
     _wrote(d / ca.ROOT_CERT, d / ca.ROOT_KEY, d / ca.INTERMEDIATE_CERT, d / ca.INTERMEDIATE_KEY)
@@ -178,6 +222,7 @@ def _cert(args: argparse.Namespace) -> int:
         args.force,
     )
     _wrote(paths.key, paths.chain, paths.root)
+    _warn(paths.warnings)
     return 0
 
 
@@ -186,22 +231,14 @@ def _keystore(args: argparse.Namespace) -> int:
 
     from triplock.keys import keystore
 
-    paths = [
-        keystore.write_keystore(
-            Path(args.key),
-            Path(args.chain),
-            Path(args.out),
-            args.alias,
-            args.store_type,
-            args.force,
-        )
-    ]
+    # Both stores are made in memory first: a missing --ca-cert fails before anything is written.
+    outputs = keystore.keystore_outputs(
+        Path(args.key), Path(args.chain), Path(args.out), args.alias, args.store_type
+    )
     if args.truststore:
         anchors = [Path(c) for c in args.ca_cert] or [Path(args.chain).parent / "ca.pem"]
-        paths.append(
-            keystore.write_truststore(anchors, Path(args.truststore), args.store_type, args.force)
-        )
-    for p in paths:
+        outputs += keystore.truststore_outputs(anchors, Path(args.truststore), args.store_type)
+    for p in keystore.write_stores(outputs, args.force):
         _wrote(p.store, p.password)
         if args.show_password:
             print(f"{p.store} password: {p.password.read_text()}")
@@ -240,22 +277,25 @@ def _k8s_secret(args: argparse.Namespace) -> int:
 
 
 def _kms_init(args: argparse.Namespace) -> int:
-    from triplock.keys.kms.file import FileKms
-    from triplock.keys.kms.interface import open_kms
+    from triplock.cli import UsageError
+    from triplock.keys.kms import create_kms
+    from triplock.keys.kms.interface import CreateOptions
     from triplock.keys.kms.options import spec_from_args
 
+    if args.destroy_keyring and not args.force:
+        raise UsageError("--destroy-keyring goes with --force")
     spec = spec_from_args(args)
-    if spec.kind == "file":
-        kms = FileKms.create(spec.location, spec.secret(), spec.key_id, args.force, args.scrypt_n)
-        _wrote(kms.path)
-    else:
-        kms_any = open_kms(spec)
-        print(f"token {spec.location}: key {kms_any.key_id} version {kms_any.primary_version}")
+    options = CreateOptions(args.force, args.destroy_keyring, args.scrypt_n)
+    kms = create_kms(spec, options)
+    print(
+        f"{spec.kind}:{spec.location}: key {kms.key_id} version {kms.primary_version}, "
+        f"keyring id {kms.keyring_id}"
+    )
     return 0
 
 
 def _kms_rotate(args: argparse.Namespace) -> int:
-    from triplock.keys.kms.interface import open_kms
+    from triplock.keys.kms import open_kms
     from triplock.keys.kms.options import spec_from_args
 
     kms = open_kms(spec_from_args(args))
@@ -267,14 +307,12 @@ def _kms_rotate(args: argparse.Namespace) -> int:
 def _kms_rewrap(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from triplock.keys.envelope import SUFFIX, EnvelopeError, rewrap_file
-    from triplock.keys.kms.interface import open_kms
+    from triplock.keys.envelope import EnvelopeError, envelope_files, rewrap_file
+    from triplock.keys.kms import open_kms
     from triplock.keys.kms.options import spec_from_args
 
     kms = open_kms(spec_from_args(args))
-    files: list[Path] = []
-    for given in map(Path, args.paths):
-        files.extend(sorted(given.rglob(f"*{SUFFIX}")) if given.is_dir() else [given])
+    files = envelope_files([Path(p) for p in args.paths])
     changed = failed = 0
     for path in files:
         try:
@@ -284,3 +322,35 @@ def _kms_rewrap(args: argparse.Namespace) -> int:
             print(f"triplock: {e}", file=sys.stderr)
     print(f"rewrapped {changed} of {len(files)} files to {kms.key_id} v{kms.primary_version}")
     return 1 if failed else 0
+
+
+def _kms_retire(args: argparse.Namespace) -> int:
+    """Retire a version only when none of the files shown uses it: triplock cannot know of
+    files it is not shown, so the user names every place that holds them."""
+    from pathlib import Path
+
+    from triplock.cli import UsageError
+    from triplock.keys.envelope import envelope_files, headers_using
+    from triplock.keys.kms import open_kms
+    from triplock.keys.kms.options import spec_from_args
+
+    kms = open_kms(spec_from_args(args))
+    files = envelope_files([Path(p) for p in args.paths])
+    using, errors = headers_using(files, kms.key_id, args.version)
+    for error in errors:
+        print(f"triplock: {error}", file=sys.stderr)
+    if errors:
+        raise UsageError(f"{len(errors)} file(s) could not be read: version {args.version} kept")
+    if using:
+        shown = ", ".join(map(str, using[:3])) + (" ..." if len(using) > 3 else "")
+        raise UsageError(
+            f"{len(using)} of {len(files)} files still use version {args.version} ({shown}): "
+            "run `keys kms rewrap` on them first"
+        )
+    kms.retire(args.version)
+    print(
+        f"key {kms.key_id}: version {args.version} retired; none of {len(files)} files used it "
+        "(a replaced keyring file is kept as NAME.TIMESTAMP.bak: delete it to destroy the "
+        "version for good)"
+    )
+    return 0
