@@ -85,7 +85,7 @@ def test_k8s_secret_manifest_to_file_only(tmp_path: Path) -> None:
     doc = yaml.safe_load((tmp_path / "secret.yaml").read_text())
     assert doc["data"]["secret"] == encoded
     refused = run_cli("keys", "k8s-secret", "--name", "x", "--from-file", str(tmp_path / "auth"))
-    assert refused.code == 2 and "--stdout" in refused.err
+    assert refused.code == 2 and "--show-secret" in refused.err
     shown = run_cli(
         "keys", "k8s-secret", "--name", "x", "--from-file", str(tmp_path / "auth"), "--stdout"
     )

@@ -22,7 +22,7 @@ def register(sub: Any) -> None:
     keys = p.add_subparsers(dest="keys_command", metavar="SUBCOMMAND", required=True)
 
     ca = keys.add_parser("ca", help="a root and an intermediate certificate authority")
-    ca.add_argument("--out", required=True, metavar="DIR", help="directory for the CA files")
+    _output(ca, "DIR", "directory for the CA files")
     ca.add_argument("--cn", default="triplock root CA", help="root common name")
     ca.add_argument("--org", help="organization name")
     ca.add_argument(
@@ -40,7 +40,7 @@ def register(sub: Any) -> None:
 
     cert = keys.add_parser("cert", help="a server or client certificate issued by the CA")
     cert.add_argument("--ca", required=True, metavar="DIR", help="CA directory (keys ca)")
-    cert.add_argument("--out", required=True, metavar="DIR")
+    _output(cert, "DIR", "directory for NAME.key, NAME.pem and ca.pem")
     cert.add_argument(
         "--name", required=True, help="NAME.key (0600) and NAME.pem (leaf + intermediate)"
     )
@@ -48,7 +48,12 @@ def register(sub: Any) -> None:
     cert.add_argument(
         "--san", action="append", default=[], metavar="NAME", help="DNS name or IP (repeatable)"
     )
-    cert.add_argument("--usage", choices=("server", "client", "both"), default="server")
+    cert.add_argument(
+        "--usage",
+        choices=("server", "client", "both"),
+        default="server",
+        help="extended key usage (default: server)",
+    )
     cert.add_argument("--days", type=int, default=90, help="lifetime in days (default: 90)")
     _key_type(cert)
     _force(cert)
@@ -57,8 +62,8 @@ def register(sub: Any) -> None:
     ks = keys.add_parser("keystore", help="a PKCS#12 (or JKS) keystore, and a truststore")
     ks.add_argument("--key", required=True, metavar="FILE", help="private key (PEM)")
     ks.add_argument("--chain", required=True, metavar="FILE", help="leaf + intermediates (PEM)")
-    ks.add_argument("--out", required=True, metavar="FILE", help="keystore to write")
-    ks.add_argument("--alias", default="server")
+    _output(ks, "FILE", "keystore to write (its password goes to FILE.pass, 0600)")
+    ks.add_argument("--alias", default="server", help="key entry alias (default: server)")
     ks.add_argument("--truststore", metavar="FILE", help="also write a truststore here")
     ks.add_argument(
         "--ca-cert",
@@ -67,28 +72,46 @@ def register(sub: Any) -> None:
         metavar="FILE",
         help="trust anchor(s) for the truststore (default: ca.pem next to --chain)",
     )
-    ks.add_argument("--type", choices=("pkcs12", "jks"), default="pkcs12", dest="store_type")
-    ks.add_argument("--show-password", action="store_true", help="also print the passwords")
+    ks.add_argument(
+        "--type",
+        choices=("pkcs12", "jks"),
+        default="pkcs12",
+        dest="store_type",
+        help="store format (default: pkcs12)",
+    )
+    _show_secret(ks, "also print the store passwords", "--show-password")
     _force(ks)
     ks.set_defaults(run=_run(_keystore))
 
     sec = keys.add_parser("secret", help="a random secret (Spark authentication, tokens)")
-    sec.add_argument("--out", required=True, metavar="FILE")
+    _output(sec, "FILE", "file for the secret (0600)")
     sec.add_argument("--bytes", type=int, default=32, help="random bytes (default: 32)")
-    sec.add_argument("--encoding", choices=("hex", "base64", "urlsafe"), default="hex")
-    sec.add_argument("--show", action="store_true", help="also print the secret")
+    sec.add_argument(
+        "--encoding",
+        choices=("hex", "base64", "urlsafe"),
+        default="hex",
+        help="how the bytes are written (default: hex)",
+    )
+    _show_secret(sec, "also print the secret", "--show")
     _force(sec)
     sec.set_defaults(run=_run(_secret))
 
     k8s = keys.add_parser("k8s-secret", help="a Kubernetes Secret manifest from files")
-    k8s.add_argument("--name", required=True)
-    k8s.add_argument("--namespace")
+    k8s.add_argument("--name", required=True, help="the Secret's name")
+    k8s.add_argument("--namespace", help="the Secret's namespace (default: none in the manifest)")
     k8s.add_argument(
-        "--from-file", action="append", required=True, metavar="[KEY=]PATH", dest="files"
+        "--from-file",
+        action="append",
+        required=True,
+        metavar="[KEY=]PATH",
+        dest="files",
+        help="a data entry from a file (KEY defaults to the file name; repeatable)",
     )
-    k8s.add_argument("--type", default="Opaque", dest="secret_type")
-    k8s.add_argument("--out", metavar="FILE", help="manifest file (0600)")
-    k8s.add_argument("--stdout", action="store_true", help="print the manifest (holds secrets)")
+    k8s.add_argument(
+        "--type", default="Opaque", dest="secret_type", help="the Secret's type (default: Opaque)"
+    )
+    _output(k8s, "FILE", "manifest file (0600)", required=False)
+    _show_secret(k8s, "also print the manifest, which holds the secrets", "--stdout")
     _force(k8s)
     k8s.set_defaults(run=_run(_k8s_secret))
 
@@ -118,7 +141,7 @@ def register(sub: Any) -> None:
         "retire", help="destroy an old key version that none of the given files uses"
     )
     add_arguments(retire)
-    retire.add_argument("version", type=int, metavar="VERSION")
+    retire.add_argument("version", type=int, metavar="VERSION", help="the key version to destroy")
     retire.add_argument(
         "paths",
         nargs="+",
@@ -130,6 +153,19 @@ def register(sub: Any) -> None:
 
 def _key_type(p: argparse.ArgumentParser) -> None:
     p.add_argument("--key-type", choices=("ec", "rsa"), default="ec", help="ec = P-256, rsa = 3072")
+
+
+def _output(p: argparse.ArgumentParser, metavar: str, help: str, required: bool = True) -> None:
+    """-o/--output, as in every other command (`--out` is still accepted, unlisted)."""
+    p.add_argument("-o", "--output", dest="out", metavar=metavar, help=help)
+    p.add_argument("--out", dest="out", help=argparse.SUPPRESS)
+    p.set_defaults(output_required=required)
+
+
+def _show_secret(p: argparse.ArgumentParser, help: str, old_name: str) -> None:
+    """--show-secret: the one name for printing generated secrets (the old name still works)."""
+    p.add_argument("--show-secret", action="store_true", dest="show_secret", help=help)
+    p.add_argument(old_name, action="store_true", dest="show_secret", help=argparse.SUPPRESS)
 
 
 def _force(p: argparse.ArgumentParser) -> None:
@@ -148,6 +184,8 @@ def _run(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         from triplock.keys.keystore import KeystoreError
         from triplock.keys.kms.interface import KmsError
 
+        if getattr(args, "output_required", False) and not args.out:
+            raise UsageError("the following argument is required: -o/--output")
         try:
             return handler(args)
         except (
@@ -240,7 +278,7 @@ def _keystore(args: argparse.Namespace) -> int:
         outputs += keystore.truststore_outputs(anchors, Path(args.truststore), args.store_type)
     for p in keystore.write_stores(outputs, args.force):
         _wrote(p.store, p.password)
-        if args.show_password:
+        if args.show_secret:
             print(f"{p.store} password: {p.password.read_text()}")
     return 0
 
@@ -252,7 +290,7 @@ def _secret(args: argparse.Namespace) -> int:
 
     value = write_new_secret(Path(args.out), args.bytes, args.encoding, args.force)
     _wrote(args.out)
-    if args.show:
+    if args.show_secret:
         print(value)
     return 0
 
@@ -263,15 +301,15 @@ def _k8s_secret(args: argparse.Namespace) -> int:
     from triplock.cli import UsageError
     from triplock.keys import k8s_secret
 
-    if not args.out and not args.stdout:
-        raise UsageError("give --out FILE (or --stdout to print a manifest that holds secrets)")
+    if not args.out and not args.show_secret:
+        raise UsageError("give -o FILE (or --show-secret to print a manifest that holds secrets)")
     text = k8s_secret.manifest(
         args.name, k8s_secret.parse_file_args(args.files), args.namespace, args.secret_type
     )
     if args.out:
         k8s_secret.write_manifest(Path(args.out), text, args.force)
         _wrote(args.out)
-    if args.stdout:
+    if args.show_secret:
         sys.stdout.write(text)
     return 0
 

@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--kms-secret-file",
         metavar="FILE",
-        help=f"file holding the keyring passphrase or the token PIN (default: ${SECRET_ENV})",
+        help="file holding the keyring passphrase or the token PIN; without it, the "
+        f"passphrase or PIN itself is taken from the environment variable {SECRET_ENV}",
     )
     parser.add_argument(
         "--pkcs11-module", metavar="LIB", help="PKCS#11 library (default: SoftHSM2's)"
