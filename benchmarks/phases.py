@@ -49,7 +49,7 @@ def main() -> int:
     from triplock.formats import json as json_format
     from triplock.formats._common import result_dict
     from triplock.formats.table import render as render_table
-    from triplock.inventory import Inventory
+    from triplock.inventory import Inventory, RunOptions
     from triplock.model import AuditResult
     from triplock.rules.registry import all_rules
     from triplock.secret_classifier import masked_key, secret_key
@@ -69,7 +69,7 @@ def main() -> int:
 
     def read() -> Inventory:
         inventory = Inventory()
-        inventory.options = {"paths": [manifests]}
+        inventory.options = RunOptions(paths=(manifests,))
         discover([manifests], sources, inventory)
         return inventory
 

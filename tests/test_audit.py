@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.formats.sample import AUTH, LOCAL, SECRET
 from tests.helpers import write
+from tests.helpers.sample import AUTH, LOCAL, SECRET
 from triplock.audit import AuditOptions, audit, checklist
 from triplock.facts.spark import SparkApp
 from triplock.model import Finding, Location, Severity, Status, Waiver

@@ -7,6 +7,7 @@ import pytest
 
 from tests.helpers import ROOT, run_cli
 from triplock import formats
+from triplock.sources import all_sources
 
 CANARY_DIR = ROOT / "tests" / "fixtures" / "canary"
 MARKER = "CANARY"
@@ -55,3 +56,11 @@ def test_every_input_format_is_read_and_bad_ones_are_errors() -> None:
     assert {"helm-values", "kubernetes", "compose", "env-file", "kubeconfig", "shell"} <= kinds
     failing = {e["reason"].split(":", 1)[0] for e in result.json()["errors"]}
     assert {"kubeconfig", "env-file", "compose", "manifest in here-document at line 16"} <= failing
+
+
+def test_every_source_kind_has_a_canary_fixture() -> None:
+    """A new input kind plants its secrets here too, or this fails: the corpus covers every
+    source that discovery can hand an input to."""
+    result = run_cli("audit", str(CANARY_DIR), "--format", "json", "--fail-on", "critical")
+    seen = {record["kind"] for record in result.json()["inputs"]}
+    assert {source.kind for source in all_sources()} <= seen

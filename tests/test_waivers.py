@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.formats.sample import sample_result
 from tests.helpers import findings_of, run_cli, write
+from tests.helpers.sample import sample_result
 from triplock.waivers import (
     WaiverEntry,
     WaiverError,

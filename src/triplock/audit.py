@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from triplock.controls import CONTROLS
-from triplock.inventory import Inventory
+from triplock.inventory import Inventory, RunOptions
 from triplock.model import AuditResult, ControlStatus, Finding, Location, Status
 from triplock.rules.registry import Context, Outcome, Rule, all_rules, rules_in
 from triplock.safe_read import DEFAULT_MAX_BYTES
@@ -28,8 +28,8 @@ class AuditOptions:
     disabled_rules: frozenset[str] = frozenset()  # rule ids or slugs not to run
     only_rules: frozenset[str] | None = None  # if set, the ids of the only rules to run
     skip_paths: tuple[str, ...] = ()  # globs of files and directories not to read
-    # Options of components (keystore passwords, endpoint scanning, waivers, ...), by name.
-    extra: dict[str, Any] = field(default_factory=dict)
+    keystore_password_files: tuple[str, ...] = ()
+    helm: str | None = None  # --helm: the helm binary that renders charts
     post_steps: list[PostStep] = field(default_factory=list)
     progress: Callable[[int], None] | None = None  # called with the count of files read
     # Steps that add observations (live endpoint scans, ...) after the files are read.
@@ -40,7 +40,11 @@ class AuditOptions:
 
 def audit(options: AuditOptions) -> AuditResult:
     inventory = Inventory()
-    inventory.options = {**options.extra, "paths": options.paths}
+    inventory.options = RunOptions(
+        paths=tuple(options.paths),
+        keystore_password_files=options.keystore_password_files,
+        helm=options.helm,
+    )
     discover(
         options.paths,
         all_sources(),
@@ -56,10 +60,14 @@ def audit(options: AuditOptions) -> AuditResult:
 
 
 def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
-    ctx = Context(inventory, options.spark_version, options.extra)
+    ctx = Context(inventory, options.spark_version, inventory.options)
     findings: dict[tuple[str, Status, Location, str], Finding] = {}
+    rules = all_rules()
     result = AuditResult(
-        inputs=inventory.inputs, errors=inventory.errors, skipped=inventory.skipped
+        inputs=inventory.inputs,
+        errors=inventory.errors,
+        skipped=inventory.skipped,
+        rules=[r.meta for r in rules],
     )
     rules = all_rules() if options.rule_modules is None else rules_in(options.rule_modules)
     for rule in rules:
@@ -84,13 +92,13 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     return result
 
 
-def _selected(rule: Rule, options: AuditOptions) -> bool:
+def _selected(rule: Rule[Any], options: AuditOptions) -> bool:
     if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:
         return False
     return options.only_rules is None or rule.meta.id in options.only_rules
 
 
-def _rule_error(rule: Rule, fact: object, error: Exception) -> Any:
+def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> Any:
     """An errors entry naming the rule and the input it judged. The exception's message is
     left out: it may quote a value, and the value may be a secret."""
     from triplock.model import InputError
@@ -105,7 +113,7 @@ def _rule_error(rule: Rule, fact: object, error: Exception) -> Any:
     )
 
 
-def _finding(rule: Rule, outcome: Outcome) -> Finding:
+def _finding(rule: Rule[Any], outcome: Outcome) -> Finding:
     return Finding(
         rule=rule.meta,
         status=outcome.status,

@@ -55,7 +55,7 @@ def _files(value: str | dict[str, str], path: str | None) -> dict[str, str]:
     return {path: value}
 
 
-def explanation(rule: Rule) -> dict[str, Any]:
+def explanation(rule: Rule[Any]) -> dict[str, Any]:
     meta = rule.meta
     control = CONTROLS[meta.control]
     found = example(meta.id)

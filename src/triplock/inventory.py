@@ -6,13 +6,14 @@ component; the Inventory stores them by type so that a new component needs no ch
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from triplock.model import InputError, InputRecord, Location
+from triplock.model import Evidence, InputError, InputRecord, Location
 
 T = TypeVar("T")
 
@@ -58,11 +59,25 @@ class Setting:
     templated: bool = False
     exposed: bool = False
 
+    def evidence(self) -> Evidence:
+        return Evidence.of(self.key, self.value)
+
     @classmethod
     def literal_or_templated(
         cls, key: str, value: str, location: Location, exposed: bool = False
     ) -> Setting:
         return cls(key, value, location, templated=is_templated(value), exposed=exposed)
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    """What a run was asked beyond its inputs, for the sources that need it in link() and for
+    rules (Context.options)."""
+
+    paths: tuple[str, ...] = ()  # the audited paths: the roots keystore references may name
+    keystore_password_files: tuple[str, ...] = ()  # --keystore-password-file, in order
+    now: dt.datetime | None = None  # pins the clock of date checks; None: the real clock
+    helm: str | None = None  # --helm: the helm binary that renders charts; None: no rendering
 
 
 class Inventory:
@@ -71,9 +86,7 @@ class Inventory:
         self.inputs: list[InputRecord] = []
         self.errors: list[InputError] = []
         self.skipped = 0  # files a tree walk passed over as plainly not configuration
-        # The audit's options (AuditOptions.extra plus "paths"), for sources that need them in
-        # link(): keystore passwords, the audited roots.
-        self.options: dict[str, Any] = {}
+        self.options = RunOptions()
 
     def add(self, fact: object) -> None:
         self._facts[type(fact)].append(fact)

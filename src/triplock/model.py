@@ -71,9 +71,10 @@ class Location:
         return {"path": self.path, "line": self.line, "url": self.url, "object": self.object}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Evidence:
-    """What a finding saw. `shown` is always the output of redact.show(): never a raw secret."""
+    """What a finding saw. `shown` is always the output of redact.show(): never a raw secret.
+    `Evidence.of` is the only constructor (`Evidence(key, shown)` raises TypeError)."""
 
     key: str | None
     shown: str | None
@@ -82,7 +83,11 @@ class Evidence:
     def of(cls, key: str | None, value: str | None, by_key_only: bool = False) -> Evidence:
         from triplock.redact import show
 
-        return cls(key=key, shown=None if value is None else show(key, value, by_key_only))
+        evidence = object.__new__(cls)
+        object.__setattr__(evidence, "key", key)
+        shown = None if value is None else show(key, value, by_key_only)
+        object.__setattr__(evidence, "shown", shown)
+        return evidence
 
     def describe(self) -> str:
         if self.key and self.shown is not None:
@@ -155,11 +160,22 @@ class RuleMeta:
         object.__setattr__(self, "stage", CONTROLS[self.control].stage)
 
 
+# Every inline waiver comment holds the marker (discovery keeps the texts that do); a waiver
+# read from such a comment has a source that starts with the prefix.
+INLINE_WAIVER_MARKER = "triplock:"
+INLINE_WAIVER_SOURCE = "inline:"
+
+
 @dataclass(frozen=True, slots=True)
 class Waiver:
     reason: str
     source: str
     expires: str | None = None
+
+    @property
+    def inline(self) -> bool:
+        """Whether it was written in the audited file itself (not in a waiver file)."""
+        return self.source.startswith(INLINE_WAIVER_SOURCE)
 
     def to_dict(self) -> dict[str, Any]:
         return {"reason": self.reason, "source": self.source, "expires": self.expires}
@@ -238,6 +254,9 @@ class AuditResult:
     unused_waivers: list[str] = field(default_factory=list)  # matched no finding
     skipped: int = 0  # files passed over as plainly not configuration (images, archives, ...)
     baseline_fixed: list[str] = field(default_factory=list)  # baseline entries matched no more
+    # The rule catalogue the audit ran with: formats describe rules from here, never from the
+    # registry (a format knows nothing of rules beyond the result).
+    rules: list[RuleMeta] = field(default_factory=list)
 
     def exit_code(self, fail_on: Severity | None) -> int:
         """2 when no input could be read; 1 when a counted failure reaches `fail_on` (None:

@@ -22,11 +22,17 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from triplock.model import AuditResult, Finding, InputError, Location, Status, Waiver
+from triplock.model import (
+    INLINE_WAIVER_MARKER,
+    INLINE_WAIVER_SOURCE,
+    AuditResult,
+    Finding,
+    InputError,
+    Location,
+    Status,
+    Waiver,
+)
 from triplock.redact import show
-
-INLINE_PREFIX = "inline:"
-INLINE_MARKER = "triplock:"  # every inline waiver holds it; discovery keeps the texts that do
 
 _INLINE = re.compile(r"(?:^|\s)(?:#|!|<!--)\s*triplock:\s*ignore\b(?P<body>.*?)(?:-->|$)")
 _IDS = re.compile(r"^\s*(?P<ids>[A-Za-z0-9][\w.-]*(?:\s*,\s*[A-Za-z0-9][\w.-]*)*)(?=\s|$)")
@@ -269,7 +275,7 @@ class InlineWaiver:
     def entry(self, path: str) -> WaiverEntry:
         return WaiverEntry(
             reason=self.reason,
-            source=f"{INLINE_PREFIX}{path}:{self.line}",
+            source=f"{INLINE_WAIVER_SOURCE}{path}:{self.line}",
             rules=self.rules,
             expires=self.expires,
         )
@@ -280,7 +286,7 @@ def scan_inline(text: str) -> tuple[list[InlineWaiver], list[tuple[int, str]]]:
     applies to its own line and, on a comment-only line, to the next line that is not another
     waiver comment (so that waivers can be stacked above a setting) and to the lines that
     continue it with a trailing backslash (a command written over several lines)."""
-    if INLINE_MARKER not in text:  # most files: one substring search instead of a regex a line
+    if INLINE_WAIVER_MARKER not in text:  # most files: one substring search, not a regex a line
         return [], []
     lines = text.splitlines()
     found: list[InlineWaiver] = []
@@ -429,7 +435,3 @@ def _waive_causes(findings: list[Finding]) -> list[Finding]:
 
 def _key(finding: Finding) -> tuple[str, int]:
     return (finding.location.path or "", finding.location.line or 0)
-
-
-def is_inline(waiver: Waiver) -> bool:
-    return waiver.source.startswith(INLINE_PREFIX)

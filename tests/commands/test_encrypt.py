@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import need_module, run_cli
-from tests.keys.conftest import FAST_SCRYPT, PASSPHRASE
+from tests.helpers.keys import FAST_SCRYPT, PASSPHRASE
 
 
 @pytest.fixture

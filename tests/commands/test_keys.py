@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from tests.helpers import need, run_cli
-from tests.keys.conftest import FAST_SCRYPT, PASSPHRASE
+from tests.helpers.keys import FAST_SCRYPT, PASSPHRASE
 
 
 def mode(path: Path) -> int:

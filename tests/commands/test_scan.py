@@ -1,4 +1,4 @@
-"""`triplock scan`: the JSON contract of DESIGN.md, the table, exit codes and usage errors,
+"""`triplock scan`: the JSON contract of docs/tls.md, the table, exit codes and usage errors,
 against real servers (openssl s_server and nginx on 127.0.0.1)."""
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.formats.sample import sample_result
 from tests.helpers import ROOT, need_command, need_module, run_cli
+from tests.helpers.sample import sample_result
 from triplock.formats.html import render
 
 ARTIFACTS = ROOT / "test-artifacts"

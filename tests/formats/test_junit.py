@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from tests.formats.sample import sample_result
 from tests.helpers import ROOT, run_cli
+from tests.helpers.sample import sample_result
 from triplock.controls import CONTROLS
 from triplock.formats.junit import render
 

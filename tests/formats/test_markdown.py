@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tests.formats.sample import sample_result
+from tests.helpers.sample import sample_result
 from triplock.formats import markdown
 from triplock.formats.markdown import render
 from triplock.model import InputError

@@ -11,8 +11,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from tests.formats.sample import sample_result
 from tests.helpers import EXAMPLES, ROOT, run_cli
+from tests.helpers.sample import sample_result
 from triplock.fingerprint import SCHEME as FINGERPRINT
 from triplock.formats.sarif import render
 

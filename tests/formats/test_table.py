@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.formats.sample import sample_result
 from tests.helpers import run_cli
+from tests.helpers.sample import sample_result
 from triplock.formats.table import _wrap, render
 from triplock.model import InputError
 

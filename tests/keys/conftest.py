@@ -9,24 +9,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import need, need_command, need_module, run_cli
-
-# The lowest scrypt cost the keyring accepts: tests open keyrings often.
-FAST_SCRYPT = str(2**14)
-PASSPHRASE = "correct horse battery staple"
-
-
-@dataclass(frozen=True)
-class Pki:
-    root: Path  # the output directory of every `keys` command below
-    ca: Path
-    certs: Path
+from tests.helpers.keys import FAST_SCRYPT, PASSPHRASE, Pki, SparkCluster, Token
 
 
 @pytest.fixture(scope="session")
@@ -65,13 +54,6 @@ def keyring(tmp_path: Path) -> tuple[Path, Path]:
     return ring, secret
 
 
-@dataclass(frozen=True)
-class Token:
-    label: str
-    pin_file: Path
-    module: str
-
-
 SOFTHSM_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 
 
@@ -106,12 +88,6 @@ def free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
-
-
-@dataclass(frozen=True)
-class SparkCluster:
-    session: Any
-    ui_port: int
 
 
 def _wait_for_executors(session: Any, executors: int, seconds: float = 180) -> None:

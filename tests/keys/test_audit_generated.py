@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import need, run_cli
-from tests.keys.conftest import Pki
+from tests.helpers.keys import Pki
 from triplock.rules.registry import all_rules
 
 

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tests.helpers import need_command, run_cli
-from tests.keys.conftest import Pki
+from tests.helpers.keys import Pki
 from triplock.keys import ca, certs
 from triplock.keys.files import ExistsError
 

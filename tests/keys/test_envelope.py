@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import need_module, run_cli
-from tests.keys.conftest import PASSPHRASE
+from tests.helpers.keys import PASSPHRASE
 from triplock.keys import envelope
 from triplock.keys.envelope import ENVELOPE_AAD, EnvelopeError
 from triplock.keys.files import ExistsError

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, run_cli
-from tests.keys.conftest import PASSPHRASE
+from tests.helpers.keys import PASSPHRASE
 from triplock.keys import envelope
 from triplock.keys.files import STALE_SECONDS, temp_name
 from triplock.keys.kms.file import FileKms

@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from tests.helpers import need_command, need_module
-from tests.keys.conftest import Pki
+from tests.helpers.keys import Pki
 from triplock.keys import ca, keystore
 
 

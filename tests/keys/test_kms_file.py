@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-from tests.keys.conftest import PASSPHRASE
+from tests.helpers.keys import PASSPHRASE
 from triplock.keys.kms import open_kms
 from triplock.keys.kms.file import FileKms
 from triplock.keys.kms.interface import KmsError, KmsSpec, generate_data_key, rewrap

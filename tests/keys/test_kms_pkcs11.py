@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_cli
-from tests.keys.conftest import Token
+from tests.helpers.keys import Token
 from triplock.keys.kms import create_kms, open_kms
 from triplock.keys.kms.interface import (
     CreateOptions,

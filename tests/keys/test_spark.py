@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, need_command, need_module, run_cli
-from tests.keys.conftest import PASSPHRASE, Pki, SparkCluster
+from tests.helpers.keys import PASSPHRASE, Pki, SparkCluster
 from triplock.keys import envelope
 from triplock.keys.kms.file import FileKms
 from triplock.keys.kms.interface import KmsSpec

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import CliResult, findings_of, need_command, run_cli
-from tests.live.conftest import free_port
+from tests.helpers.live import free_port
 
 CANARY = b"CANARY-etcd-secret-value-7e1"
 VALUES = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import findings_of, run_cli
-from tests.live.conftest import CANARY, Application
+from tests.helpers.live import CANARY, Application
 
 FORMATS = ("json", "table", "sarif", "markdown", "html", "junit")
 

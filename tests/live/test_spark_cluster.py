@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import ROOT, CliResult, findings_of, run_cli
-from tests.live.conftest import LockedMaster, OpenCluster
+from tests.helpers.live import LockedMaster, OpenCluster
 from tests.live.servers import garbage, http_server, raw_server, silent
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import write
-from tests.rules.ceph_audit import HARDENED, INSECURE, lines, where
+from tests.helpers.ceph_audit import HARDENED, INSECURE, found, lines, where
 
 INSECURE_CONF = INSECURE / "ceph.conf"
 HARDENED_CONF = HARDENED / "ceph.conf"
@@ -86,3 +86,16 @@ def test_misspelt_option_is_unknown_with_a_hint() -> None:
 def test_literal_key_in_conf() -> None:
     assert lines("CEPH-008", "fail", INSECURE_CONF) == [15]
     assert lines("CEPH-008", "pass", HARDENED_CONF) == [None]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("false", "fail"), ("0", "fail"), ("TRUE", "pass"), ("2", "pass"), ("no", "unknown")],
+)
+def test_cephx_sign_messages_is_read_as_ceph_reads_a_boolean(
+    tmp_path: Path, value: str, expected: str
+) -> None:
+    write(tmp_path, "ceph.conf", f"[global]\nfsid = x\ncephx_sign_messages = {value}\n")
+    assert {f["status"] for f in found("CEPH-002", expected, tmp_path)} == {expected}
+    others = {"fail", "pass", "unknown"} - {expected}
+    assert not any(found("CEPH-002", status, tmp_path) for status in others)

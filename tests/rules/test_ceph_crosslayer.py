@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.helpers import write
-from tests.rules.ceph_audit import HARDENED, INSECURE, lines, where
+from tests.helpers.ceph_audit import HARDENED, INSECURE, lines, where
 
 
 def test_s3a_over_http_and_to_a_store_without_tls() -> None:

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from tests.helpers import ROOT, run_cli, write
-from tests.rules.ceph_audit import HARDENED, INSECURE, lines, where
+from tests.helpers.ceph_audit import HARDENED, INSECURE, lines, where
 
 KEYRING = "ceph.client.app.keyring"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import write
-from tests.rules.ceph_audit import HARDENED, INSECURE, lines
+from tests.helpers.ceph_audit import HARDENED, INSECURE, lines
 
 INSECURE_CONF = INSECURE / "ceph.conf"
 HARDENED_CONF = HARDENED / "ceph.conf"

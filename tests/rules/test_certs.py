@@ -17,7 +17,7 @@ from triplock.facts.certs import (
     PrivateKeyInfo,
     chain_from_der,
 )
-from triplock.inventory import Inventory, Setting
+from triplock.inventory import Inventory, RunOptions, Setting
 from triplock.model import FixAction, Location, Severity, Status
 from triplock.rules import certs as _module  # noqa: F401 - registers the CERT rules
 from triplock.rules.registry import _RULES as RULES
@@ -29,7 +29,7 @@ HERE = Location(path="certs/server.pem", line=1)
 def run(rule_id: str, fact: object, now: dt.datetime = NOW) -> list[Outcome]:
     rule = RULES[rule_id]
     assert isinstance(fact, rule.target)
-    return list(rule.check(fact, Context(Inventory(), options={"now": now})))
+    return list(rule.check(fact, Context(Inventory(), options=RunOptions(now=now))))
 
 
 def statuses(outcomes: list[Outcome]) -> list[Status]:

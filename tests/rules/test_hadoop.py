@@ -5,45 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import ROOT, write
-from triplock.audit import AuditOptions, audit
-from triplock.model import Finding, Severity
+from tests.helpers.hadoop import (
+    INSECURE,
+    SECURE,
+    WEAK,
+    findings,
+    fixture_pair_tests,
+    only,
+    statuses,
+    xml,
+)
+from triplock.model import Severity
 
-FIXTURES = ROOT / "tests" / "fixtures" / "hadoop"
-SECURE = FIXTURES / "secure"
-INSECURE = FIXTURES / "insecure"
-WEAK = FIXTURES / "weak-encryption"
 # An MIT keytab v2 header and one entry's length: enough for the keytab source to claim it.
 KEYTAB_BYTES = b"\x05\x02\x00\x00\x00\x2a" + bytes(42)
-
-
-def xml(*pairs: tuple[str, str], final: tuple[str, ...] = ()) -> str:
-    """A Hadoop configuration file with these properties, one per line-block."""
-    body = "".join(
-        f"  <property>\n    <name>{k}</name>\n    <value>{v}</value>\n"
-        + ("    <final>true</final>\n" if k in final else "")
-        + "  </property>\n"
-        for k, v in pairs
-    )
-    return f'<?xml version="1.0"?>\n<configuration>\n{body}</configuration>\n'
-
-
-def findings(path: Path, prefix: str = "") -> list[Finding]:
-    result = audit(AuditOptions(paths=[str(path)]))
-    assert not result.errors, result.errors
-    return [f for f in result.findings if f.rule.id.startswith(prefix)]
-
-
-def statuses(path: Path, rule_id: str) -> list[str]:
-    return [f.status.value for f in findings(path, rule_id) if f.rule.id == rule_id]
-
-
-def only(path: Path, rule_id: str) -> Finding:
-    mine = [f for f in findings(path, rule_id) if f.rule.id == rule_id]
-    assert len(mine) == 1, [(f.status, f.message) for f in mine]
-    return mine[0]
 
 
 HADOOP_RULES = [
@@ -68,15 +44,9 @@ HADOOP_RULES = [
 ]
 
 
-@pytest.mark.parametrize("rule_id", HADOOP_RULES)
-def test_rule_fails_on_insecure_fixture(rule_id: str) -> None:
-    assert "fail" in statuses(INSECURE, rule_id)
-
-
-@pytest.mark.parametrize("rule_id", [r for r in HADOOP_RULES if r != "HADOOP-007"])
-def test_rule_passes_on_secure_fixture(rule_id: str) -> None:
-    got = statuses(SECURE, rule_id)
-    assert got and set(got) == {"pass"}, got
+test_rule_fails_on_insecure_fixture, test_rule_passes_on_secure_fixture = fixture_pair_tests(
+    HADOOP_RULES, [r for r in HADOOP_RULES if r != "HADOOP-007"]
+)
 
 
 def test_secure_fixture_has_no_hadoop_failure() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.rules.kube_audit import findings, lines
+from tests.helpers.kube_audit import findings, lines
 
 
 def test_identity_first_is_plaintext() -> None:

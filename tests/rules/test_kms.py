@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import write
-from tests.rules.test_hadoop import INSECURE, SECURE, WEAK, findings, only, statuses, xml
+from tests.helpers.hadoop import INSECURE, WEAK, findings, fixture_pair_tests, only, statuses, xml
 from triplock.model import Severity
 
 KMS_RULES = ["KMS-002", "KMS-003", "KMS-004", "KMS-005", "KMS-006", "KMS-007", "KMS-008"]
 
 
-@pytest.mark.parametrize("rule_id", KMS_RULES)
-def test_rule_fails_on_insecure_fixture(rule_id: str) -> None:
-    assert "fail" in statuses(INSECURE, rule_id)
-
-
-@pytest.mark.parametrize("rule_id", ["KMS-001", *KMS_RULES])
-def test_rule_passes_on_secure_fixture(rule_id: str) -> None:
-    got = statuses(SECURE, rule_id)
-    assert got and set(got) == {"pass"}, got
+test_rule_fails_on_insecure_fixture, test_rule_passes_on_secure_fixture = fixture_pair_tests(
+    KMS_RULES, ["KMS-001", *KMS_RULES]
+)
 
 
 def test_no_key_provider_fails() -> None:

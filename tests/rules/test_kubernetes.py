@@ -3,7 +3,7 @@ holding secrets, mounted credentials, unneeded service account tokens."""
 
 from __future__ import annotations
 
-from tests.rules.kube_audit import findings, lines
+from tests.helpers.kube_audit import findings, lines
 
 INSECURE = "insecure-all.yaml"
 HARDENED = "hardened"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.rules.kube_audit import findings, lines
+from tests.helpers.kube_audit import findings, lines
 
 INSECURE = "insecure-all.yaml"
 HARDENED = "hardened"

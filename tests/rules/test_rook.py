@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import write
-from tests.rules.ceph_audit import HARDENED, INSECURE, errors, lines
+from tests.helpers.ceph_audit import HARDENED, INSECURE, errors, lines
 
 INSECURE_YAML = INSECURE / "rook.yaml"
 HARDENED_YAML = HARDENED / "rook.yaml"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.rules.spark_cases import (
+from tests.helpers.spark_rules import (
     HISTORY,
     Case,
-    assert_case,
+    case_tests,
     check,
     make_app,
 )
@@ -96,9 +94,7 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
-def test_rule_case(case: str) -> None:
-    assert_case(CASES[case])
+test_rule_case, test_every_rule_has_a_failing_and_a_passing_case = case_tests("spark_access", CASES)
 
 
 def test_ui_filter_fix_follows_the_version() -> None:

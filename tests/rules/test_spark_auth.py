@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import findings_of, run_cli, write
-from tests.rules.spark_cases import (
+from tests.helpers.spark_rules import (
     AUTH,
     K8S,
     Case,
-    assert_case,
+    case_tests,
     check,
     make_app,
 )
@@ -79,9 +77,7 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
-def test_rule_case(case: str) -> None:
-    assert_case(CASES[case])
+test_rule_case, test_every_rule_has_a_failing_and_a_passing_case = case_tests("spark_auth", CASES)
 
 
 def test_templated_secret_on_command_line_is_still_exposed() -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.helpers import findings_of, run_cli
-from tests.rules.spark_cases import (
+from tests.helpers.spark_rules import (
     AES,
     AUTH,
     FIXTURES,
     Case,
-    assert_case,
+    case_tests,
     check,
     make_app,
 )
@@ -151,9 +149,9 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
-def test_rule_case(case: str) -> None:
-    assert_case(CASES[case])
+test_rule_case, test_every_rule_has_a_failing_and_a_passing_case = case_tests(
+    "spark_encryption", CASES
+)
 
 
 def test_cipher_advice_follows_the_image_tag() -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.rules.spark_cases import (
+from tests.helpers.spark_rules import (
     HISTORY,
     K8S,
     KERBEROS,
     Case,
-    assert_case,
+    case_tests,
     check,
     make_app,
 )
@@ -73,9 +71,9 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
-def test_rule_case(case: str) -> None:
-    assert_case(CASES[case])
+test_rule_case, test_every_rule_has_a_failing_and_a_passing_case = case_tests(
+    "spark_kerberos", CASES
+)
 
 
 def test_kerberos_and_history_rules_stay_silent_without_their_settings() -> None:

@@ -3,27 +3,18 @@ command line, and the rules through `triplock audit` on properties files."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import findings_of, run_cli
-from tests.rules import (
-    test_spark_access,
-    test_spark_auth,
-    test_spark_encryption,
-    test_spark_kerberos,
-    test_spark_kubernetes,
-    test_spark_secrets,
-    test_spark_tls,
-)
-from tests.rules.spark_cases import (
+from tests.helpers.spark_rules import (
     FIXTURES,
     JWS_KEY,
     K8S,
     RULES,
     UI_TLS,
-    Case,
     lines_of,
     make_app,
 )
@@ -33,26 +24,22 @@ from triplock.model import Status
 from triplock.redact import MASK
 from triplock.rules.registry import Context
 
-CASES: dict[str, Case] = {
-    **test_spark_auth.CASES,
-    **test_spark_secrets.CASES,
-    **test_spark_encryption.CASES,
-    **test_spark_tls.CASES,
-    **test_spark_access.CASES,
-    **test_spark_kerberos.CASES,
-    **test_spark_kubernetes.CASES,
-}
 
-
-def test_every_spark_rule_has_a_failing_and_a_passing_case() -> None:
-    # Rules on live observations (SparkService, SPARK-080..084) are asserted in both states
-    # against real Spark in tests/live.
-    spark_rules = {
-        rid for rid, r in RULES.items() if rid.startswith("SPARK-") and r.target is SparkApp
+def test_every_spark_rule_module_has_its_case_tests() -> None:
+    """Each Spark rule module's test checks that its every rule has a failing and a passing
+    case (helpers.spark_rules.case_tests); this checks that no module was left without one.
+    Rules on live observations (SparkService, SPARK-080..084) are asserted in both states
+    against real Spark in tests/live."""
+    modules = {
+        r.check.__module__
+        for rid, r in RULES.items()
+        if rid.startswith("SPARK-") and r.target is SparkApp
     }
-    failing = {c[0] for c in CASES.values() if c[2] is Status.FAIL}
-    passing = {c[0] for c in CASES.values() if c[2] is Status.PASS}
-    assert spark_rules == failing == passing
+    for module in sorted(modules):
+        name = module.rpartition(".")[2]
+        assert name.startswith("spark_"), module
+        test = Path(__file__).with_name(f"test_{name}.py")
+        assert re.search(rf'case_tests\(\s*"{name}", CASES', test.read_text(encoding="utf-8")), test
 
 
 def test_every_spark_rule_serves_one_known_control() -> None:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import findings_of, run_cli, write
-from tests.rules.spark_cases import (
+from tests.helpers.spark_rules import (
     AZURE_KEY,
     CONF,
     JWS_KEY,
     K8S,
     Case,
-    assert_case,
+    case_tests,
     check,
     make_app,
 )
@@ -128,9 +126,9 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
-def test_rule_case(case: str) -> None:
-    assert_case(CASES[case])
+test_rule_case, test_every_rule_has_a_failing_and_a_passing_case = case_tests(
+    "spark_secrets", CASES
+)
 
 
 AUTH_KEY = "spark.authenticate.secret"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-
-from tests.rules.spark_cases import (
+from tests.helpers.spark_rules import (
     AEAD_SUITES,
     HISTORY,
     UI_TLS,
     Case,
-    assert_case,
+    case_tests,
 )
 from triplock.model import Status
 
@@ -134,6 +132,4 @@ CASES: dict[str, Case] = {
 }
 
 
-@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
-def test_rule_case(case: str) -> None:
-    assert_case(CASES[case])
+test_rule_case, test_every_rule_has_a_failing_and_a_passing_case = case_tests("spark_tls", CASES)

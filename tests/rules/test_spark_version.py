@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.rules.spark_cases import (
+from tests.helpers.spark_rules import (
     make_app,
 )
 from triplock.rules._spark_version import image_tag, parse_version, spark_version

@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.helpers import write
-from tests.rules.test_hadoop import INSECURE, SECURE, findings, only, statuses, xml
+from tests.helpers.hadoop import findings, fixture_pair_tests, only, statuses, xml
 from triplock.model import Severity
 
 S3_RULES = ["S3-001", "S3-002", "S3-003"]
 
 
-@pytest.mark.parametrize("rule_id", S3_RULES)
-def test_rule_fails_on_insecure_fixture(rule_id: str) -> None:
-    assert "fail" in statuses(INSECURE, rule_id)
-
-
-@pytest.mark.parametrize("rule_id", S3_RULES)
-def test_rule_passes_on_secure_fixture(rule_id: str) -> None:
-    got = statuses(SECURE, rule_id)
-    assert got and set(got) == {"pass"}, got
+test_rule_fails_on_insecure_fixture, test_rule_passes_on_secure_fixture = fixture_pair_tests(
+    S3_RULES, S3_RULES
+)
 
 
 def test_spark_defaults_secret_key_and_http_endpoint(tmp_path: Path) -> None:

@@ -234,3 +234,32 @@ def test_data_dirs_in_allowed_files_are_reported() -> None:
         (21, False),
         (23, True),
     ]
+
+
+@pytest.mark.parametrize(
+    ("debug", "expected"),
+    [
+        ("true", "fail"),
+        ("false", "pass"),
+        # Gramine reads sgx.debug with toml_bool_in: a string or an integer is no boolean there
+        # (the manifest is refused), so the rule cannot say which enclave it is.
+        ('"yes"', "unknown"),
+        ("1", "unknown"),
+    ],
+)
+def test_gramine_debug_switch_is_read_as_gramine_reads_it(
+    tmp_path: Path, debug: str, expected: str
+) -> None:
+    write(
+        tmp_path,
+        "app.manifest.template",
+        f'libos.entrypoint = "/usr/bin/python3"\nsgx.debug = {debug}\n',
+    )
+    assert statuses(tmp_path, "TEE-001") == [(expected, 2)]
+
+
+def test_graphene_legacy_debug_switch_takes_one_and_zero(tmp_path: Path) -> None:
+    write(tmp_path, "app.manifest", "loader.exec = file:/usr/bin/python3\nsgx.debug = 0\n")
+    assert statuses(tmp_path, "TEE-001") == [("pass", 2)]
+    write(tmp_path, "app.manifest", "loader.exec = file:/usr/bin/python3\nsgx.debug = yes\n")
+    assert statuses(tmp_path, "TEE-001") == [("unknown", 2)]

@@ -20,16 +20,16 @@ from tests.fixtures.certs.pki import (
 from tests.helpers import need_command, run_cli
 from triplock.audit import AuditOptions
 from triplock.facts.certs import CertChain, Keystore, KeystoreReference, PrivateKeyInfo
-from triplock.inventory import Inventory
+from triplock.inventory import Inventory, RunOptions
 from triplock.sources.certs import PASSWORD_ENV, SOURCE
 from triplock.sources.discovery import discover
 
 SECRET = "s3cr3t-Keystore-pw-91d2"
 
 
-def inventory_of(*paths: Path, **options: object) -> Inventory:
+def inventory_of(*paths: Path, keystore_password_files: tuple[str, ...] = ()) -> Inventory:
     inv = Inventory()
-    inv.options = {"paths": [str(p) for p in paths], **options}
+    inv.options = RunOptions(tuple(str(p) for p in paths), keystore_password_files)
     discover([str(p) for p in paths], [*_spark_sources(), SOURCE], inv)
     return inv
 
@@ -151,7 +151,7 @@ def test_pkcs12_from_openssl_opens_with_the_password_file(
 ) -> None:
     store = place(made, "server.p12", tmp_path / "server.p12")
     pwfile = write(tmp_path.parent / f"{tmp_path.name}-pw.txt", f"other\n{SECRET}\n".encode())
-    inv = inventory_of(store, keystore_password_file=[str(pwfile)])
+    inv = inventory_of(store, keystore_password_files=(str(pwfile),))
     [ks] = inv.of(Keystore)
     assert (ks.store_type, ks.opened, ks.password_source) == ("PKCS12", True, "file")
     assert ks.private_key_entries == 1 and not ks.default_password
@@ -280,7 +280,7 @@ def test_hadoop_ssl_server_xml_password_opens_its_keystore(
     )
     write(tmp_path / "conf" / "ssl-server.xml", xml.encode())
     inv = Inventory()
-    inv.options = {"paths": [str(tmp_path)]}
+    inv.options = RunOptions(paths=(str(tmp_path),))
     discover([str(tmp_path)], [HADOOP, SOURCE], inv)  # link() order is priority order
     [ks] = inv.of(Keystore)
     assert ks.opened and ks.password_source == "config"

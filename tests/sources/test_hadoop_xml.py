@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from tests.helpers import need, write
-from tests.rules.test_hadoop import xml
+from tests.helpers.hadoop import xml
 from triplock.facts.hadoop import HadoopConf, HadoopProperty, HadoopScope, Role
 from triplock.inventory import Inventory
 from triplock.model import InputError, Location

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.rules.ceph_audit import HARDENED, INSECURE
+from tests.helpers.ceph_audit import HARDENED, INSECURE
 from triplock.facts.ceph import RookCaps, RookCluster, RookCsiKms, RookObjectStore, Spot
 from triplock.inventory import Inventory
 from triplock.sources.interface import InputFile

@@ -6,17 +6,16 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
+from tests.helpers.scripted_server import Behaviour, ScriptedServer
 from triplock.facts.tls import Endpoint
 from triplock.tlsscan.connector import Limits, parse_target
 from triplock.tlsscan.probe import probe
 
-Behaviour = Callable[[socket.socket], None]
 HANDSHAKE_HEADER = b"\x16\x03\x03"
 
 
@@ -74,37 +73,6 @@ def huge_handshake(conn: socket.socket) -> None:
             conn.sendall(HANDSHAKE_HEADER + struct.pack("!H", 16384) + bytes(16384))
     except OSError:
         pass
-
-
-class ScriptedServer:
-    def __init__(self, behaviour: Behaviour) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(64)
-        self.port = self.sock.getsockname()[1]
-        self.behaviour = behaviour
-        self.stopped = threading.Event()
-        threading.Thread(target=self._serve, daemon=True).start()
-
-    def _serve(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
-
-    def _handle(self, conn: socket.socket) -> None:
-        try:
-            self.behaviour(conn)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def stop(self) -> None:
-        self.stopped.set()
-        self.sock.close()
 
 
 BEHAVIOURS: dict[str, tuple[Behaviour, str]] = {

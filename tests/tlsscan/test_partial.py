@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.scripted_server import ScriptedServer
 from tests.tlsscan.farm import make_pki
-from tests.tlsscan.test_hostile import ScriptedServer
 from triplock.commands.scan import endpoint_dict, judge_endpoints
 from triplock.facts.tls import Endpoint
 from triplock.model import Status

@@ -195,7 +195,8 @@ def run(args: argparse.Namespace) -> int:
         only_rules=_rule_ids(comma_list(args.only), controls=True) if args.only else None,
         skip_paths=(*args.skip_path, *config.skip_path),
         post_steps=[_waiver_step(args, config), *_changed_step(args), *_baseline_step(args)],
-        extra={"keystore_password_file": args.keystore_password_file, "helm": _helm(args)},
+        keystore_password_files=tuple(args.keystore_password_file),
+        helm=_helm(args),
     )
     if args.scan_endpoints:
         options.inventory_steps.append(_scan_step(args.scan_host))

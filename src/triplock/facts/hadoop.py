@@ -9,7 +9,7 @@ system properties, then other properties (Hadoop checks system properties first)
 unresolved variable leaves the value templated.
 
 For other sources (for instance the `hadoopConf` map of a SparkApplication), build one with
-`HadoopConf.from_settings()` and add it to the inventory; the rules of rules/hadoop.py, kms.py
+`HadoopConf.from_settings()` and add it to the inventory; the rules of rules/hadoop_*.py, kms.py
 and storage.py then judge it:
 
     conf = HadoopConf.from_settings(
@@ -30,8 +30,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from triplock.booleans import Dialect, parse_bool
 from triplock.inventory import Setting
-from triplock.model import Location
+from triplock.model import Evidence, Location
 
 # Hadoop's Configuration.MAX_SUBST.
 MAX_SUBSTITUTIONS = 20
@@ -84,6 +85,12 @@ class Value:
     final: bool = False
     exposed: bool = False
     raw: str | None = None
+
+    def evidence(self) -> Evidence:
+        """Masked by its key's name only: a Hadoop value's shape (class names, host lists) says
+        nothing about whether it is a secret."""
+        text = self.text if self.text is not None else self.raw
+        return Evidence.of(self.key, text, by_key_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,12 +212,7 @@ class HadoopConf:
         v = self.get(key)
         if v is None or v.templated or v.text is None:
             return None
-        word = v.text.strip().lower()
-        if word == "true":
-            return True
-        if word == "false":
-            return False
-        return None
+        return parse_bool(v.text, Dialect.HADOOP)
 
     def where(self, key: str) -> Location:
         prop = self.properties.get(current_name(key))

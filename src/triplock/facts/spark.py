@@ -6,6 +6,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
+from triplock.booleans import Dialect, flag_of
 from triplock.inventory import Setting
 from triplock.model import Location
 
@@ -16,9 +17,6 @@ class SparkOrigin(enum.Enum):
     KUBERNETES = "kubernetes"  # SparkApplication / SparkCluster resources
     LIVE = "live"  # a running application's environment, read from its REST API
 
-
-_TRUE = {"true"}
-_FALSE = {"false"}
 
 # Keys a history server reads: its own, the TLS, UI, ACL and redaction settings it shares with
 # applications, UI filter parameters and the Hadoop settings of its log directory.
@@ -63,18 +61,9 @@ class SparkApp:
         self.settings[setting.key] = setting
 
     def flag(self, key: str, default: bool) -> bool | None:
-        """A boolean setting: its value, the default when unset, None when templated/invalid."""
-        s = self.settings.get(key)
-        if s is None:
-            return None if self.partial else default
-        if s.templated:
-            return None
-        v = s.value.strip().lower()
-        if v in _TRUE:
-            return True
-        if v in _FALSE:
-            return False
-        return None
+        """A boolean setting as Spark reads it: its value, the default when unset, None when
+        templated or not a boolean."""
+        return flag_of(self.settings.get(key), default, Dialect.SPARK, self.partial)
 
     def value(self, key: str) -> str | None:
         s = self.settings.get(key)

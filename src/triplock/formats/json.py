@@ -1,4 +1,4 @@
-"""--format json: the stable contract of DESIGN.md (schema_version 1.x, additive changes only)."""
+"""--format json: the stable contract of docs/reports.md (schema_version 1.x, additive only)."""
 
 from __future__ import annotations
 

@@ -44,7 +44,7 @@ def render(result: AuditResult) -> str:
 
 def sarif(result: AuditResult) -> dict[str, Any]:
     root = Path.cwd()
-    rules = _rules(result.findings)
+    rules = _rules(result)
     index = {r.id: i for i, r in enumerate(rules)}
     shown = [f for f in result.findings if f.status is not Status.PASS]
     fingerprints = fingerprint.fingerprints(shown, root)
@@ -73,11 +73,9 @@ def sarif(result: AuditResult) -> dict[str, Any]:
     }
 
 
-def _rules(findings: list[Finding]) -> list[RuleMeta]:
-    from triplock.rules.registry import all_rules
-
-    metas = {r.meta.id: r.meta for r in all_rules()}
-    for f in findings:
+def _rules(result: AuditResult) -> list[RuleMeta]:
+    metas = {meta.id: meta for meta in result.rules}
+    for f in result.findings:
         metas.setdefault(f.rule.id, f.rule)
     return sorted(metas.values(), key=lambda m: m.id)
 
@@ -137,10 +135,8 @@ def _result(f: Finding, rule_index: int, print_: str, root: Path) -> dict[str, A
     if f.baselined:
         out["baselineState"] = "unchanged"
     if f.waiver is not None:
-        from triplock.waivers import is_inline
-
         suppression: dict[str, Any] = {
-            "kind": "inSource" if is_inline(f.waiver) else "external",
+            "kind": "inSource" if f.waiver.inline else "external",
             "status": "accepted",
             "justification": f.waiver.reason,
             "properties": {"source": f.waiver.source},

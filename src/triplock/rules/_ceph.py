@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from triplock.booleans import Dialect, parse_bool
 from triplock.facts.ceph import DAEMON_TYPES, DEFAULTS, GLOBAL, CephConf, CephOption
 from triplock.model import Evidence, Fix, FixAction, Location
 from triplock.rules.registry import Outcome, fail, passed, unknown
@@ -109,6 +110,12 @@ def judge(
         open_question = undecidable(conf, s)
         if open_question is not None:
             yield open_question
+        elif safe_value in ("true", "false") and _not_a_boolean(s):
+            yield unknown(
+                f"{name} is {stated(s)}: not a boolean Ceph reads (it refuses the value)",
+                location(conf, s),
+                *evidence(s),
+            )
         elif good(s):
             yield passed(f"{name} {ok} ({stated(s)})", location(conf, s), *evidence(s))
         else:
@@ -120,12 +127,16 @@ def judge(
             )
 
 
+def _not_a_boolean(s: Seen) -> bool:
+    return s.option is not None and parse_bool(s.text, Dialect.CEPH) is None
+
+
 def is_true(s: Seen) -> bool:
-    return s.text.lower() in ("true", "1", "yes", "on")
+    return parse_bool(s.text, Dialect.CEPH) is True
 
 
 def is_false(s: Seen) -> bool:
-    return s.text.lower() in ("false", "0", "no", "off")
+    return parse_bool(s.text, Dialect.CEPH) is False
 
 
 def effective(conf: CephConf, name: str, entity: str) -> Seen:

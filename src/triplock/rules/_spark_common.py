@@ -1,11 +1,11 @@
 """What the Spark rule modules (spark_*.py) share: documentation links, the keys several of them
 know, and helpers that read a SparkApp the way Spark does
-(../shared/reference/config-keys.md, Spark table).
+(keys: Spark's "Spark Security" and "Configuration" pages,
+https://spark.apache.org/docs/latest/security.html and .../configuration.html).
 
-Rule ids follow the control: 00x authentication and secrets (spark_auth.py, spark_secrets.py),
-01x RPC encryption and 02x local storage (spark_encryption.py), 03x TLS (spark_tls.py), 04x
-access control (spark_access.py), 05x redaction (spark_secrets.py), 06x Kerberos
-(spark_kerberos.py), 07x Kubernetes (spark_kubernetes.py).
+Rule ids follow the bands of docs/architecture.md ("Rule ids"): 00x authentication and secrets,
+01x RPC and 02x local storage encryption, 03x TLS, 04x access control, 05x redaction, 06x
+Kerberos, 07x Kubernetes.
 
 Severities across the Spark rules: a literal secret on a command line or in a pod spec is
 critical (any local user or namespace reader sees it), in a conf file high; a switched-off
@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator
 
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
-from triplock.model import Evidence, Fix, FixAction, Severity
+from triplock.model import Fix, FixAction, Severity
 from triplock.rules._spark_version import SparkVersion, spark_version
-from triplock.rules.registry import Context, Outcome, fail, passed, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, unknown
 
 SECURITY_DOC = "https://spark.apache.org/docs/latest/security.html"
 K8S_DOC = "https://spark.apache.org/docs/latest/running-on-kubernetes.html"
@@ -38,20 +38,6 @@ SSL_PASSWORD = re.compile(
 )
 DRIVER_ENV = "spark.kubernetes.driverEnv."
 EXECUTOR_ENV = "spark.executorEnv."
-
-
-def flag_of(setting: Setting | None, default: bool, partial: bool = False) -> bool | None:
-    """A boolean setting read on its own (SparkApp.flag reads the app's effective one)."""
-    if setting is None:
-        return None if partial else default
-    if setting.templated:
-        return None
-    value = setting.value.strip().lower()
-    return True if value == "true" else False if value == "false" else None
-
-
-def evidence_of(*settings: Setting | None) -> tuple[Evidence, ...]:
-    return tuple(Evidence.of(s.key, s.value) for s in settings if s is not None)
 
 
 def _exposure(setting: Setting) -> Severity:

@@ -28,7 +28,7 @@ def rules_json() -> list[dict[str, Any]]:
     ]
 
 
-def _applies_to(rule: Rule) -> str | None:
+def _applies_to(rule: Rule[Any]) -> str | None:
     """Which facts of its target a rule judges, from its `applies` predicate's first line."""
     if rule.applies is None:
         return None

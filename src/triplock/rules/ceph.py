@@ -9,6 +9,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterator
 
+from triplock.booleans import Dialect, parse_bool
 from triplock.facts.ceph import CephConf
 from triplock.model import Severity
 from triplock.rules._ceph import (
@@ -120,7 +121,8 @@ def signatures_required(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
 
     def required(s: Seen) -> bool:
         umbrella = conf.lookup("cephx_require_signatures", s.section)
-        return is_true(s) or (umbrella is not None and umbrella.value.strip().lower() == "true")
+        umbrella_on = umbrella is not None and parse_bool(umbrella.value.strip(), Dialect.CEPH)
+        return is_true(s) or umbrella_on is True
 
     for name in ("cephx_cluster_require_signatures", "cephx_service_require_signatures"):
         yield from judge(conf, name, required, "true", "unsigned messages are accepted", "is on")

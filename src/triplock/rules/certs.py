@@ -1,7 +1,8 @@
-"""Certificate, private key and keystore rules (../shared/reference/tls.md, "Key and certificate").
+"""Certificate, private key and keystore rules (the CA/Browser Forum Baseline Requirements,
+Mozilla's Server Side TLS and SSL Labs' deployment best practices: CAB_BR, MOZILLA, SSL_LABS).
 
 The chain rules judge a CertChain whatever its origin: a PEM file, a keystore entry, or a chain
-seen on the wire by the TLS scanner. `ctx.options["now"]` (an aware datetime) pins the clock.
+seen on the wire by the TLS scanner. `ctx.options.now` (an aware datetime) pins the clock.
 """
 
 from __future__ import annotations
@@ -32,8 +33,7 @@ MIN_PASSWORD_LENGTH = 12
 
 
 def _now(ctx: Context) -> dt.datetime:
-    now = ctx.options.get("now")
-    return now if isinstance(now, dt.datetime) else dt.datetime.now(dt.UTC)
+    return ctx.options.now or dt.datetime.now(dt.UTC)
 
 
 def _where(chain: CertChain, index: int) -> Location:

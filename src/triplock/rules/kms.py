@@ -1,6 +1,6 @@
 """Hadoop KMS rules: the key provider HDFS transparent encryption needs, the KMS's own
-authentication and TLS, its ACLs, key ACLs and blacklists (../shared/reference/config-keys.md,
-Hadoop KMS table)."""
+authentication and TLS, its ACLs, key ACLs and blacklists (keys: "Hadoop Key Management Server
+(KMS) - Documentation Sets", https://hadoop.apache.org/docs/stable/hadoop-kms/index.html)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from collections.abc import Iterator
 
 from triplock.facts.hadoop import HadoopConf, Role, Value
 from triplock.model import Fix, FixAction, Location, Severity
-from triplock.rules.hadoop import (
-    evidence,
+from triplock.rules._hadoop_common import (
     expect_flag,
     expect_word,
     judged,
@@ -19,7 +18,7 @@ from triplock.rules.hadoop import (
     templated,
     where,
 )
-from triplock.rules.registry import Context, Outcome, fail, passed, rule
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule
 
 KMS_DOC = "https://hadoop.apache.org/docs/stable/hadoop-kms/index.html"
 TDE_DOC = (
@@ -89,7 +88,7 @@ def no_key_provider(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
     if value is not None and value.templated:
         yield templated(conf, key, "the key provider", Role.CORE)
     else:
-        yield passed(f"HDFS has a key provider ({key})", conf.where(key), *evidence(value))
+        yield passed(f"HDFS has a key provider ({key})", conf.where(key), *evidence_of(value))
 
 
 @rule(
@@ -118,7 +117,7 @@ def provider_plain_http(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         yield fail(
             f"{key} reaches the KMS over plain HTTP",
             conf.where(key),
-            *evidence(value),
+            *evidence_of(value),
             fix=Fix(
                 FixAction.SET,
                 key,
@@ -177,7 +176,7 @@ def _open_to_all(
     return fail(
         f"{key}=*: {what}",
         value.location,
-        *evidence(value),
+        *evidence_of(value),
         fix=Fix(FixAction.SET, key, replacement, value.location.path),
         severity=severity,
     )
@@ -297,7 +296,7 @@ def hdfs_may_decrypt(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         yield fail(
             f"{key} is {stated(value)}: the hdfs user may decrypt data encryption keys",
             loc,
-            *evidence(value),
+            *evidence_of(value),
             fix=Fix(FixAction.SET, key, "hdfs", loc.path),
         )
 

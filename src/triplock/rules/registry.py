@@ -2,6 +2,8 @@
 
 A rule is a pure function `(fact, ctx) -> Iterable[Outcome]`. It never reads files or sockets.
 Rule modules in this package are imported on first use, so adding a module adds its rules.
+The registry is generic over the fact type: `@rule(target=SparkApp, ...)` makes mypy check that
+the function takes a SparkApp (and that `applies` does).
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from triplock.controls import CONTROLS
-from triplock.inventory import Inventory
+from triplock.inventory import Inventory, RunOptions
 from triplock.model import Evidence, Fix, Location, RuleMeta, Severity, Status
 
 F = TypeVar("F")
@@ -32,6 +34,17 @@ class Outcome:
     # The one defect several findings stem from (a binding that grants many permissions): the
     # table shows them together and a waiver of one covers them all.
     cause: str | None = None
+
+
+class Shown(Protocol):
+    """A fact that can show itself as evidence (a Setting, a Hadoop Value)."""
+
+    def evidence(self) -> Evidence: ...
+
+
+def evidence_of(*facts: Shown | None) -> tuple[Evidence, ...]:
+    """The evidence of these facts, the absent ones left out: the one evidence helper."""
+    return tuple(fact.evidence() for fact in facts if fact is not None)
 
 
 def fail(
@@ -55,27 +68,24 @@ def unknown(message: str, location: Location, *evidence: Evidence) -> Outcome:
 
 @dataclass
 class Context:
-    """What rules may know beyond their fact: user options and, for cross-layer rules, the
+    """What rules may know beyond their fact: the run's options and, for cross-layer rules, the
     whole inventory."""
 
     inventory: Inventory
     spark_version: str | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-RuleFunc = Callable[[Any, Context], Iterable[Outcome]]
+    options: RunOptions = field(default_factory=RunOptions)
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Generic[F]):
     meta: RuleMeta
-    target: type
-    check: RuleFunc
+    target: type[F]
+    check: Callable[[F, Context], Iterable[Outcome]]
     # Which facts of the target type the rule speaks to at all; the others get no finding.
-    applies: Callable[[Any], bool] | None = None
+    applies: Callable[[F], bool] | None = None
 
 
-_RULES: dict[str, Rule] = {}
+_RULES: dict[str, Rule[Any]] = {}
 _LOADED = False
 
 
@@ -86,11 +96,11 @@ def rule(
     title: str,
     control: str,
     severity: Severity,
-    target: type,
+    target: type[F],
     rationale: str,
     remediation: str,
     references: tuple[str, ...] = (),
-    applies: Callable[[Any], bool] | None = None,
+    applies: Callable[[F], bool] | None = None,
 ) -> Callable[
     [Callable[[F, Context], Iterable[Outcome]]], Callable[[F, Context], Iterable[Outcome]]
 ]:
@@ -137,12 +147,12 @@ def load_all() -> None:
     _LOADED = True
 
 
-def all_rules() -> list[Rule]:
+def all_rules() -> list[Rule[Any]]:
     load_all()
     return sorted(_RULES.values(), key=lambda r: _sort_key(r.meta.id))
 
 
-def rules_in(modules: Iterable[str]) -> list[Rule]:
+def rules_in(modules: Iterable[str]) -> list[Rule[Any]]:
     """The rules of the named modules of this package only, importing just those (a command
     that judges one kind of fact need not load every rule)."""
     names = {f"triplock.rules.{m}" for m in modules}

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from triplock.booleans import Dialect, flag_of
 from triplock.facts.spark import SparkApp
 from triplock.model import Fix, FixAction, Severity
 from triplock.rules._spark_common import (
     SECURITY_DOC,
-    evidence_of,
-    flag_of,
     has_history,
     require_true,
     runs_applications,
@@ -20,7 +19,7 @@ from triplock.rules._spark_common import (
     undecided,
     version_of,
 )
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 ACL_KEYS = (
     "spark.admin.acls",
@@ -192,7 +191,7 @@ def standalone_rest(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     s = app.get(key)
     if s is None and not standalone(app):
         return
-    value = flag_of(s, False, app.partial)
+    value = flag_of(s, False, Dialect.SPARK, app.partial)
     where = app.where(key)
     filters = app.get("spark.master.rest.filters")
     version = version_of(app, ctx)

@@ -12,7 +12,6 @@ from triplock.rules._spark_common import (
     AUTH_SECRET,
     K8S_DOC,
     SECURITY_DOC,
-    evidence_of,
     manual_fix,
     on_kubernetes,
     require_true,
@@ -20,7 +19,7 @@ from triplock.rules._spark_common import (
     secrets_written,
     version_of,
 )
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 
 @rule(

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from triplock.booleans import Dialect, flag_of
 from triplock.facts.spark import SparkApp
 from triplock.model import Fix, FixAction, Severity
 from triplock.rules._spark_common import (
     SECURITY_DOC,
-    evidence_of,
-    flag_of,
     require_true,
     runs_applications,
     undecided,
     version_of,
 )
 from triplock.rules._spark_version import SparkVersion
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 CVE_2025_55039 = "https://www.cve.org/CVERecord?id=CVE-2025-55039"
 GCM = "AES/GCM/NoPadding"
@@ -323,7 +322,7 @@ def sasl_encryption(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     s = app.get(key)
     if s is None:
         return
-    value = flag_of(s, False)
+    value = flag_of(s, False, Dialect.SPARK)
     if value is None:
         yield unknown(f"{key} is templated or not a boolean", s.location, *evidence_of(s))
     elif value:

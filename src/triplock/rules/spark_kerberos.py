@@ -12,13 +12,12 @@ from triplock.inventory import Setting
 from triplock.model import Evidence, Fix, FixAction, Severity
 from triplock.rules._spark_common import (
     SECURITY_DOC,
-    evidence_of,
     has_history,
     has_prefix,
     on_kubernetes,
     runs_applications,
 )
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 # A secure file system URI's scheme and authority, without any user:password@ part.
 _SECURE_FS = re.compile(r"\b(hdfs|webhdfs|swebhdfs|viewfs)://(?:[^/@\s,]*@)?([^/@\s,]+)")

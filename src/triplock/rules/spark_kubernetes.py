@@ -14,13 +14,12 @@ from triplock.rules._spark_common import (
     DRIVER_ENV,
     EXECUTOR_ENV,
     K8S_DOC,
-    evidence_of,
     on_kubernetes,
     runs_applications,
     undecided,
     version_of,
 )
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 from triplock.secret_classifier import setting_secret
 
 SECRET_VOLUME = re.compile(r"^spark\.kubernetes\.(driver|executor)\.secrets\.")

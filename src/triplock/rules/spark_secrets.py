@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
 from triplock.model import Fix, FixAction, Severity
+from triplock.rules._hadoop_common import PROVIDER_SECRETS, S3A_CREDENTIAL
 from triplock.rules._spark_common import (
     AUTH_SECRET,
     CREDENTIAL_PROVIDER_DOC,
@@ -19,14 +20,12 @@ from triplock.rules._spark_common import (
     K8S_DOC,
     SECURITY_DOC,
     SSL_PASSWORD,
-    evidence_of,
     manual_fix,
     on_kubernetes,
     secret_written,
     secrets_written,
 )
-from triplock.rules.hadoop import PROVIDER_SECRETS, S3A_CREDENTIAL
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 from triplock.secret_classifier import Verdict, setting_secret, url_credentials
 
 CONFIG_DOC = "https://spark.apache.org/docs/latest/configuration.html"

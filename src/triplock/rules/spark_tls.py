@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from triplock.booleans import Dialect, flag_of
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
 from triplock.model import Evidence, Fix, FixAction, Location, Severity
@@ -15,15 +16,13 @@ from triplock.rules._spark_common import (
     CREDENTIAL_PROVIDER_DOC,
     SECURITY_DOC,
     SSL_PASSWORD,
-    evidence_of,
-    flag_of,
     has_history,
     runs_applications,
     secrets_written,
     standalone,
     ui_enabled,
 )
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 SSL_NAMESPACES = {"ui": "web UI", "historyServer": "history server", "standalone": "standalone UI"}
 CREDENTIAL_PROVIDER_KEYS = (
@@ -59,7 +58,11 @@ def _namespaces(app: SparkApp) -> list[str]:
 
 
 def _tls_on(app: SparkApp) -> list[str]:
-    return [ns for ns in _namespaces(app) if flag_of(_ssl(app, ns, "enabled"), False) is True]
+    return [
+        ns
+        for ns in _namespaces(app)
+        if flag_of(_ssl(app, ns, "enabled"), False, Dialect.SPARK) is True
+    ]
 
 
 def _tls_settings(app: SparkApp, prop: str) -> Iterator[tuple[str, str, Setting | None, Location]]:
@@ -72,7 +75,7 @@ def _tls_settings(app: SparkApp, prop: str) -> Iterator[tuple[str, str, Setting 
 def _tls_enabled(app: SparkApp, ns: str) -> Iterator[Outcome]:
     label = SSL_NAMESPACES[ns]
     s = _ssl(app, ns, "enabled")
-    value = flag_of(s, False, app.partial)
+    value = flag_of(s, False, Dialect.SPARK, app.partial)
     where = _ssl_where(app, ns, "enabled")
     key = _ssl_key(ns, "enabled")
     if value is None:
@@ -169,7 +172,7 @@ def standalone_tls(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
 )
 def tls_client_auth(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     for ns, label, s, where in _tls_settings(app, "needClientAuth"):
-        value = flag_of(s, False)
+        value = flag_of(s, False, Dialect.SPARK)
         if value is None:
             yield unknown(f"cannot read needClientAuth for the {label}", where, *evidence_of(s))
         elif value:

@@ -1,6 +1,7 @@
 """Object storage rules for S3A (AWS S3, Ceph RGW, MinIO): encryption at rest, credentials and
-TLS, in core-site.xml or as spark.hadoop.fs.s3a.* (../shared/reference/config-keys.md, Object
-storage). Per-bucket settings (fs.s3a.bucket.NAME.*) override the global ones, as in S3A."""
+TLS, in core-site.xml or as spark.hadoop.fs.s3a.* (keys: Hadoop's "Hadoop-AWS module: Integration
+with Amazon Web Services", https://hadoop.apache.org/docs/stable/hadoop-aws/tools/hadoop-aws/).
+Per-bucket settings (fs.s3a.bucket.NAME.*) override the global ones, as in S3A."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from collections.abc import Iterator
 
 from triplock.facts.hadoop import HadoopConf, Role, Value
 from triplock.model import Fix, FixAction, Location, Severity
-from triplock.rules.hadoop import S3A_CREDENTIAL, evidence, role_file
-from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.rules._hadoop_common import S3A_CREDENTIAL, role_file
+from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 S3A_DOC = "https://hadoop.apache.org/docs/stable/hadoop-aws/tools/hadoop-aws/encryption.html"
 S3A_AUTH_DOC = "https://hadoop.apache.org/docs/stable/hadoop-aws/tools/hadoop-aws/index.html"
@@ -73,7 +74,7 @@ def encryption_off(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             yield unknown(
                 f"{value.key} is templated; cannot tell {_name(bucket)} encryption",
                 loc,
-                *evidence(value),
+                *evidence_of(value),
             )
             continue
         algorithm = (value.text or "").strip() if value else ""
@@ -85,20 +86,20 @@ def encryption_off(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
                 f"{_name(bucket)} sets no encryption algorithm: objects are written "
                 "without client-requested encryption",
                 loc,
-                *evidence(value),
+                *evidence_of(value),
                 fix=fix,
             )
         elif algorithm in ("AES256", "SSE-S3"):
             yield fail(
                 f"{_name(bucket)} uses SSE-S3 (AES256): store-managed keys, no key policy",
                 loc,
-                *evidence(value),
+                *evidence_of(value),
                 fix=fix,
                 severity=Severity.LOW,
             )
         else:
             yield unknown(
-                f"{_name(bucket)}: unrecognised encryption algorithm", loc, *evidence(value)
+                f"{_name(bucket)}: unrecognised encryption algorithm", loc, *evidence_of(value)
             )
 
 
@@ -131,7 +132,7 @@ def literal_credentials(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             yield unknown(
                 f"{key} is templated; cannot tell whether it is literal",
                 value.location,
-                *evidence(value),
+                *evidence_of(value),
             )
             continue
         severity = Severity.MEDIUM if m.group(1) == "access.key" else None
@@ -141,7 +142,7 @@ def literal_credentials(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             f"{key} is written literally"
             + (" and exposed beyond the file (command line or pod spec)" if value.exposed else ""),
             value.location,
-            *evidence(value),
+            *evidence_of(value),
             fix=Fix(FixAction.UNSET, key, None, value.location.path),
             severity=severity,
         )
@@ -173,7 +174,7 @@ def plain_http(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             yield fail(
                 f"{_name(bucket)}: {ssl.key}=false",
                 ssl.location,
-                *evidence(ssl),
+                *evidence_of(ssl),
                 fix=Fix(FixAction.SET, ssl.key, "true", ssl.location.path),
             )
         elif endpoint is not None and (endpoint.text or "").strip().lower().startswith("http://"):
@@ -182,7 +183,7 @@ def plain_http(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             yield fail(
                 f"{_name(bucket)}: the endpoint is plain http://",
                 endpoint.location,
-                *evidence(endpoint),
+                *evidence_of(endpoint),
                 fix=Fix(
                     FixAction.REPLACE, endpoint.key, "an https:// endpoint", endpoint.location.path
                 ),
@@ -192,7 +193,7 @@ def plain_http(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             yield unknown(
                 f"{shown.key} is templated; cannot tell whether S3A uses TLS",
                 shown.location,
-                *evidence(shown),
+                *evidence_of(shown),
             )
         else:
             where = endpoint or ssl

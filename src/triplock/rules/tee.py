@@ -1,5 +1,6 @@
 """TEE rules (in use): enclave manifests (Gramine, Graphene, Occlum) and host probe reports
-(../shared/reference/config-keys.md, TEE section)."""
+(keys: Gramine's manifest syntax, https://gramine.readthedocs.io/en/stable/manifest-syntax.html,
+and Occlum's Occlum.json, https://occlum.readthedocs.io/en/latest/)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from triplock.booleans import Dialect, flag_of
 from triplock.facts.kube import KubeSecret, PodSpec, Volume, scalar_text
 from triplock.facts.spark import SparkApp
 from triplock.facts.tee import EnclaveFile, EnclaveManifest, Framework, HostTee
@@ -19,9 +21,6 @@ MANIFEST_DOC = "https://gramine.readthedocs.io/en/stable/manifest-syntax.html"
 ATTESTATION_DOC = "https://gramine.readthedocs.io/en/stable/attestation.html"
 OCCLUM_DOC = "https://occlum.readthedocs.io/en/latest/"
 SGX_SETUP_DOC = "https://gramine.readthedocs.io/en/stable/sgx-setup.html"
-
-_TRUE = {"true", "1", "yes", "on"}
-_FALSE = {"false", "0", "no", "off"}
 
 # Where code lives: interpreters, JDK, Spark and Python libraries, shared objects, scripts.
 _CODE_PATH = re.compile(
@@ -43,11 +42,16 @@ _SECRET_PATH = re.compile(
 _SEALING_KEYS = {"_sgx_mrenclave", "_sgx_mrsigner", "sealing"}
 
 
-def _truth(setting: Setting | None) -> bool | None:
-    if setting is None or setting.templated:
-        return None
-    v = setting.value.strip().lower()
-    return True if v in _TRUE else False if v in _FALSE else None
+_DIALECT = {
+    Framework.GRAMINE: Dialect.GRAMINE,
+    Framework.GRAPHENE: Dialect.GRAPHENE,
+    Framework.OCCLUM: Dialect.OCCLUM,
+}
+
+
+def _truth(m: EnclaveManifest, setting: Setting | None) -> bool | None:
+    """A manifest switch as its framework reads it; None when unset, templated or not one."""
+    return flag_of(setting, None, _DIALECT[m.framework])
 
 
 def _path(uri: str) -> str:
@@ -71,7 +75,7 @@ def _path(uri: str) -> str:
 def debug_enclave(m: EnclaveManifest, ctx: Context) -> Iterator[Outcome]:
     key = "metadata.debuggable" if m.framework is Framework.OCCLUM else "sgx.debug"
     setting = m.get(key)
-    value = _truth(setting)
+    value = _truth(m, setting)
     fix = Fix(FixAction.SET, key, "false", m.path)
     if setting is None and m.framework is Framework.GRAPHENE:
         yield fail(f"{key} is unset: Graphene signs debug enclaves by default", m.origin, fix=fix)
@@ -117,7 +121,7 @@ def insecure_option(m: EnclaveManifest, ctx: Context) -> Iterator[Outcome]:
     for key, setting in m.settings.items():
         if "insecure__" not in key:
             continue
-        value = _truth(setting)
+        value = _truth(m, setting)
         if value is False or (value is None and not setting.templated and not setting.value):
             continue
         found = True
@@ -328,10 +332,8 @@ def remote_attestation(m: EnclaveManifest, ctx: Context) -> Iterator[Outcome]:
         return
     value = setting.value.strip().lower()
     spid = m.get("sgx.ra_client_spid")
-    if value in ("true", "1") and spid is not None and spid.value.strip():
-        value = "epid"  # Gramine < 1.4: a SPID selects EPID, its absence DCAP
-    elif value in ("true", "1"):
-        value = "dcap"
+    if _truth(m, setting):  # Gramine < 1.4: a SPID selects EPID, its absence DCAP
+        value = "epid" if spid is not None and spid.value.strip() else "dcap"
     ev = Evidence.of(key, setting.value)
     if value == "dcap":
         yield passed(f"{key} is DCAP", setting.location)

@@ -16,7 +16,7 @@ from triplock.facts.build import SparkVersionPin
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory
 from triplock.model import Location
-from triplock.sources.interface import InputFile
+from triplock.sources.interface import BUILD, InputFile
 
 _DOCKERFILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:[.-][\w.-]+)?$|\.[Dd]ockerfile$")
 _REQUIREMENTS = re.compile(r"^(?:requirements[\w.-]*\.txt|pyproject\.toml|setup\.py|Pipfile)$")
@@ -34,7 +34,7 @@ class BuildFilesSource:
     kind: ClassVar[str] = "build-file"
     # Before the shell source (a Dockerfile with a spark-submit line is also handed to it
     # below), after the sources whose link() makes SparkApps (env files).
-    priority: ClassVar[int] = 35
+    priority: ClassVar[int] = BUILD
 
     def claims(self, file: InputFile) -> bool:
         if file.is_binary:

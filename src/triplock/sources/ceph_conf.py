@@ -32,7 +32,7 @@ from triplock.facts.kube import KubeConfigMap
 from triplock.inventory import Inventory, is_templated
 from triplock.model import Location
 from triplock.sources._tree import find_in_tree
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import SECTIONS, InputFile, SourceError
 
 _CEPH_SECTION = re.compile(r"^[ \t]*\[(global|mon|mgr|osd|mds|client)(\.[^\]\n]*)?\]", re.M)
 _CEPH_OPTION = re.compile(
@@ -240,7 +240,7 @@ def _mode(file: InputFile) -> int | None:
 
 class CephConfSource:
     kind: ClassVar[str] = "ceph"
-    priority: ClassVar[int] = 25
+    priority: ClassVar[int] = SECTIONS
 
     def claims(self, file: InputFile) -> bool:
         if file.is_binary:

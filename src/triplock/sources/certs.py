@@ -30,14 +30,13 @@ from triplock.facts.certs import (
 )
 from triplock.facts.hadoop import HadoopConf
 from triplock.facts.spark import SparkApp
-from triplock.inventory import Inventory, Setting
+from triplock.inventory import Inventory, RunOptions, Setting
 from triplock.model import Location
 from triplock.safe_read import DEFAULT_MAX_BYTES, ReadError, read_capped
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import LAST_RESORT, InputFile, SourceError
 from triplock.sources.text_lines import LineCounter
 
 PASSWORD_ENV = "TRIPLOCK_KEYSTORE_PASSWORD"
-PASSWORD_FILE_OPTION = "keystore_password_file"
 
 # Passwords keytool, Java, Hadoop and tutorials ship with; tried last.
 DEFAULT_PASSWORDS = (
@@ -124,7 +123,7 @@ def _looks_pem(file: InputFile) -> bool:
 class CertsSource:
     kind: ClassVar[str] = "certs"
     # Last: link() needs the Spark and Hadoop facts that other sources build in their link().
-    priority: ClassVar[int] = 90
+    priority: ClassVar[int] = LAST_RESORT
 
     def claims(self, file: InputFile) -> bool:
         if _store_type(file) is not None or _looks_pem(file):
@@ -151,7 +150,7 @@ class CertsSource:
     def link(self, inventory: Inventory) -> None:
         _pair_keys(inventory)
         options = inventory.options
-        refs = list(_references(inventory, _roots(options)))
+        refs = list(_references(inventory, _roots(options.paths)))
         for ref in refs:
             inventory.add(ref)
         known = {os.path.realpath(p.path) for p in inventory.of(PendingKeystore)}
@@ -456,9 +455,9 @@ def _candidates(
     return out
 
 
-def _given_passwords(options: dict[str, Any], inventory: Inventory) -> list[tuple[str, str]]:
+def _given_passwords(options: RunOptions, inventory: Inventory) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
-    for path in options.get(PASSWORD_FILE_OPTION) or ():
+    for path in options.keystore_password_files:
         try:  # named on the command line: a stream (`<(pass show ks)`) is fine, capped
             text = read_capped(path, DEFAULT_MAX_BYTES, streams=True).data.decode("utf-8")
         except ReadError as e:
@@ -473,8 +472,7 @@ def _given_passwords(options: dict[str, Any], inventory: Inventory) -> list[tupl
     return out
 
 
-def _roots(options: dict[str, Any]) -> list[str]:
-    paths: list[str] = options.get("paths") or []
+def _roots(paths: tuple[str, ...]) -> list[str]:
     return [
         os.path.realpath(p if os.path.isdir(p) else os.path.dirname(p) or ".")
         for p in paths

@@ -16,7 +16,7 @@ from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory, is_templated
 from triplock.model import Location
 from triplock.sources.embedded_shell import read_embedded, shell_c_script
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import TOOL_KEYS, InputFile, SourceError
 from triplock.sources.kube_load import load_documents
 
 _COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$")
@@ -31,7 +31,7 @@ _MAX_RANGE = 1000
 
 class ComposeSource:
     kind: ClassVar[str] = "compose"
-    priority: ClassVar[int] = 24
+    priority: ClassVar[int] = TOOL_KEYS
 
     def claims(self, file: InputFile) -> bool:
         if file.is_binary or not file.name.lower().endswith((".yaml", ".yml")):

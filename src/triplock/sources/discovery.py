@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 from triplock.inventory import Inventory
+from triplock.model import INLINE_WAIVER_MARKER
 from triplock.safe_read import (
     DEFAULT_MAX_BYTES,
     ReadError,
@@ -24,7 +25,6 @@ from triplock.safe_read import (
     read_stream,
 )
 from triplock.sources.interface import InputFile, NotText, Source, SourceError
-from triplock.waivers import INLINE_MARKER
 
 STDIN = "-"
 
@@ -285,7 +285,7 @@ def _waiver_text(file: InputFile) -> str | None:
     if file.is_binary:
         return None
     try:
-        return file.text if INLINE_MARKER in file.text else None
+        return file.text if INLINE_WAIVER_MARKER in file.text else None
     except NotText:
         return None
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 from triplock.facts.tee import EnclaveEnv, EnclaveFile, EnclaveManifest, EnclaveMount, Framework
 from triplock.inventory import Inventory, Setting, is_templated
 from triplock.model import Location
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import OWN_KEYS, InputFile, SourceError
 from triplock.sources.json_input import list_field, loads
 from triplock.sources.text_lines import QuotedStrings
 from triplock.sources.toml_lines import TomlDocument, TomlError, load
@@ -27,7 +27,7 @@ _LITERAL_KEYS = ("sgx.insecure__protected_files_key", "sgx.protected_files_key")
 
 class EnclaveSource:
     kind: ClassVar[str] = "enclave-manifest"
-    priority: ClassVar[int] = 15
+    priority: ClassVar[int] = OWN_KEYS
 
     def claims(self, file: InputFile) -> bool:
         if file.is_binary:

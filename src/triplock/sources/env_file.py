@@ -13,7 +13,7 @@ from triplock.facts.compose import ComposeService, EnvEntry, EnvFile
 from triplock.inventory import Inventory, is_templated
 from triplock.model import Location
 from triplock.sources.image_env import bitnami_spark, hadoop_conf, hadoop_key
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import ENV_NAME, InputFile, SourceError
 
 _ENV_NAME = re.compile(r"^(?:\.env(?:\.[\w.-]+)?|[\w.-]+\.env)$")
 _LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)\s*=(?P<value>.*)$")
@@ -22,7 +22,7 @@ _BARE = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*$")
 
 class EnvFileSource:
     kind: ClassVar[str] = "env-file"
-    priority: ClassVar[int] = 26
+    priority: ClassVar[int] = ENV_NAME
 
     def claims(self, file: InputFile) -> bool:
         return not file.is_binary and bool(_ENV_NAME.match(file.name))

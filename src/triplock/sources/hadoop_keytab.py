@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from triplock.inventory import Inventory
-from triplock.sources.interface import InputFile
+from triplock.sources.interface import SIGNATURE, InputFile
 
 # MIT keytab format versions 1 and 2 (the first byte is always 5).
 _MAGIC = (b"\x05\x01", b"\x05\x02")
@@ -15,7 +15,7 @@ _MAGIC = (b"\x05\x01", b"\x05\x02")
 
 class KeytabSource:
     kind: ClassVar[str] = "kerberos-keytab"
-    priority: ClassVar[int] = 10
+    priority: ClassVar[int] = SIGNATURE
 
     def claims(self, file: InputFile) -> bool:
         return file.name.endswith(".keytab") or file.data.startswith(_MAGIC)

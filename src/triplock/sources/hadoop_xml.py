@@ -27,7 +27,7 @@ from triplock.model import Location
 from triplock.redact import show
 from triplock.safe_read import ReadError, read_capped
 from triplock.sources._tree import find_in_tree
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import DOCUMENT, InputFile, SourceError
 
 _ROLES = {r.value: r for r in Role if r is not Role.OTHER}
 # The order in which one directory's files are layered (later files override non-final keys).
@@ -239,7 +239,7 @@ def role_of(name: str) -> Role:
 
 class HadoopXmlSource:
     kind: ClassVar[str] = "hadoop-xml"
-    priority: ClassVar[int] = 30
+    priority: ClassVar[int] = DOCUMENT
 
     def claims(self, file: InputFile) -> bool:
         name = file.name

@@ -13,7 +13,7 @@ from triplock.facts.helm import HelmValues, ValueEntry
 from triplock.facts.kube import YList, YMap
 from triplock.inventory import Inventory
 from triplock.sources.helm_template import is_helm_template, mask_actions
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import LAYOUT, InputFile, SourceError
 from triplock.sources.kube_load import load_documents
 
 _VALUES_NAME = re.compile(r"^values(?:[-.][\w.-]+)?\.ya?ml$")
@@ -22,7 +22,7 @@ _CHART_FILES = ("Chart.yaml", "Chart.yml")
 
 class HelmValuesSource:
     kind: ClassVar[str] = "helm-values"
-    priority: ClassVar[int] = 23  # before compose: a values file may have `services:`
+    priority: ClassVar[int] = LAYOUT  # before compose: a values file may have `services:`
 
     def claims(self, file: InputFile) -> bool:
         if file.root is None or file.is_binary or not _VALUES_NAME.match(file.name):
@@ -46,7 +46,7 @@ class HelmValuesSource:
         )
 
     def link(self, inventory: Inventory) -> None:
-        helm = inventory.options.get("helm")
+        helm = inventory.options.helm
         if not helm:
             return
         for values in inventory.of(HelmValues):

@@ -45,8 +45,24 @@ class SourceError(Exception):
     """An input a source claimed but cannot read; the message says why, for `errors`."""
 
 
+# Claim order. Discovery offers each input to the sources by `priority`, lowest first (then by
+# kind), and the first whose claims() is true takes it. A source takes the band that says how
+# sure its claim is; docs/architecture.md has the table.
+SIGNATURE = 10  # a magic number or a marker nothing else holds: keytab header, probe report kind
+OWN_KEYS = 15  # a product's own keys in a suffix other readers also take (.toml, .json): enclaves
+PROPERTIES = 20  # key/value files claimed by the keys they hold: Spark configuration
+LAYOUT = 23  # a file its place in a tool's layout names: a chart's values.yaml by Chart.yaml
+TOOL_KEYS = 24  # YAML of a tool by its top-level keys: compose `services:`, kubeconfig
+SECTIONS = 25  # INI files claimed by their sections and options, after a Spark .conf: Ceph
+ENV_NAME = 26  # KEY=VALUE files claimed by their name alone (.env, *.env)
+DOCUMENT = 30  # XML and YAML documents claimed by their structure: Hadoop XML, Kubernetes
+BUILD = 35  # build files by name (Dockerfile, requirements): before a script would take them
+SCRIPT = 40  # shell scripts and bare command lines: loose, so after every configuration format
+LAST_RESORT = 90  # what may sit inside any other text (PEM blocks) or has only a suffix (DER)
+
+
 class Source(Protocol):
-    """A parser for one kind of input. `priority`: lower claims first."""
+    """A parser for one kind of input. `priority`: its claim band (above), lower claims first."""
 
     kind: ClassVar[str]
     priority: ClassVar[int]

@@ -19,7 +19,7 @@ from triplock.sources.image_env import (
     hadoop_conf,
     is_bitnami_spark,
 )
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import DOCUMENT, InputFile, SourceError
 from triplock.sources.kube_load import load_documents
 from triplock.sources.kube_objects import add_object
 from triplock.sources.kube_rbac import resolve
@@ -35,7 +35,7 @@ _UNITTEST_TESTS = re.compile(r"^tests\s*:", re.MULTILINE)
 
 class KubeYamlSource:
     kind: ClassVar[str] = "kubernetes"
-    priority: ClassVar[int] = 30
+    priority: ClassVar[int] = DOCUMENT
 
     def claims(self, file: InputFile) -> bool:
         if not (file.name.lower().endswith(_SUFFIXES) or file.path == "<stdin>"):
@@ -50,7 +50,7 @@ class KubeYamlSource:
         return _looks_like_pod_template(text)
 
     def parse(self, file: InputFile, inventory: Inventory) -> None:
-        if inventory.options.get("helm") and is_helm_template(file.text) and chart_of(file.path):
+        if inventory.options.helm and is_helm_template(file.text) and chart_of(file.path):
             return  # --helm: the chart's rendering stands for its templates (helm_values.py)
         pods_before = len(inventory.of(PodSpec))
         if not read_manifests(file.text, file.path, inventory):

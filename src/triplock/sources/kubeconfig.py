@@ -17,7 +17,7 @@ from triplock.facts.kubeconfig import (
     KubeconfigUser,
 )
 from triplock.inventory import Inventory, is_templated
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import TOOL_KEYS, InputFile, SourceError
 from triplock.sources.kube_load import load_documents
 
 _KIND_CONFIG = re.compile(r"^[\"']?kind[\"']?\s*:\s*[\"']?Config[\"']?\s*$", re.MULTILINE)
@@ -29,7 +29,7 @@ _PROVIDER_FIELDS = ("id-token", "refresh-token", "access-token", "client-secret"
 
 class KubeconfigSource:
     kind: ClassVar[str] = "kubeconfig"
-    priority: ClassVar[int] = 24
+    priority: ClassVar[int] = TOOL_KEYS
 
     def claims(self, file: InputFile) -> bool:
         if file.is_binary or len(file.data) > 4 * 1024 * 1024:

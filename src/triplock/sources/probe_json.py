@@ -11,7 +11,7 @@ from triplock.facts.tee import HostTee
 from triplock.inventory import Inventory
 from triplock.model import Location
 from triplock.probe.report import KIND
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import SIGNATURE, InputFile, SourceError
 from triplock.sources.json_input import list_field, loads
 
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".txt")
@@ -20,7 +20,7 @@ _JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 class ProbeJsonSource:
     kind: ClassVar[str] = "probe-json"
-    priority: ClassVar[int] = 10
+    priority: ClassVar[int] = SIGNATURE
 
     def claims(self, file: InputFile) -> bool:
         if not file.name.endswith(_SUFFIXES) or file.is_binary:

@@ -20,7 +20,7 @@ from triplock.facts.shell import Arg, ShellCommand, clusters_flag, launch_start
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, is_templated
 from triplock.model import Location
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import SCRIPT, InputFile, SourceError
 from triplock.sources.shell_lexer import (
     ArrayAssign,
     Op,
@@ -378,7 +378,7 @@ def read_script(text: str, path: str) -> tuple[list[ShellCommand], list[SparkApp
 
 class ShellSource:
     kind: ClassVar[str] = "shell"
-    priority: ClassVar[int] = 40
+    priority: ClassVar[int] = SCRIPT
 
     def claims(self, file: InputFile) -> bool:
         if file.is_binary:

@@ -8,7 +8,7 @@ from typing import ClassVar
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, Setting
 from triplock.model import Location
-from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.interface import PROPERTIES, InputFile, SourceError
 from triplock.sources.properties import MalformedProperties, parse_properties
 
 _SPARK_KEY_LINE = re.compile(r"^[ \t\f]*spark\.[\w.\-]+[ \t\f]*[=: \t\f]", re.MULTILINE)
@@ -33,7 +33,7 @@ def read_spark_properties(file: InputFile) -> SparkApp:
 
 class SparkConfSource:
     kind: ClassVar[str] = "spark-conf"
-    priority: ClassVar[int] = 20
+    priority: ClassVar[int] = PROPERTIES
 
     def claims(self, file: InputFile) -> bool:
         name = file.name

@@ -1,9 +1,13 @@
 """What the Spark rule tests (test_spark_*.py) share: SparkApp facts built directly, one case
-format (rule, settings, expected status and line) and its check, and the fixture paths."""
+format (rule, settings, expected status and line), its check and the parametrised tests every
+rule module gets, and the fixture paths."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import ROOT
 from triplock.facts.spark import SparkApp, SparkOrigin
@@ -74,6 +78,26 @@ def assert_case(case: Case) -> None:
             assert evidence.shown == (raw if is_reference(raw) else MASK)
     if rule_id in SECRET_RULES and status is Status.FAIL:
         assert outcome.evidence and all(e.shown == MASK for e in outcome.evidence)
+
+
+def case_tests(
+    module: str, cases: dict[str, Case]
+) -> tuple[Callable[[str], None], Callable[[], None]]:
+    """The two tests of the Spark rule module `triplock.rules.<module>`: each case on its own,
+    and every rule of the module has a failing and a passing case. Assign the pair to two
+    `test_*` names of tests/rules/test_<module>.py."""
+
+    @pytest.mark.parametrize("case", list(cases), ids=list(cases))
+    def rule_case(case: str) -> None:
+        assert_case(cases[case])
+
+    def every_rule_has_a_failing_and_a_passing_case() -> None:
+        mine = {rid for rid, r in RULES.items() if r.check.__module__ == f"triplock.rules.{module}"}
+        failing = {c[0] for c in cases.values() if c[2] is Status.FAIL}
+        passing = {c[0] for c in cases.values() if c[2] is Status.PASS}
+        assert mine and mine == failing == passing, (mine ^ failing, mine ^ passing)
+
+    return rule_case, every_rule_has_a_failing_and_a_passing_case
 
 
 def lines_of(path: Path) -> dict[str, int]:

@@ -17,6 +17,7 @@ from triplock.model import (
     Status,
     Waiver,
 )
+from triplock.rules.registry import all_rules
 
 AUTH = RuleMeta(
     id="TEST-001",
@@ -98,4 +99,5 @@ def sample_result(conf: str = "deploy/spark-defaults.conf") -> AuditResult:
         checklist=checklist(findings),
         expired_waivers=[".triplock.yaml:4: waiver of TEST-003 expired 2020-01-01 (old)"],
         unused_waivers=[".triplock.yaml:9: waiver of TEST-009 matched no finding (fixed)"],
+        rules=[r.meta for r in all_rules()],
     )
