@@ -212,6 +212,22 @@ _CREDENTIAL_PATHS = (
     "/var/lib/kubelet",
     "/.docker/config.json",
 )
+# The kubelet's plugin sockets (device plugins such as Intel's SGX plugin, CSI drivers) live
+# under /var/lib/kubelet beside its credentials, but hold none.
+_KUBELET_SOCKET_DIRS = (
+    "/var/lib/kubelet/device-plugins",
+    "/var/lib/kubelet/plugins",
+    "/var/lib/kubelet/plugins_registry",
+    "/var/lib/kubelet/pod-resources",
+)
+
+
+def _credential_path(path: str) -> bool:
+    if path.rstrip("/").startswith(_KUBELET_SOCKET_DIRS):
+        return False
+    return any(p in path for p in _CREDENTIAL_PATHS)
+
+
 _CREDENTIAL_ENV = frozenset(
     {
         "KUBECONFIG",
@@ -244,7 +260,7 @@ def credentials_mounted(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
     found = False
     for v in pod.volumes:
         source = v.source or ""
-        if v.kind == "hostPath" and any(p in source for p in _CREDENTIAL_PATHS):
+        if v.kind == "hostPath" and _credential_path(source):
             found = True
             yield fail(
                 f"volume {v.name} mounts the host's credential path {source}",
