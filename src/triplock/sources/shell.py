@@ -373,6 +373,7 @@ class ShellSource:
         for app in apps:
             inventory.add(app)
         read_heredoc_manifests(file, inventory)
+        read_imperative_rbac(commands, file.path, inventory)
 
     def link(self, inventory: Inventory) -> None:
         link_properties_files(inventory)
@@ -390,6 +391,18 @@ def read_heredoc_manifests(file: InputFile, inventory: Inventory) -> None:
             inventory.record_error(
                 file.path, f"manifest in here-document at line {doc.first_line}: {e}"
             )
+
+
+def read_imperative_rbac(commands: list[ShellCommand], path: str, inventory: Inventory) -> None:
+    """Roles and bindings made by `kubectl create ...`, read as the manifests kubectl sends."""
+    from triplock.sources.kube_yaml import read_manifests
+    from triplock.sources.shell_kubectl import imperative_rbac
+
+    for line, manifest in imperative_rbac(commands):
+        try:
+            read_manifests(manifest, path, inventory)
+        except SourceError as e:
+            inventory.record_error(path, f"kubectl create at line {line}: {e}")
 
 
 def link_properties_files(inventory: Inventory) -> None:
