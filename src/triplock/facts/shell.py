@@ -57,3 +57,17 @@ def launch_start(argv: list[str]) -> int | None:
     if program in ("spark-class", "java") and SUBMIT_CLASS in argv:
         return argv.index(SUBMIT_CLASS) + 1
     return None
+
+
+def wrapper_start(argv: list[str]) -> int | None:
+    """Index of the first Spark argument when `argv` runs a spark-submit wrapper script (BigDL
+    PPML's `bash bigdl-ppml-submit.sh --master ... --conf spark.x=y`), else None: a program
+    named *submit* that takes spark-submit's `--master` or `--conf spark.*` options."""
+    start = 2 if argv and posixpath.basename(argv[0]) in ("bash", "sh") else 1
+    if len(argv) <= start or "submit" not in posixpath.basename(argv[start - 1]):
+        return None
+    rest = argv[start:]
+    spark_conf = any(
+        a == "--conf" and n.startswith("spark.") for a, n in zip(rest, [*rest[1:], ""], strict=True)
+    )
+    return start if "--master" in rest or spark_conf else None

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from triplock.facts.shell import Arg, ShellCommand, launch_start
+from triplock.facts.shell import Arg, ShellCommand, launch_start, wrapper_start
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, is_templated
 from triplock.model import Location
@@ -345,8 +345,12 @@ def read_script(text: str, path: str) -> tuple[list[ShellCommand], list[SparkApp
     for command in interpreter.commands:
         argv = command.argv
         start = launch_start(argv)
+        wrapper = start is None
+        if wrapper:
+            start = wrapper_start(argv)
         if start is not None:
-            apps.append(spark_app_from_argv(list(command.args), start, path, command.location.line))
+            args, line = list(command.args), command.location.line
+            apps.append(spark_app_from_argv(args, start, path, line, wrapper=wrapper))
     return interpreter.commands, apps
 
 

@@ -60,7 +60,8 @@ def _object(kind: str, name: str, options: dict[str, list[str]]) -> dict[str, ob
     doc: dict[str, object] = {"apiVersion": f"{_RBAC}/v1", "kind": kind, "metadata": meta}
     if kind.endswith("Binding"):
         role_kind = "ClusterRole" if options.get("clusterrole") else "Role"
-        role = (options.get("clusterrole") or options.get("role") or [None])[-1]
+        roles = options.get("clusterrole") or options.get("role") or []
+        role = roles[-1] if roles else None
         if role is None:
             return None
         doc["roleRef"] = {"apiGroup": _RBAC, "kind": role_kind, "name": role}
