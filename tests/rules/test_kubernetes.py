@@ -82,3 +82,15 @@ def test_kubelet_plugin_sockets_are_not_credentials(tmp_path: Path) -> None:
     result = run_cli("audit", str(pod), "--format", "json")
     (fail,) = findings_of(result, "K8S-005", "fail")
     assert fail["location"]["line"] == 13
+
+
+def test_public_half_of_a_secret_manifest_is_not_a_committed_secret(tmp_path: Path) -> None:
+    """basic-auth's username and a TLS certificate are public; the password and key are not."""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ntype: kubernetes.io/basic-auth\n"
+        "stringData:\n  username: admin\n  password: t0p-Secret-Basic-Auth\n"
+        "  tls.crt: LS0tLS1CRUdJTiBDRVJU\n"
+    )
+    result = run_cli("audit", str(secret), "--format", "json")
+    assert [f["location"]["line"] for f in findings_of(result, "K8S-004", "fail")] == [8]

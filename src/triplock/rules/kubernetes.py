@@ -165,7 +165,7 @@ def secret_manifest_committed(secret: KubeSecret, ctx: Context) -> Iterator[Outc
     literal = False
     for entry in secret.entries:
         label = f"{entry.field}.{entry.key}"
-        if not entry.value.strip():
+        if not entry.value.strip() or _public_entry(entry.key):
             continue
         literal = True
         if is_templated(entry.value):
@@ -192,6 +192,14 @@ def secret_manifest_committed(secret: KubeSecret, ctx: Context) -> Iterator[Outc
         )
     if not literal and secret.type != "kubernetes.io/service-account-token":
         yield passed("the Secret manifest carries no literal value", secret.ref.at())
+
+
+# The public half of a Secret: basic-auth's username, a TLS or CA certificate.
+_PUBLIC_ENTRIES = frozenset({"username", "user", "tls.crt", "ca.crt"})
+
+
+def _public_entry(key: str) -> bool:
+    return key.lower() in _PUBLIC_ENTRIES
 
 
 def _valid_base64(value: str) -> bool:
