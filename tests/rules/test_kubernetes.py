@@ -3,6 +3,9 @@ holding secrets, mounted credentials, unneeded service account tokens."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tests.helpers import findings_of, run_cli
 from tests.helpers.kube_audit import findings, lines
 
 INSECURE = "insecure-all.yaml"
@@ -63,3 +66,31 @@ def test_secret_values_from_deploy_time_pass_or_are_unknown() -> None:
     (templated,) = findings("K8S-004", "unknown", "secrets-deploy-time.yaml")
     assert templated["location"]["line"] == 15
     assert not findings("K8S-004", "fail", "secrets-deploy-time.yaml")
+
+
+def test_kubelet_plugin_sockets_are_not_credentials(tmp_path: Path) -> None:
+    """The SGX device plugin's socket directory sits under /var/lib/kubelet but holds no
+    credential (a false alarm on the BigDL PPML driver template); the kubelet's own directory
+    still counts."""
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "    - name: c\n      image: i\n  volumes:\n    - name: plugins\n      hostPath:\n"
+        "        path: /var/lib/kubelet/device-plugins\n    - name: kubelet\n"
+        "      hostPath:\n        path: /var/lib/kubelet\n"
+    )
+    result = run_cli("audit", str(pod), "--format", "json")
+    (fail,) = findings_of(result, "K8S-005", "fail")
+    assert fail["location"]["line"] == 13
+
+
+def test_public_half_of_a_secret_manifest_is_not_a_committed_secret(tmp_path: Path) -> None:
+    """basic-auth's username and a TLS certificate are public; the password and key are not."""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ntype: kubernetes.io/basic-auth\n"
+        "stringData:\n  username: admin\n  password: t0p-Secret-Basic-Auth\n"
+        "  tls.crt: LS0tLS1CRUdJTiBDRVJU\n"
+    )
+    result = run_cli("audit", str(secret), "--format", "json")
+    assert [f["location"]["line"] for f in findings_of(result, "K8S-004", "fail")] == [8]

@@ -40,3 +40,18 @@ def test_kubeflow_application_without_account_still_fails(tmp_path: Path) -> Non
     )
     result = run_cli("audit", str(tmp_path), "--format", "json")
     assert findings_of(result, "SPARK-070", "fail")
+
+
+def test_stackable_history_server_is_judged_as_a_history_server(tmp_path: Path) -> None:
+    """A SparkHistoryServer of spark.stackable.tech is the history server's spark-defaults:
+    its plain-HTTP UI is reported, application-only rules (RPC auth) are not applied."""
+    manifest = tmp_path / "history.yaml"
+    manifest.write_text(
+        "apiVersion: spark.stackable.tech/v1alpha1\nkind: SparkHistoryServer\n"
+        "metadata:\n  name: h\nspec:\n  logFileDirectory:\n    s3:\n      prefix: logs/\n"
+        "      bucket:\n        reference: b\n  sparkConf:\n"
+        "    spark.history.fs.cleaner.enabled: 'true'\n"
+    )
+    result = run_cli("audit", str(manifest), "--format", "json")
+    assert findings_of(result, "SPARK-031", "fail")
+    assert not findings_of(result, "SPARK-001")

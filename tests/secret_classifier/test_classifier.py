@@ -72,6 +72,8 @@ def test_keys_are_judged_on_whole_name_tokens(key: str, secret: bool) -> None:
         ("spark.authenticate.secret", "$SPARK_SECRET"),
         ("spark.authenticate.secret", "{{ .Values.secret }}"),
         ("spark.ssl.keyStorePassword", "<your-keystore-password>"),
+        ("key1", "value1"),
+        ("key", "value"),
         ("ENCRYPTION_KEY", "/opt/keys/data.key"),
         ("MASTER_KEY", "keystore.jks"),
         ("SECRET_URL", "https://vault.example.com:8200/v1/secret"),

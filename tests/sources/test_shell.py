@@ -126,3 +126,18 @@ def test_stdin_command_line_is_classified_by_content() -> None:
     assert [i["kind"] for i in result.json()["inputs"]] == ["shell"]
     [auth] = findings_of(result, "SPARK-001")
     assert auth["status"] == "fail" and auth["location"]["path"] == "<stdin>"
+
+
+def test_spark_submit_wrapper_script_is_a_launch(tmp_path: Path) -> None:
+    """BigDL PPML launches through `bash bigdl-ppml-submit.sh` with spark-submit's options and
+    its own (`--sgx-enabled true`): the launch is read, the wrapper's options passed over."""
+    script = tmp_path / "run.sh"
+    script.write_text(
+        "#!/bin/bash\nbash bigdl-ppml-submit.sh --master k8s://https://k:6443 \\\n"
+        "  --sgx-enabled true --conf spark.authenticate=false \\\n"
+        "  --class org.apache.spark.examples.SparkPi local:///opt/x.jar\n"
+        "bash other.sh --conf spark.authenticate=false\n"
+    )
+    result = run_cli("audit", str(script), "--format", "json")
+    (fail,) = findings_of(result, "SPARK-001", "fail")
+    assert fail["location"]["line"] == 3

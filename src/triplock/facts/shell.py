@@ -64,3 +64,17 @@ def clusters_flag(text: str, letter: str, sign: str = "-") -> bool:
     Tested with str methods: `-[a-zA-Z]*k[a-zA-Z]*` backtracks quadratically on `-kkk...k1`."""
     letters = text[1:]
     return text[:1] == sign and letters.isascii() and letters.isalpha() and letter in letters
+
+
+def wrapper_start(argv: list[str]) -> int | None:
+    """Index of the first Spark argument when `argv` runs a spark-submit wrapper script (BigDL
+    PPML's `bash bigdl-ppml-submit.sh --master ... --conf spark.x=y`), else None: a program
+    named *submit* that takes spark-submit's `--master` or `--conf spark.*` options."""
+    start = 2 if argv and posixpath.basename(argv[0]) in ("bash", "sh") else 1
+    if len(argv) <= start or "submit" not in posixpath.basename(argv[start - 1]):
+        return None
+    rest = argv[start:]
+    spark_conf = any(
+        a == "--conf" and n.startswith("spark.") for a, n in zip(rest, [*rest[1:], ""], strict=True)
+    )
+    return start if "--master" in rest or spark_conf else None

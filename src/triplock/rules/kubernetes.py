@@ -165,7 +165,7 @@ def secret_manifest_committed(secret: KubeSecret, ctx: Context) -> Iterator[Outc
     literal = False
     for entry in secret.entries:
         label = f"{entry.field}.{entry.key}"
-        if not entry.value.strip():
+        if not entry.value.strip() or _public_entry(entry.key):
             continue
         literal = True
         if is_templated(entry.value):
@@ -194,6 +194,14 @@ def secret_manifest_committed(secret: KubeSecret, ctx: Context) -> Iterator[Outc
         yield passed("the Secret manifest carries no literal value", secret.ref.at())
 
 
+# The public half of a Secret: basic-auth's username, a TLS or CA certificate.
+_PUBLIC_ENTRIES = frozenset({"username", "user", "tls.crt", "ca.crt"})
+
+
+def _public_entry(key: str) -> bool:
+    return key.lower() in _PUBLIC_ENTRIES
+
+
 def _valid_base64(value: str) -> bool:
     try:
         base64.b64decode("".join(value.split()), validate=True)
@@ -212,6 +220,22 @@ _CREDENTIAL_PATHS = (
     "/var/lib/kubelet",
     "/.docker/config.json",
 )
+# The kubelet's plugin sockets (device plugins such as Intel's SGX plugin, CSI drivers) live
+# under /var/lib/kubelet beside its credentials, but hold none.
+_KUBELET_SOCKET_DIRS = (
+    "/var/lib/kubelet/device-plugins",
+    "/var/lib/kubelet/plugins",
+    "/var/lib/kubelet/plugins_registry",
+    "/var/lib/kubelet/pod-resources",
+)
+
+
+def _credential_path(path: str) -> bool:
+    if path.rstrip("/").startswith(_KUBELET_SOCKET_DIRS):
+        return False
+    return any(p in path for p in _CREDENTIAL_PATHS)
+
+
 _CREDENTIAL_ENV = frozenset(
     {
         "KUBECONFIG",
@@ -244,7 +268,7 @@ def credentials_mounted(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
     found = False
     for v in pod.volumes:
         source = v.source or ""
-        if v.kind == "hostPath" and any(p in source for p in _CREDENTIAL_PATHS):
+        if v.kind == "hostPath" and _credential_path(source):
             found = True
             yield fail(
                 f"volume {v.name} mounts the host's credential path {source}",

@@ -28,7 +28,8 @@ _NULL_LIKE = frozenset({"", "none", "null", "nil", "~", "undefined", "unset", "n
 
 _BOOLEAN = frozenset({"true", "false", "yes", "no", "on", "off"})
 
-_PLACEHOLDER = re.compile(r"(?i)^(?:your|enter|insert|replace)[\w-]{0,64}$")
+# `your-password`, and the filler of examples (`key1: value1` in Kubernetes' ConfigMap docs).
+_PLACEHOLDER = re.compile(r"(?i)^(?:(?:your|enter|insert|replace)[\w-]{0,64}|value[_-]?\d{0,3})$")
 
 _MASKS = re.compile(r"(?i)^(\*+(\s*\(redacted\))?|\[?<?redacted>?\]?|x{4,}|\.{3,}|#+)$")
 

@@ -22,7 +22,13 @@ from triplock.sources.kube_objects import container, pod_spec, volume
 from triplock.sources.spark_submit import spark_app_from_argv
 
 SPARK_KINDS = frozenset(
-    {"SparkApplication", "ScheduledSparkApplication", "SparkCluster", "SparkConnect"}
+    {
+        "SparkApplication",
+        "ScheduledSparkApplication",
+        "SparkCluster",
+        "SparkConnect",
+        "SparkHistoryServer",
+    }
 )
 
 # API groups of operators that create a service account (and its RoleBinding) for each
@@ -58,6 +64,9 @@ _ENV_PREFIX = {"driver": "spark.kubernetes.driverEnv.", "executor": "spark.execu
 def add_spark_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
     spec = doc.map("spec")
     if spec is None:
+        return
+    if ref.kind == "SparkHistoryServer":
+        _add_history_server(spec, ref, inventory)
         return
     if ref.kind == "ScheduledSparkApplication":
         spec = spec.map("template") or spec
@@ -108,6 +117,29 @@ def add_spark_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
         if account and pod.service_account and app.get(account) is None:
             put(account, pod.service_account, pod.service_account_line or pod.line)
     inventory.add(app)
+
+
+def _add_history_server(spec: YMap, ref: ObjectRef, inventory: Inventory) -> None:
+    """Stackable's SparkHistoryServer: the operator writes its sparkConf and the event log
+    directory into the history server's spark-defaults.conf, which is what this SparkApp is."""
+    app = SparkApp(name=ref.label, origin=ref.at(), kind=SparkOrigin.DEFAULTS_FILE)
+
+    def put(key: str, value: str, line: int) -> None:
+        app.set(Setting.literal_or_templated(key, value, ref.at(line), exposed=True))
+
+    logs = spec.map("logFileDirectory")
+    s3 = logs.map("s3") if logs is not None else None
+    if s3 is not None:
+        bucket = s3.map("bucket")
+        name = bucket.text("reference") if bucket else None
+        where = f"s3a://{name or '<bucket>'}/{s3.text('prefix') or ''}"
+        put("spark.history.fs.logDirectory", where, logs.line_of("s3") if logs else ref.line)
+    conf = spec.map("sparkConf")
+    if conf is not None:
+        for key, value in conf.items():
+            put(key, scalar_text(value), conf.line_of(key))
+    if app.settings:
+        inventory.add(app)
 
 
 def _part_name(ref: ObjectRef, role: str) -> str:

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from triplock.facts.shell import Arg, ShellCommand, clusters_flag, launch_start
+from triplock.facts.shell import Arg, ShellCommand, clusters_flag, launch_start, wrapper_start
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, is_templated
 from triplock.model import Location
@@ -371,8 +371,12 @@ def read_script(text: str, path: str) -> tuple[list[ShellCommand], list[SparkApp
     for command in interpreter.commands:
         argv = command.argv
         start = launch_start(argv)
+        wrapper = start is None
+        if wrapper:
+            start = wrapper_start(argv)
         if start is not None:
-            apps.append(spark_app_from_argv(list(command.args), start, path, command.location.line))
+            args, line = list(command.args), command.location.line
+            apps.append(spark_app_from_argv(args, start, path, line, wrapper=wrapper))
     return interpreter.commands, apps
 
 
@@ -399,6 +403,7 @@ class ShellSource:
         for app in apps:
             inventory.add(app)
         read_heredoc_manifests(file, inventory)
+        read_imperative_rbac(commands, file.path, inventory)
 
     def link(self, inventory: Inventory) -> None:
         link_properties_files(inventory)
@@ -416,6 +421,18 @@ def read_heredoc_manifests(file: InputFile, inventory: Inventory) -> None:
             inventory.record_error(
                 file.path, f"manifest in here-document at line {doc.first_line}: {e}"
             )
+
+
+def read_imperative_rbac(commands: list[ShellCommand], path: str, inventory: Inventory) -> None:
+    """Roles and bindings made by `kubectl create ...`, read as the manifests kubectl sends."""
+    from triplock.sources.kube_yaml import read_manifests
+    from triplock.sources.shell_kubectl import imperative_rbac
+
+    for line, manifest in imperative_rbac(commands):
+        try:
+            read_manifests(manifest, path, inventory)
+        except SourceError as e:
+            inventory.record_error(path, f"kubectl create at line {line}: {e}")
 
 
 def link_properties_files(inventory: Inventory) -> None:

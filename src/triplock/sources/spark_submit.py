@@ -53,9 +53,15 @@ _FLAGS = frozenset({"--verbose", "-v", "--supervise", "--help", "-h", "--version
 
 
 def spark_app_from_argv(
-    args: list[Arg], start: int, path: str, program_line: int | None, obj: str | None = None
+    args: list[Arg],
+    start: int,
+    path: str,
+    program_line: int | None,
+    obj: str | None = None,
+    wrapper: bool = False,
 ) -> SparkApp:
-    """The SparkApp a launch command describes; `start` is what launch_start() returned."""
+    """The SparkApp a launch command describes; `start` is what launch_start() returned. A
+    wrapper's own options (`--sgx-enabled true`) are passed over, with their value."""
     program = posixpath.basename(args[0].text)
     app = SparkApp(
         name=f"{path}:{program_line}" if program_line else path,
@@ -83,6 +89,10 @@ def spark_app_from_argv(
             value_arg = Arg(inline, arg.line, arg.templated) if eq else args[i + 1]
             i += 1 if eq else 2
             _option(opt, value_arg, app, put)
+            continue
+        if wrapper and arg.text.startswith("--"):
+            takes_value = not eq and i + 1 < len(args) and not args[i + 1].text.startswith("-")
+            i += 2 if takes_value else 1
             continue
         break  # the primary resource: everything after it belongs to the application
     return app
