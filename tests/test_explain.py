@@ -24,11 +24,14 @@ def test_examples_name_real_rules_and_words_only_for_live_ones() -> None:
             assert example.fail_text and example.fixed_text, rule_id
 
 
-def _statuses(tmp_path: Path, files: dict[str, str], rule_id: str) -> set[str]:
+def _statuses(
+    tmp_path: Path, files: dict[str, str], rule_id: str, modes: dict[str, int] | None = None
+) -> set[str]:
     for path, content in files.items():
         target = tmp_path / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
+        target.chmod((modes or {}).get(path, 0o644))
     result = run_cli("audit", str(tmp_path), "--format", "json", "--only", rule_id)
     return {f["status"] for f in result.json()["findings"] if f["rule_id"] == rule_id}
 
@@ -37,7 +40,7 @@ def _statuses(tmp_path: Path, files: dict[str, str], rule_id: str) -> set[str]:
 def test_the_rule_fails_on_the_example_and_not_on_its_fix(tmp_path: Path, rule_id: str) -> None:
     example = all_examples()[rule_id]
     assert "fail" in _statuses(tmp_path / "fail", example.fail, rule_id)
-    assert "fail" not in _statuses(tmp_path / "fixed", example.fixed, rule_id)
+    assert "fail" not in _statuses(tmp_path / "fixed", example.fixed, rule_id, example.fixed_modes)
 
 
 def test_explain_prints_the_control_the_guide_why_fix_and_example() -> None:
