@@ -27,3 +27,13 @@ def test_no_canary_in_any_format(fmt: str, tmp_path: object) -> None:
     assert MARKER not in result.err
     if fmt == "json":
         assert result.json()["findings"], "the canary corpus must produce findings"
+
+
+def test_every_input_format_is_read_and_bad_ones_are_errors() -> None:
+    """The canary corpus covers each format: its good files are read, its bad ones are errors
+    (the leak check above then covers both)."""
+    result = run_cli("audit", str(CANARY_DIR / "formats"), "--format", "json")
+    kinds = {i["kind"] for i in result.json()["inputs"]}
+    assert {"helm-values", "kubernetes", "compose", "env-file", "kubeconfig", "shell"} <= kinds
+    failing = {e["reason"].split(":", 1)[0] for e in result.json()["errors"]}
+    assert {"kubeconfig", "env-file", "compose", "manifest in here-document at line 16"} <= failing

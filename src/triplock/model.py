@@ -113,7 +113,9 @@ class Fix:
     def describe(self) -> str:
         match self.action:
             case FixAction.SET:
-                return f"set {self.target}={self.value}"
+                from triplock.fix_syntax import setting_text
+
+                return f"set {setting_text(self.target, self.value, self.path)}"
             case FixAction.UNSET:
                 return f"remove {self.target}"
             case FixAction.CHMOD:

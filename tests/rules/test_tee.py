@@ -223,3 +223,14 @@ def test_spark_operator_parts_are_judged_like_pods(tmp_path: Path) -> None:
         if f["rule_id"] == "TEE-020"
     ]
     assert ("fail", 13) in found
+
+
+def test_data_dirs_in_allowed_files_are_reported() -> None:
+    from tests.helpers import ROOT, findings_of, run_cli
+
+    result = run_cli("audit", str(ROOT / "tests/fixtures/tee/data-dirs"), "--format", "json")
+    fails = findings_of(result, "TEE-009", "fail")
+    assert [(f["location"]["line"], "spark.local.dir" in f["message"]) for f in fails] == [
+        (21, False),
+        (23, True),
+    ]

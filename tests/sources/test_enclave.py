@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from tests.helpers import ROOT, write
 from triplock.facts.tee import EnclaveManifest, Framework
 from triplock.inventory import Inventory
+from triplock.sources import all_sources
+from triplock.sources.discovery import discover
 from triplock.sources.enclave import SOURCE
 from triplock.sources.interface import InputFile, SourceError
 from triplock.sources.toml_lines import TomlError, load
@@ -241,3 +243,26 @@ def test_placeholders_round_trip_with_lines(entries: dict[str, object], comments
         value = ("true" if raw else "false") if isinstance(raw, bool) else str(raw)
         assert doc.restore(value) == shown
         assert doc.key_lines[key] == line
+
+
+def test_occlum_config_is_recognised_by_content(tmp_path: Path) -> None:
+    text = (MANIFESTS / "occlum-insecure" / "Occlum.json").read_text()
+    renamed = tmp_path / "occlum-spark-template.json"
+    renamed.write_text(text)
+    other = tmp_path / "package.json"
+    other.write_text('{"name": "x", "mount": "not occlum"}')
+    inv = Inventory()
+    discover([str(tmp_path)], all_sources(), inv)
+    (manifest,) = inv.of(EnclaveManifest)
+    assert manifest.path == str(renamed) and manifest.framework is Framework.OCCLUM
+    assert [r.path for r in inv.inputs] == [str(renamed)]
+
+
+def test_toml_error_names_its_own_line_not_the_legacy_readers() -> None:
+    """An unquoted value on line 26 of a Gramine TOML manifest made the legacy reader take
+    over and report a line of its own (the first array item, line 15)."""
+    text = (MANIFESTS / "spark-insecure.manifest.template").read_text().split("\n")
+    assert text[25].startswith("sgx.remote_attestation")
+    text[25] = "sgx.remote_attestation = none"
+    with pytest.raises(SourceError, match=r"line 26, column"):
+        SOURCE.parse(InputFile("app.manifest.template", "\n".join(text).encode()), Inventory())

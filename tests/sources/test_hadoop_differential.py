@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, need, need_command
-from triplock.facts.hadoop import HadoopConf
+from triplock.facts.hadoop import HadoopConf, current_name, deprecations
 from triplock.inventory import Inventory
 from triplock.sources import all_sources
 from triplock.sources.discovery import discover
@@ -54,7 +54,20 @@ CASES = {
     "differential": FIXTURES / "differential",
     "secure": FIXTURES / "secure",
     "insecure": FIXTURES / "insecure",
+    "deprecated": FIXTURES / "deprecated",
 }
+# Deprecated names of the "deprecated" case, asked by their old and their new names.
+DEPRECATED_KEYS = (
+    "fs.default.name",
+    "dfs.umaskmode",
+    "dfs.permissions",
+    "dfs.permissions.supergroup",
+    "dfs.name.dir",
+    "dfs.encryption.key.provider.uri",
+    "fs.permissions.umask-mode",
+    "dfs.namenode.name.dir",
+    "dfs.client.https.need-auth",
+)
 # Pieces of random values for the substitution fuzz case: variables that chain, loop, miss,
 # nest or are not variables at all for Hadoop's scanner.
 _PIECES = (
@@ -125,6 +138,7 @@ def _keys(conf: HadoopConf) -> list[str]:
     keys |= {p.name for p in conf.overridden_finals}
     keys |= {"padded.name", "  padded.name  ", "fallback.used", "no.such.key"}
     keys |= {f"k{i}" for i in range(_FUZZ_KEYS)}
+    keys |= {k for k in DEPRECATED_KEYS if conf.is_set(k)}  # defaults of others: not ours
     return sorted(keys)
 
 
@@ -133,7 +147,7 @@ def hadoop(case_dirs: dict[str, Path]) -> dict[str, dict[str, tuple[bool, str | 
     """What Hadoop's Configuration says, per case and key: (final, value)."""
     java = need_command("java")
     need(any(JARS.glob("hadoop-client-api-*.jar")), "pyspark's hadoop-client-api jar")
-    spec: list[str] = []
+    spec: list[str] = ["hdfs", "deprecations"]  # as an HDFS daemon loads them
     for name, directory in case_dirs.items():
         conf = _conf(directory)
         spec.append(f"conf {name}")
@@ -181,11 +195,14 @@ def test_effective_values_match_hadoop(
     for key in _keys(conf):
         value = conf.get(key)
         ours = (value.final if value else False, value.text if value else None)
-        default = DEFAULTS["defaults"].get(key)
+        default = DEFAULTS["defaults"].get(current_name(key))
         if value and value.default and default["file"] != "core-default.xml":
             continue  # hdfs/kms defaults: not on this classpath (see module docstring)
         if theirs[key][1] == "<depth>":  # Hadoop throws; triplock must not guess
             if not (value and value.templated):
+                mismatches.append((key, ours, theirs[key]))
+        elif key in deprecations():  # Hadoop keeps finals under the current name only
+            if ours[1] != theirs[key][1]:
                 mismatches.append((key, ours, theirs[key]))
         elif ours != theirs[key]:
             mismatches.append((key, ours, theirs[key]))
@@ -207,6 +224,35 @@ def test_edge_cases_were_exercised(hadoop: dict[str, dict[str, tuple[bool, str |
     assert got["self.reference"][1] == "a-${self.reference}"
     assert got["unresolved.first"][1] == "${no.such.key}/${cluster.realm}"
     assert got["hadoop.tmp.dir"][1] == "/data/tmp/hdfs"
+
+
+def test_deprecated_names_are_read_as_hadoop_reads_them(
+    hadoop: dict[str, dict[str, tuple[bool, str | None]]],
+) -> None:
+    """A file that sets an old name is judged by it (the whole case is compared above; these
+    are the cases that make that comparison mean something)."""
+    got = hadoop["deprecated"]
+    assert got["dfs.permissions.enabled"] == (False, "false")
+    assert got["fs.permissions.umask-mode"] == (False, "000")
+    assert got["hadoop.security.key.provider.path"] == (False, "kms://http@kms:9600/kms")
+    assert got["dfs.permissions.superusergroup"] == (True, "hadoop")  # final under the new name
+    assert got["dfs.namenode.name.dir"] == (False, "/data/old-name")  # the later file line
+    assert got["dfs.client.https.need-auth"] == (False, "false")  # ${old name} substitutes
+    conf = _conf(CASES["deprecated"])
+    value = conf.get("dfs.permissions.enabled")
+    assert value is not None and not value.default and value.location.object == "dfs.permissions"
+
+
+def test_deprecation_table_is_the_jars(
+    hadoop: dict[str, dict[str, tuple[bool, str | None]]],
+) -> None:
+    shaded = "org.apache.hadoop.shaded."  # the shaded jar's relocation of io.bytes.per.checksum
+    theirs = {
+        old.removeprefix(shaded): tuple((new or "").split(","))
+        for old, (_, new) in hadoop["deprecation"].items()
+    }
+    assert theirs == deprecations()
+    assert len(theirs) >= 40
 
 
 def test_shipped_defaults_match_the_jar(

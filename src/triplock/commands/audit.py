@@ -53,6 +53,12 @@ def register(sub: Any) -> None:
         "--spark-version", help="Spark version of the deployment, for version-aware advice"
     )
     p.add_argument(
+        "--helm",
+        action="store_true",
+        help="render each Helm chart among the inputs with `helm template` (default values) "
+        "and audit the result, mapped back to the templates; needs helm on PATH",
+    )
+    p.add_argument(
         "--max-file-size",
         type=int,
         default=10 * 1024 * 1024,
@@ -159,13 +165,13 @@ def run(args: argparse.Namespace) -> int:
         )
     options = AuditOptions(
         paths=args.paths,
-        spark_version=args.spark_version,
+        spark_version=_spark_version(args.spark_version),
         max_bytes=args.max_file_size,
         disabled_rules=_rule_ids([*comma_list(args.disable), *config.disable], controls=False),
         only_rules=_rule_ids(comma_list(args.only), controls=True) if args.only else None,
         skip_paths=(*args.skip_path, *config.skip_path),
         post_steps=[_waiver_step(args, config), *_changed_step(args), *_baseline_step(args)],
-        extra={"keystore_password_file": args.keystore_password_file},
+        extra={"keystore_password_file": args.keystore_password_file, "helm": _helm(args)},
     )
     if args.scan_endpoints:
         options.inventory_steps.append(_scan_step(args.scan_host))
@@ -251,6 +257,34 @@ def _rule_ids(names: list[str], controls: bool) -> frozenset[str]:
         what = "rule or control" if controls else "rule"
         raise UsageError(f"unknown {what}: {', '.join(unknown)} (see `triplock rules`)")
     return frozenset(selected)
+
+
+def _spark_version(given: str | None) -> str | None:
+    """--spark-version as given, or a usage error (exit 2) when it is not a version."""
+    if given is None:
+        return None
+    from triplock.cli import UsageError
+    from triplock.rules._spark_version import parse_version
+
+    if parse_version(given) is None:
+        raise UsageError(f"--spark-version {given!r} is not a Spark version (e.g. 3.5.1, 4.0)")
+    return given
+
+
+def _helm(args: argparse.Namespace) -> str | None:
+    """The helm binary for --helm; a usage error (exit 2) when it is not on PATH."""
+    if not args.helm:
+        return None
+    import shutil
+
+    from triplock.cli import UsageError
+
+    helm = shutil.which("helm")
+    if helm is None:
+        raise UsageError(
+            "--helm needs the helm command on PATH (https://helm.sh/docs/intro/install/)"
+        )
+    return helm
 
 
 def _scan_step(scan_host: str) -> Any:

@@ -22,6 +22,7 @@ and storage.py then judge it:
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import json
 from collections.abc import Iterable
@@ -130,8 +131,14 @@ class HadoopConf:
         return conf
 
     def add(self, prop: HadoopProperty) -> None:
-        """Load one property as Configuration.loadProperty does: a final key keeps its value."""
+        """Load one property as Configuration.loadProperty does: a final key keeps its value,
+        and a deprecated name (`dfs.permissions`) is loaded under its current name(s)."""
         if prop.value is None:
+            return
+        renamed = deprecations().get(prop.name)
+        if renamed is not None:
+            for name in renamed:
+                self.add(dataclasses.replace(prop, name=name))
             return
         current = self.properties.get(prop.name)
         if current is not None and current.final:
@@ -150,10 +157,11 @@ class HadoopConf:
         return self.scope is not HadoopScope.SPARK
 
     def is_set(self, key: str) -> bool:
-        return key in self.properties
+        return current_name(key) in self.properties
 
     def raw(self, key: str) -> str | None:
         """Configuration.getRaw(): the value before substitution, defaults included."""
+        key = current_name(key)
         prop = self.properties.get(key)
         if prop is not None:
             return prop.value
@@ -164,7 +172,7 @@ class HadoopConf:
     def get(self, key: str) -> Value | None:
         """Configuration.get(): the substituted value, None when unset and without default
         (Hadoop trims the name asked for, as here)."""
-        key = key.strip()
+        key = current_name(key.strip())
         prop = self.properties.get(key)
         if prop is None:
             default = hadoop_default(key) if self.uses_defaults else None
@@ -205,7 +213,7 @@ class HadoopConf:
         return None
 
     def where(self, key: str) -> Location:
-        prop = self.properties.get(key)
+        prop = self.properties.get(current_name(key))
         return prop.location if prop else self.origin
 
     def names(self, prefix: str = "") -> list[str]:
@@ -283,6 +291,21 @@ def _defaults() -> dict[str, str]:
     data = resources.files("triplock").joinpath("data/hadoop-defaults.json").read_text("utf-8")
     table: dict[str, dict[str, str]] = json.loads(data)["defaults"]
     return {key: entry["value"] for key, entry in table.items()}
+
+
+@cache
+def deprecations() -> dict[str, tuple[str, ...]]:
+    """Hadoop's deprecated names and their current ones (data/hadoop-deprecations.json, as
+    Configuration.dumpDeprecatedKeys() prints them with HDFS's table loaded)."""
+    data = resources.files("triplock").joinpath("data/hadoop-deprecations.json").read_text("utf-8")
+    table: dict[str, list[str]] = json.loads(data)["deprecations"]
+    return {old: tuple(new) for old, new in table.items()}
+
+
+def current_name(key: str) -> str:
+    """The name Hadoop stores a key under: a deprecated name's (last) replacement."""
+    renamed = deprecations().get(key)
+    return renamed[-1] if renamed else key
 
 
 def hadoop_default(key: str) -> str | None:

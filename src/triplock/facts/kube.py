@@ -147,6 +147,9 @@ class PodSpec:
     automount: bool | None = None
     automount_line: int | None = None
     spark_role: str | None = None  # "driver" / "executor" for Spark pods
+    # The control-plane component of a static pod (kube-apiserver, etcd, ...), None for a
+    # workload: such pods mount the node's PKI by design and are judged as kubeadm expects.
+    control_plane: str | None = None
     # The mapping this spec was read from, for rules that read fields not modelled here.
     raw: YMap | None = field(default=None, repr=False, compare=False)
 
@@ -166,6 +169,33 @@ class PodSpec:
         return [
             m.mount_path for c in self.containers for m in c.mounts if m.volume in secret_volumes
         ]
+
+
+CONTROL_PLANE_COMPONENTS = frozenset(
+    {"kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler"}
+)
+
+
+def control_plane_component(namespace: str | None, labels: dict[str, str]) -> str | None:
+    """The component of a kubeadm-style control-plane static pod (namespace kube-system,
+    `tier: control-plane`, `component: <name>`), else None."""
+    component = labels.get("component")
+    if (
+        namespace == "kube-system"
+        and labels.get("tier") == "control-plane"
+        and component in CONTROL_PLANE_COMPONENTS
+    ):
+        return component
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class StaticPodManifest:
+    """A control-plane static pod manifest on disk, with its permission bits."""
+
+    ref: ObjectRef
+    component: str
+    mode: int
 
 
 @dataclass(frozen=True, slots=True)

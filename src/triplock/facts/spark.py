@@ -48,6 +48,12 @@ class SparkApp:
     # Assignments a later one overrides (a --conf over the properties file): no longer
     # effective, but a literal secret written there is still exposed where it is written.
     shadowed: list[Setting] = field(default_factory=list)
+    # The operator that creates a service account for each application (Stackable's), when
+    # the resource has no driver service account field: the driver does not run as `default`.
+    account_per_app: str | None = None
+    # Where spark_version was read when not from the application itself (a Dockerfile ARG,
+    # a pyspark pin), for messages that cite it.
+    spark_version_source: str | None = None
 
     def get(self, key: str) -> Setting | None:
         return self.settings.get(key)

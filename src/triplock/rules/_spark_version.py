@@ -64,7 +64,7 @@ def spark_version(app: SparkApp, option: str | None) -> SparkVersion | None:
     if option:
         return parse_version(option, "--spark-version")
     if app.spark_version:
-        return parse_version(app.spark_version, "the application")
+        return parse_version(app.spark_version, app.spark_version_source or "the application")
     for key in _IMAGE_KEYS:
         setting = app.get(key)
         if setting is None or setting.templated:

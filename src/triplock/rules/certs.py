@@ -80,6 +80,13 @@ def chain_incomplete(chain: CertChain, ctx: Context) -> Iterator[Outcome]:
                 chain.location,
                 Evidence.of("subject", leaf.subject),
             )
+        elif (root := _root_among_inputs(leaf, ctx)) is not None:
+            yield passed(
+                f"the leaf is issued directly by the root CA {root.subject}, which is among "
+                "the inputs: no intermediate is missing",
+                chain.location,
+                Evidence.of("issuer", leaf.issuer),
+            )
         else:
             yield fail(
                 "only the leaf certificate: the intermediates up to the CA are missing",
@@ -98,6 +105,20 @@ def chain_incomplete(chain: CertChain, ctx: Context) -> Iterator[Outcome]:
             )
             return
     yield passed(f"complete chain of {len(certs)} linked certificates", chain.location)
+
+
+def _root_among_inputs(leaf: CertInfo, ctx: Context) -> CertInfo | None:
+    """A self-signed CA certificate of the inputs (a file, a keystore or truststore entry)
+    that signed this leaf."""
+    chains = [
+        *ctx.inventory.of(CertChain),
+        *(c for k in ctx.inventory.of(Keystore) for c in k.chains),
+    ]
+    for chain in chains:
+        for cert in chain.certificates:
+            if cert.self_signed and cert.is_ca and cert.issued(leaf):
+                return cert
+    return None
 
 
 def _key_problem(cert: CertInfo) -> tuple[str, Severity | None] | None:
@@ -444,8 +465,10 @@ def keystore_password_weak(ref: KeystoreReference, ctx: Context) -> Iterator[Out
     severity=Severity.HIGH,
     target=Keystore,
     rationale="A keystore that opens with changeit, password or 123456 gives its private keys "
-    "to anyone who can copy the file. A keystore that opens with no password triplock knows "
-    "cannot be judged (give --keystore-password-file or TRIPLOCK_KEYSTORE_PASSWORD).",
+    "to anyone who can copy the file; a Hadoop credential store (JCEKS) written while "
+    "HADOOP_CREDSTORE_PASSWORD was unset opens with `none` and gives away every secret in it. "
+    "A keystore that opens with no password triplock knows cannot be judged (give "
+    "--keystore-password-file or TRIPLOCK_KEYSTORE_PASSWORD).",
     remediation="Change the store and key passwords (keytool -storepasswd / -keypasswd) to a "
     "random secret kept in a Kubernetes Secret or credential provider.",
 )

@@ -27,6 +27,13 @@ from triplock.rules._kube import (
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
 from triplock.sources.kube_rbac import access_of
 
+
+def is_workload(pod: PodSpec) -> bool:
+    """Not a control-plane static pod: those mount the node's PKI and run without a service
+    account by design, and are judged by the control-plane rules instead."""
+    return pod.control_plane is None
+
+
 _VOLUME_FIX = "mount the value from a Secret volume and read it as a file"
 
 
@@ -235,6 +242,7 @@ _CREDENTIAL_SECRET_NAMES = ("kubeconfig", "aws-credentials", "gcp-credentials", 
     remediation="Use the pod's own service account (with a namespaced Role) and workload "
     "identity (IRSA, GKE/Azure workload identity) instead of mounted credential files.",
     references=(SECRETS_GOOD_PRACTICES, RBAC_GOOD_PRACTICES),
+    applies=is_workload,
 )
 def credentials_mounted(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
     found = False
@@ -284,10 +292,11 @@ def credentials_mounted(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
     remediation="Set automountServiceAccountToken: false in the pod spec (and on the "
     "default ServiceAccount); Spark executors get a separate account without a token.",
     references=(RBAC_GOOD_PRACTICES, f"{CIS} 5.1.5, 5.1.6"),
+    applies=is_workload,
 )
 def token_automount(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
     if any(api.ref == pod.owner for api in ctx.inventory.of(ApiServer)):
-        return  # a static control-plane pod: no service account at all
+        return  # a kube-apiserver pod not labelled as kubeadm labels it: no service account
     mounted = pod.automount
     where = pod.at(pod.automount_line or pod.service_account_line)
     if mounted is None:
@@ -307,7 +316,7 @@ def token_automount(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
         yield passed(f"service account {pod.account} holds RBAC permissions it may use", where)
         return
     state = "true" if mounted else "unset (default true)"
-    rbac_known = bool(ctx.inventory.of(KubeBinding))
+    rbac_known = bool(ctx.inventory.of(KubeBinding)) and not is_templated(pod.account)
     if pod.spark_role == "executor" or pod.account == "default" or rbac_known:
         who = "a Spark executor" if pod.spark_role == "executor" else f"account {pod.account}"
         yield fail(
@@ -316,8 +325,13 @@ def token_automount(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
             fix=Fix(FixAction.SET, "automountServiceAccountToken", "false", pod.owner.path),
         )
     else:
+        why = (
+            "the account name is templated"
+            if is_templated(pod.account)
+            else "no RBAC objects in the inputs say"
+        )
         yield unknown(
-            f"automountServiceAccountToken is {state}; no RBAC objects in the inputs say whether "
-            f"account {pod.account} needs the API",
+            f"automountServiceAccountToken is {state}; {why} whether account {pod.account} "
+            "needs the API",
             where,
         )

@@ -51,6 +51,31 @@ def _holds(access: SubjectAccess, checks: tuple[_Check, ...], what: str) -> Iter
         yield passed(f"{access.subject.label} cannot {what}", access.grants[0].binding)
 
 
+# Users the API server authenticates to kubelets as (kubeadm's certificate CN, and the names
+# other installers give it), and the upstream ClusterRole that grants them the kubelet API.
+KUBELET_API_ADMIN = "ClusterRole/system:kubelet-api-admin"
+APISERVER_KUBELET_CLIENTS = (
+    "kube-apiserver-kubelet-client",
+    "system:kube-apiserver",
+    "kube-apiserver",
+)
+_APISERVER_KUBELET_API = tuple((user, KUBELET_API_ADMIN) for user in APISERVER_KUBELET_CLIENTS)
+
+
+def _designed_role(
+    access: SubjectAccess, checks: tuple[_Check, ...], by_design: tuple[tuple[str, str], ...]
+) -> str | None:
+    """The upstream role through which this subject holds these permissions by design, when
+    every grant of them comes from it; else None."""
+    if access.subject.kind != "User":
+        return None
+    roles = {role for user, role in by_design if user == access.subject.name}
+    held = [g for verb, resource, group in checks for g in access.holding(verb, resource, group)]
+    if roles and held and all(g.role in roles for g in held):
+        return held[0].role
+    return None
+
+
 def _subject_rule(
     id: str,
     slug: str,
@@ -61,8 +86,17 @@ def _subject_rule(
     rationale: str,
     remediation: str,
     refs: tuple[str, ...],
+    by_design: tuple[tuple[str, str], ...] = (),
 ) -> None:
     def check(access: SubjectAccess, ctx: Context) -> Iterator[Outcome]:
+        role = _designed_role(access, checks, by_design)
+        if role is not None:
+            yield passed(
+                f"{access.subject.label} can {what} through {role}, as upstream Kubernetes "
+                "grants it to the API server's kubelet client",
+                access.grants[0].binding,
+            )
+            return
         yield from _holds(access, checks, what)
 
     rule(
@@ -177,6 +211,7 @@ _subject_rule(
     "audit logging of the exec.",
     "Remove nodes/proxy from the role.",
     (),
+    by_design=_APISERVER_KUBELET_API,
 )
 _subject_rule(
     "K8S-107",

@@ -60,15 +60,21 @@ def ui_auth_filter(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     else:
         version = version_of(app, ctx)
         where = app.where(key)
-        fix = (
-            Fix(
+        if version is None:
+            fix = Fix(
+                FixAction.MANUAL,
+                f"Spark 4.0+: set {key}=org.apache.spark.ui.JWSFilter; Spark 3.x: set {key} to "
+                "a javax.servlet authentication filter of your own (3.x ships none)",
+                path=where.path,
+            )
+        elif not version.at_least(4, 0):
+            fix = Fix(
                 FixAction.MANUAL,
                 f"set {key} to a javax.servlet authentication filter (Spark before 4.0 ships none)",
                 path=where.path,
             )
-            if version and not version.at_least(4, 0)
-            else Fix(FixAction.SET, key, "org.apache.spark.ui.JWSFilter", where.path)
-        )
+        else:
+            fix = Fix(FixAction.SET, key, "org.apache.spark.ui.JWSFilter", where.path)
         yield fail(f"{key} is unset: the web UI is open to anyone who reaches it", where, fix=fix)
 
 

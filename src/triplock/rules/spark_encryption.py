@@ -86,7 +86,15 @@ def rpc_unencrypted(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     auth = app.flag("spark.authenticate", default=False)
     version = version_of(app, ctx)
     if tls:
-        if version and not version.at_least(4, 0):
+        if version is None and not crypto:
+            yield unknown(
+                f"{tls_key}=true encrypts RPC on Spark 4.0+ only; Spark 3.x has no TLS RPC and "
+                "leaves RPC unencrypted (the Spark version is unknown: pin it or pass "
+                "--spark-version)",
+                app.where(tls_key),
+                *evidence_of(app.get(tls_key)),
+            )
+        elif version and not version.at_least(4, 0):
             yield fail(
                 f"{tls_key}=true but Spark {version} has no TLS RPC (added in 4.0): RPC is "
                 "unencrypted",
@@ -241,12 +249,23 @@ def auth_engine_version(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     else:
         v = version_of(app, ctx)
         old = v is not None and not v.at_least(4, 0)
+        fix: Fix | None
+        if v is None:
+            advice = f"Spark 4.0+: set {key}=2; Spark 3.x has only version 1: upgrade to 4.0+"
+            fix = Fix(FixAction.MANUAL, advice, path=where.path)
+        else:
+            fix = None if old else Fix(FixAction.SET, key, "2", where.path)
         yield fail(
             f"{key} is {'1' if s is None else 'not 2'}: session keys are derived without HKDF"
-            + (f"; Spark {v} predates version 2, upgrade to 4.0+" if old else ""),
+            + (f"; Spark {v} predates version 2, upgrade to 4.0+" if old else "")
+            + (
+                "; version 2 exists from Spark 4.0 (the Spark version is unknown)"
+                if v is None
+                else ""
+            ),
             where,
             *evidence_of(s),
-            fix=None if old else Fix(FixAction.SET, key, "2", where.path),
+            fix=fix,
             severity=Severity.LOW if old else None,
         )
 

@@ -53,7 +53,9 @@ def k8s_driver_sa(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
         return
     s = app.get(_DRIVER_SA)
     where = app.where(_DRIVER_SA)
-    if (doubt := undecided(app, _DRIVER_SA)) is not None:
+    if s is None and app.account_per_app is not None:
+        yield passed(f"{app.account_per_app} creates a service account for each application", where)
+    elif (doubt := undecided(app, _DRIVER_SA)) is not None:
         yield doubt
     elif s is not None and s.value.strip() and s.value.strip() != "default":
         yield passed("the driver has a dedicated service account", where, *evidence_of(s))

@@ -205,6 +205,61 @@ def code_in_allowed_files(m: EnclaveManifest, ctx: Context) -> Iterator[Outcome]
         yield passed("no code or library among the allowed (unmeasured) files", m.origin)
 
 
+# Directories that hold a service's data: database data dirs, /data, Spark's local dirs
+# (shuffle and spill files; /tmp by default), HDFS block and name dirs.
+_DATA_DIR = re.compile(
+    r"(?i)(^|/)(data|datadir|db|database|warehouse|spark-local[\w.-]*|local-dirs?|blockmgr[\w-]*|"
+    r"spark-scratch|tmp)(/|$)|^/var/lib/(mysql|postgresql|pgsql|redis|mongodb|mariadb|cassandra|"
+    r"kafka|zookeeper|elasticsearch)(/|$)|^/hadoop/dfs(/|$)"
+)
+
+
+def _local_dirs(ctx: Context) -> list[str]:
+    """The spark.local.dir directories of the applications among the inputs."""
+    dirs: list[str] = []
+    for app in ctx.inventory.of(SparkApp):
+        s = app.get("spark.local.dir")
+        if s is not None and not s.templated:
+            dirs += [d.strip().rstrip("/") for d in s.value.split(",") if d.strip()]
+    return [d for d in dirs if d]
+
+
+@rule(
+    id="TEE-009",
+    slug="tee-data-in-allowed-files",
+    title="Data directories are allowed files: the data is stored unprotected",
+    control="use.tee",
+    severity=Severity.HIGH,
+    target=EnclaveManifest,
+    rationale="sgx.allowed_files are read and written in clear and without integrity: a "
+    "database's data directory, /data or Spark's local dirs (shuffle and spill files, /tmp by "
+    "default) listed there leave the enclave's data readable and modifiable by the host.",
+    remediation='Mount data directories as encrypted files (Gramine `type = "encrypted"` '
+    "mounts, Occlum's encrypted SEFS) keyed after attestation; never list them as allowed files.",
+    references=(MANIFEST_DOC + "#allowed-files",),
+)
+def data_in_allowed_files(m: EnclaveManifest, ctx: Context) -> Iterator[Outcome]:
+    local_dirs = _local_dirs(ctx)
+    found = False
+    for f in m.allowed_files:
+        if f.templated:
+            continue
+        where = (f.target or _path(f.uri)).rstrip("/") or "/"
+        spark_local = any(where == d or where.startswith(d + "/") for d in local_dirs)
+        if spark_local or _DATA_DIR.search(where):
+            found = True
+            what = "a Spark local dir (spark.local.dir)" if spark_local else "a data directory"
+            yield fail(
+                f"{where} is {what} passed as an allowed file: its data is stored unencrypted "
+                "and unauthenticated",
+                f.location,
+                Evidence.of("sgx.allowed_files", f.uri),
+                fix=Fix(FixAction.MANUAL, f"mount {where} as an encrypted mount", path=m.path),
+            )
+    if not found and m.allowed_files:
+        yield passed("no data directory among the allowed files", m.origin)
+
+
 def _secret_file(f: EnclaveFile) -> bool:
     return any(_SECRET_PATH.search(p) for p in (_path(f.uri), f.target or "") if p)
 

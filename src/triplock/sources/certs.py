@@ -54,6 +54,7 @@ DEFAULT_PASSWORDS = (
     "spark",
     "hadoop",
     "admin",
+    "none",  # Hadoop's credential provider when HADOOP_CREDSTORE_PASSWORD is unset
     "",
 )
 

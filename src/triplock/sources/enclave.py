@@ -29,14 +29,14 @@ class EnclaveSource:
     def claims(self, file: InputFile) -> bool:
         if file.is_binary:
             return False
-        if file.name.lower() == "occlum.json":
+        if _is_occlum(file):
             return True
         if not file.name.endswith(_SUFFIXES):
             return False
         return bool(_MANIFEST_KEY.search(file.text))
 
     def parse(self, file: InputFile, inventory: Inventory) -> None:
-        if file.name.lower() == "occlum.json":
+        if _is_occlum(file):
             inventory.add(_read_occlum(file))
         else:
             inventory.add(_read_manifest(file))
@@ -47,6 +47,20 @@ class EnclaveSource:
 
 SOURCE = EnclaveSource()
 
+# Keys only an Occlum configuration has together, whatever the file is called
+# (occlum_instance/Occlum.json, a template such as occlum-spark.json, a ConfigMap copy).
+_OCCLUM_KEY = '"resource_limits"'
+_OCCLUM_COMPANIONS = ('"entry_points"', '"mount"')
+
+
+def _is_occlum(file: InputFile) -> bool:
+    if file.name.lower() == "occlum.json":
+        return True
+    if not file.name.lower().endswith(".json") or file.is_binary:
+        return False
+    head = file.text[:65536]
+    return _OCCLUM_KEY in head and any(k in head for k in _OCCLUM_COMPANIONS)
+
 
 def _read_manifest(file: InputFile) -> EnclaveManifest:
     text = file.text
@@ -54,7 +68,10 @@ def _read_manifest(file: InputFile) -> EnclaveManifest:
         doc = load(text)
     except TomlError as e:
         if _looks_legacy(text):
-            return _read_legacy(file, text)
+            try:
+                return _read_legacy(file, text)
+            except SourceError:
+                pass  # not legacy either: TOML's error names the line that is wrong
         raise SourceError(f"not a valid TOML manifest: {e}") from e
     framework = Framework.GRAPHENE if _GRAPHENE.search(text) else Framework.GRAMINE
     return _GramineReader(file.path, doc, framework).read()

@@ -148,7 +148,8 @@ def _collection(node: yaml.Node, budget: _Budget) -> Any:
         seq = YList(node.start_mark.line + 1)
         for item in node.value:
             seq.append(_convert(item, budget))
-            seq.lines.append(item.start_mark.line + 1)
+            block = isinstance(item, yaml.ScalarNode) and item.style in ("|", ">")
+            seq.lines.append(item.start_mark.line + 1 + block)  # a block's text starts below
         return seq
     if isinstance(node, yaml.MappingNode):
         mapping = YMap(node.start_mark.line + 1)

@@ -28,6 +28,7 @@ from triplock.facts.kube import (
     VolumeMount,
     YList,
     YMap,
+    control_plane_component,
     scalar_text,
 )
 from triplock.inventory import Inventory, Setting, is_templated
@@ -139,6 +140,7 @@ def pod_spec(spec: YMap, owner: ObjectRef, labels: dict[str, str], path: str) ->
     pod.automount = _bool(spec.get("automountServiceAccountToken"))
     pod.automount_line = spec.lines.get("automountServiceAccountToken")
     pod.spark_role = spark_role(labels, pod, path)
+    pod.control_plane = control_plane_component(owner.namespace, labels)
     return pod
 
 

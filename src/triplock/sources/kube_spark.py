@@ -11,19 +11,23 @@ hadoopConf spark.hadoop.* settings, so that the Spark and Hadoop rules judge the
 from __future__ import annotations
 
 import dataclasses
-import posixpath
 from collections.abc import Callable
 
 from triplock.facts.kube import Container, ObjectRef, PodSpec, YMap, scalar_text
 from triplock.facts.shell import Arg, launch_start
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, Setting, is_templated
+from triplock.sources.embedded_shell import read_embedded, shell_c_script
 from triplock.sources.kube_objects import container, pod_spec, volume
 from triplock.sources.spark_submit import spark_app_from_argv
 
 SPARK_KINDS = frozenset(
     {"SparkApplication", "ScheduledSparkApplication", "SparkCluster", "SparkConnect"}
 )
+
+# API groups of operators that create a service account (and its RoleBinding) for each
+# application, whose resources have no driver service account field.
+ACCOUNT_PER_APP = {"spark.stackable.tech": "the Stackable operator for Apache Spark"}
 
 # Kubeflow operator spec fields -> the Spark setting the operator submits them as.
 _SPEC_KEYS = {
@@ -58,6 +62,8 @@ def add_spark_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
     if ref.kind == "ScheduledSparkApplication":
         spec = spec.map("template") or spec
     app = SparkApp(name=ref.label, origin=ref.at(), kind=SparkOrigin.KUBERNETES)
+    group = (doc.text("apiVersion") or "").split("/", 1)[0]
+    app.account_per_app = ACCOUNT_PER_APP.get(group)
 
     def put(key: str, value: str, line: int) -> None:
         app.set(Setting.literal_or_templated(key, value, ref.at(line), exposed=True))
@@ -68,11 +74,19 @@ def add_spark_resource(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
         put("spark.kubernetes.namespace", ref.namespace, ref.line)
     version = spec.text("sparkVersion")
     runtime = spec.map("runtimeVersions")
-    app.spark_version = version or (runtime.text("sparkVersion") if runtime else None)
+    product = spec.map("sparkImage")  # Stackable: sparkImage.productVersion
+    app.spark_version = (
+        version
+        or (runtime.text("sparkVersion") if runtime else None)
+        or (product.text("productVersion") if product else None)
+    )
     for field_name, key in _SPEC_KEYS.items():
         value = spec.text(field_name)
         if value is not None:
             put(key, value, spec.line_of(field_name))
+    image = spec.text("sparkImage")  # Stackable's older form: the image as a string
+    if image is not None:
+        put("spark.kubernetes.container.image", image, spec.line_of("sparkImage"))
     for role in ("driver", "executor"):
         part = spec.map(_part_name(ref, role))
         if part is not None:
@@ -180,29 +194,10 @@ def spark_apps_in_commands(pod: PodSpec, inventory: Inventory) -> None:
                 spark_app_from_argv(args, start, pod.owner.path, args[0].line, pod.owner.label)
             )
             continue
-        if (
-            len(args) >= 3
-            and posixpath.basename(args[0].text) in ("sh", "bash")
-            and (args[1].text == "-c")
-        ):
-            _script(args[2], pod, inventory)
-
-
-def _script(arg: Arg, pod: PodSpec, inventory: Inventory) -> None:
-    from triplock.sources.interface import SourceError
-    from triplock.sources.shell import read_script
-
-    try:
-        _, apps = read_script(arg.text, pod.owner.path)
-    except SourceError:
-        return
-    offset = (arg.line or 1) - 1
-    for app in apps:
-        app.origin = dataclasses.replace(
-            app.origin, line=(app.origin.line or 1) + offset, object=pod.owner.label
-        )
-        for key, s in list(app.settings.items()):
-            line = (s.location.line or 1) + offset
-            where = dataclasses.replace(s.location, line=line, object=pod.owner.label)
-            app.settings[key] = dataclasses.replace(s, location=where, exposed=True)
-        inventory.add(app)
+        script = shell_c_script([a.text for a in args])
+        if script is not None:
+            commands, apps = read_embedded(
+                args[script].text, pod.owner.path, args[script].line or 1, pod.owner.label
+            )
+            for fact in (*commands, *apps):  # commands: for the shell rules (curl -k, echo)
+                inventory.add(fact)

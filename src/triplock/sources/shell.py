@@ -372,9 +372,24 @@ class ShellSource:
             inventory.add(command)
         for app in apps:
             inventory.add(app)
+        read_heredoc_manifests(file, inventory)
 
     def link(self, inventory: Inventory) -> None:
         link_properties_files(inventory)
+
+
+def read_heredoc_manifests(file: InputFile, inventory: Inventory) -> None:
+    """Manifests piped to kubectl from here-documents; a bad one is an error of its own."""
+    from triplock.sources.kube_yaml import read_manifests
+    from triplock.sources.shell_heredoc import manifest_heredocs
+
+    for doc in manifest_heredocs(file.text):
+        try:
+            read_manifests(doc.padded(), file.path, inventory)
+        except SourceError as e:
+            inventory.record_error(
+                file.path, f"manifest in here-document at line {doc.first_line}: {e}"
+            )
 
 
 def link_properties_files(inventory: Inventory) -> None:
