@@ -10,8 +10,9 @@ from tests.helpers import run_cli
 from triplock.explain import all_examples
 from triplock.rules.registry import all_rules
 
-# Rules on what only a live endpoint or a host shows: their examples are told in words.
-_LIVE_TARGETS = {"Endpoint", "HostTee"}
+# Rules on what only a live endpoint or a host shows, or on binary material (certificates,
+# keys, keystores): their examples are told in words.
+_LIVE_TARGETS = {"Endpoint", "HostTee", "CertChain", "PrivateKeyInfo", "Keystore"}
 RULES = {r.meta.id: r for r in all_rules()}
 FILE_EXAMPLES = sorted(i for i, e in all_examples().items() if e.fail)
 
