@@ -23,7 +23,9 @@ def register(sub: Any) -> None:
         description="Observe TLS endpoints with hello-only probes and judge them under the "
         "transit.tls controls. TARGET is host:port, [IPv6]:port or a host name (port 443).",
     )
-    p.add_argument("targets", nargs="*", metavar="TARGET")
+    p.add_argument(
+        "targets", nargs="*", metavar="TARGET", help="host:port, [IPv6]:port or https:// URL"
+    )
     p.add_argument(
         "--targets",
         dest="targets_file",
