@@ -87,3 +87,14 @@ def test_a_rule_that_raises_is_one_error_and_the_others_still_judge(
     ]
     assert any(f.rule.id == "SPARK-001" and f.status is Status.FAIL for f in result.findings)
     assert "CANARY" not in repr(result.errors)
+
+
+def test_a_rule_crash_reports_the_error_type_not_its_text() -> None:
+    """An exception's text may quote the input value that broke the rule (urlsplit's "Port
+    could not be cast to integer value as 'pw'"): the errors entry names only the type."""
+    from triplock.audit import _rule_error
+    from triplock.rules.registry import all_rules
+
+    rule = all_rules()[0]
+    error = _rule_error(rule, object(), ValueError("Port could not be cast: 'CANARY-pw'"))
+    assert "ValueError" in error.reason and "CANARY" not in error.reason

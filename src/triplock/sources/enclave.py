@@ -299,10 +299,10 @@ def _read_occlum(file: InputFile) -> EnclaveManifest:
                     templated=is_templated(value),
                 )
             )
-        for name in list_field(env, "untrusted", "env."):
-            m.env.append(
-                EnclaveEnv(str(name), None, True, loc("env", "untrusted", needle=f'"{name}"'))
-            )
+        for entry in list_field(env, "untrusted", "env."):
+            # Occlum lists names here; a `NAME=value` entry's value is dropped, never shown.
+            name = str(entry).partition("=")[0]
+            m.env.append(EnclaveEnv(name, None, True, loc("env", "untrusted", needle=f'"{entry}"')))
     for mount in _occlum_mounts(data.get("mount")):
         target, source = str(mount.get("target", "")), str(mount.get("source", ""))
         kind = str(mount.get("type", ""))
