@@ -10,7 +10,7 @@ from typing import Any
 from triplock.controls import CONTROLS
 from triplock.inventory import Inventory
 from triplock.model import AuditResult, ControlStatus, Finding, Location, Status
-from triplock.rules.registry import Context, Outcome, Rule, all_rules
+from triplock.rules.registry import Context, Outcome, Rule, all_rules, rules_in
 from triplock.safe_read import DEFAULT_MAX_BYTES
 from triplock.sources import all_sources
 from triplock.sources.discovery import discover
@@ -34,6 +34,8 @@ class AuditOptions:
     progress: Callable[[int], None] | None = None  # called with the count of files read
     # Steps that add observations (live endpoint scans, ...) after the files are read.
     inventory_steps: list[Callable[[Inventory, AuditOptions], None]] = field(default_factory=list)
+    # Judge with the rules of these modules of triplock.rules only (None: every rule).
+    rule_modules: tuple[str, ...] | None = None
 
 
 def audit(options: AuditOptions) -> AuditResult:
@@ -59,7 +61,8 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     result = AuditResult(
         inputs=inventory.inputs, errors=inventory.errors, skipped=inventory.skipped
     )
-    for rule in all_rules():
+    rules = all_rules() if options.rule_modules is None else rules_in(options.rule_modules)
+    for rule in rules:
         if not _selected(rule, options):
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)

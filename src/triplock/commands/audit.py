@@ -325,8 +325,8 @@ def _helm(args: argparse.Namespace) -> str | None:
 
 def _scan_step(scan_host: str) -> Any:
     def step(inventory: Any, options: Any) -> None:
+        from triplock.tlsscan.connector import Limits
         from triplock.tlsscan.deployment import scan_declared
-        from triplock.tlsscan.probe import Limits
 
         scan_declared(inventory, scan_host, Limits())
 

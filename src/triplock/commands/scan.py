@@ -11,7 +11,7 @@ from triplock.commands._args import add_fail_on, fail_threshold
 if TYPE_CHECKING:
     from triplock.facts.tls import Endpoint
     from triplock.model import AuditResult
-    from triplock.tlsscan.probe import Target
+    from triplock.tlsscan.connector import Target
 
 SCAN_SCHEMA_VERSION = "1.0"
 
@@ -64,7 +64,7 @@ def register(sub: Any) -> None:
 
 def read_targets(args: argparse.Namespace) -> list[Target]:
     from triplock.cli import UsageError
-    from triplock.tlsscan.probe import TargetError, parse_target
+    from triplock.tlsscan.connector import TargetError, parse_target
 
     texts = list(args.targets)
     if args.targets_file:
@@ -85,7 +85,7 @@ def read_targets(args: argparse.Namespace) -> list[Target]:
 def run(args: argparse.Namespace) -> int:
     from triplock.cli import UsageError
     from triplock.commands._output import write_text
-    from triplock.tlsscan.probe import Limits
+    from triplock.tlsscan.connector import Limits
     from triplock.tlsscan.scanner import scan, stderr_progress
 
     if args.timeout <= 0 or args.per_host < 1 or args.max_connections < 1:
@@ -100,6 +100,11 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code(fail_threshold(args))
 
 
+# The rules that judge what a scan observes (Endpoint and CertChain facts); the others have
+# nothing to judge in a scan and cost start-up (tests/commands/test_scan.py checks the set).
+SCAN_RULE_MODULES = ("tls", "certs")
+
+
 def judge_endpoints(endpoints: list[Endpoint]) -> AuditResult:
     from triplock.audit import AuditOptions, judge
     from triplock.inventory import Inventory
@@ -107,19 +112,18 @@ def judge_endpoints(endpoints: list[Endpoint]) -> AuditResult:
 
     inventory = Inventory()
     add_endpoints(inventory, endpoints)
-    return judge(inventory, AuditOptions(paths=[]))
+    return judge(inventory, AuditOptions(paths=[], rule_modules=SCAN_RULE_MODULES))
 
 
 def endpoint_dict(ep: Endpoint) -> dict[str, Any]:
-    from triplock.facts.certs import CertInfo
-    from triplock.rules._tls_grade import grade, mozilla_deviations
+    from triplock.rules._tls_grade import cert_of, grade, mozilla_deviations
 
     chains: dict[str, list[dict[str, Any]]] = {}
     for protocol, ders in ep.certificate_chains.items():
         chains[protocol] = []
         for der in ders:
             try:
-                c = CertInfo.from_der(der)
+                c = cert_of(der)
             except ValueError:
                 chains[protocol].append({"error": "unparsable certificate"})
                 continue
@@ -149,7 +153,7 @@ def endpoint_dict(ep: Endpoint) -> dict[str, Any]:
 
 
 def render_json(endpoints: list[Endpoint], result: AuditResult) -> str:
-    import json
+    import orjson
 
     from triplock.formats._common import result_dict
 
@@ -162,7 +166,7 @@ def render_json(endpoints: list[Endpoint], result: AuditResult) -> str:
         "checklist": [c for c in audit["checklist"] if c["control"].startswith("transit.")],
         "errors": audit["errors"],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def render_table(endpoints: list[Endpoint], result: AuditResult) -> str:
