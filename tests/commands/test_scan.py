@@ -144,3 +144,24 @@ def test_scan_judges_with_every_rule_that_has_something_to_say(
     every = judge(inventory, AuditOptions(paths=[]))
     scan_only = judge_endpoints(endpoints)
     assert every.findings and every.findings == scan_only.findings
+
+
+def test_scan_writes_every_audit_format_in_one_run(
+    servers: dict[str, Server], tmp_path: Path
+) -> None:
+    import json
+
+    target = servers["leaf-only"].target
+    outputs = {
+        name: tmp_path / f"scan.{name}" for name in ("sarif", "markdown", "html", "junit", "json")
+    }
+    args = [arg for name, path in outputs.items() for arg in ("-f", name, "-o", str(path))]
+    result = run_cli("scan", target, *args, "-f", "summary", "--fail-on", "never")
+    assert result.code == 0, result.err
+    sarif = json.loads(outputs["sarif"].read_text())
+    assert any(r["ruleId"] == "TLS-060" for r in sarif["runs"][0]["results"])
+    assert "TLS-060" in outputs["markdown"].read_text()
+    assert 'data-control="transit.tls' in outputs["html"].read_text()
+    assert "<testsuite" in outputs["junit"].read_text()
+    assert json.loads(outputs["json"].read_text())["endpoints"][0]["target"] == target
+    assert "TLS-060" in result.out  # the summary went to stdout

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from triplock.commands._args import add_fail_on, comma_list, fail_threshold
+from triplock.commands._args import add_fail_on, comma_list, fail_threshold, pair_outputs
 from triplock.model import SEVERITY_NAMES
 
 
@@ -181,9 +181,9 @@ def run(args: argparse.Namespace) -> int:
     if args.summary:
         args.formats = ["summary", *(args.formats or [])]
     if args.formats:
-        formats, outputs = _pair_outputs(args.formats, args.outputs)
+        formats, outputs = pair_outputs(args.formats, args.outputs)
     else:
-        formats, outputs = _pair_outputs(
+        formats, outputs = pair_outputs(
             list(config.formats) or None, args.outputs or list(config.outputs)
         )
     options = AuditOptions(
@@ -374,25 +374,6 @@ class _Progress:
     def done(self) -> None:
         if self.shown:
             print(file=sys.stderr)
-
-
-def _pair_outputs(
-    formats: list[str] | None, outputs: list[str] | None
-) -> tuple[list[str], list[str | None]]:
-    from triplock import formats as fmt
-    from triplock.cli import UsageError
-
-    formats = formats or ["table" if sys.stdout.isatty() else "json"]
-    for name in formats:
-        if name not in fmt.names():
-            raise UsageError(f"unknown format {name!r} (choose from {', '.join(fmt.names())})")
-    outputs = outputs or []
-    if len(outputs) > len(formats):
-        raise UsageError("more --output files than --format options")
-    paired: list[str | None] = [*outputs, *([None] * (len(formats) - len(outputs)))]
-    if paired.count(None) > 1:
-        raise UsageError("several formats need an --output file each (all but one)")
-    return formats, paired
 
 
 def _emit(result: Any, formats: list[str], outputs: list[str | None]) -> None:

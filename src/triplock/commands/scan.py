@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING, Any
 
-from triplock.commands._args import add_fail_on, fail_threshold
+from triplock.commands._args import add_fail_on, fail_threshold, pair_outputs
 
 if TYPE_CHECKING:
     from triplock.facts.tls import Endpoint
@@ -36,11 +35,21 @@ def register(sub: Any) -> None:
     p.add_argument(
         "-f",
         "--format",
-        choices=("table", "json"),
-        default=None,
-        help="table (default on a terminal) or json",
+        action="append",
+        dest="formats",
+        metavar="FORMAT",
+        help="output format (repeatable, as for audit): table (default on a terminal), json "
+        "(default otherwise; the scan contract with endpoint details), sarif, markdown, html, "
+        "junit, summary",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        dest="outputs",
+        metavar="FILE",
+        help="write the output to FILE (repeatable, paired with --format in order)",
+    )
     add_fail_on(p, "exit 1 when a failing finding has this severity or higher", default="high")
     p.add_argument(
         "--timeout", type=float, default=5.0, metavar="SECONDS", help="per exchange (default 5)"
@@ -93,11 +102,23 @@ def run(args: argparse.Namespace) -> int:
     targets = read_targets(args)
     limits = Limits(args.timeout, args.per_host, args.max_connections)
     endpoints = scan(targets, limits, stderr_progress())
+    formats, outputs = pair_outputs(args.formats, args.outputs)
     result = judge_endpoints(endpoints)
-    fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
-    text = render_json(endpoints, result) if fmt == "json" else render_table(endpoints, result)
-    write_text(text, args.output)
+    for name, path in zip(formats, outputs, strict=True):
+        write_text(_render(name, endpoints, result), path)
     return result.exit_code(fail_threshold(args))
+
+
+def _render(name: str, endpoints: list[Endpoint], result: AuditResult) -> str:
+    """JSON and the table carry the endpoints' details; the other formats render the findings
+    as an audit's."""
+    from triplock import formats
+
+    if name == "json":
+        return render_json(endpoints, result)
+    if name == "table":
+        return render_table(endpoints, result)
+    return formats.renderer(name)(result)
 
 
 # The rules that judge what a scan observes (Endpoint and CertChain facts); the others have
