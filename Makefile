@@ -10,8 +10,8 @@ WHEEL_DIR := build/dist
 WHEEL_VENV := build/wheel-venv
 # Debian packages the tests use: a JDK (Spark, keytool, differential tests), openssl and nginx
 # (TLS endpoints), sslscan (reference scanner), softhsm2 + opensc (PKCS#11), chromium (HTML report).
-DEB_PACKAGES := default-jdk-headless openssl nginx sslscan softhsm2 opensc chromium ceph-common
-DEB_COMMANDS := java keytool openssl nginx sslscan softhsm2-util pkcs11-tool chromium ceph-conf ceph-authtool
+DEB_PACKAGES := default-jdk-headless openssl nginx sslscan softhsm2 opensc chromium ceph-common etcd-server
+DEB_COMMANDS := java keytool openssl nginx sslscan softhsm2-util pkcs11-tool chromium ceph-conf ceph-authtool etcd
 
 .PHONY: all bootstrap system-packages venv runtime test lint typecheck pytest fuzz wheel demo docs bench clean
 

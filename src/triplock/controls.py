@@ -87,7 +87,7 @@ _CONTROLS = (
         "rest.k8s-secrets",
         "rest",
         "Enable Encrypting Secret Data at Rest to protect data in rest API.",
-        "EncryptionConfiguration and the kube-apiserver manifest",
+        "EncryptionConfiguration and the kube-apiserver manifest, or etcd (triplock verify --etcd)",
     ),
     Control(
         "use.tee",
@@ -133,7 +133,8 @@ _CONTROLS = (
         "spark.authentication",
         "spark",
         "Ensure spark.authenticate is enabled (and its secret distributed safely).",
-        "spark-defaults.conf, spark-submit scripts or SparkApplication sparkConf",
+        "spark-defaults.conf, spark-submit scripts, SparkApplication sparkConf, or the RPC port "
+        "(triplock verify)",
     ),
     Control(
         "spark.encryption",
@@ -145,7 +146,8 @@ _CONTROLS = (
         "spark.ui-tls",
         "spark",
         "Enable SSL to secure the Spark web UI (and history server).",
-        "spark-defaults.conf, spark-submit scripts or SparkApplication sparkConf",
+        "spark-defaults.conf, spark-submit scripts, SparkApplication sparkConf, or the running "
+        "UI (triplock verify)",
     ),
     Control(
         "spark.kerberos",
@@ -158,7 +160,8 @@ _CONTROLS = (
         "spark",
         "Beyond the guide: the Spark UI and REST endpoints require authentication filters "
         "and ACLs.",
-        "spark-defaults.conf, spark-submit scripts or SparkApplication sparkConf",
+        "spark-defaults.conf, spark-submit scripts, SparkApplication sparkConf, or the running "
+        "UIs and REST servers (triplock verify)",
     ),
     Control(
         "k8s.rbac",

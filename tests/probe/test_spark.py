@@ -3,12 +3,16 @@ each forking Python workers). Runs under CI=true: it needs only the JDK and pysp
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import ROOT, need, run_cli
 from triplock.probe.spark import probe_with
 
 from .conftest import MASTER
@@ -47,8 +51,26 @@ def test_cli_joins_the_running_application(spark_context: Any) -> None:
 
 
 def test_another_master_in_this_process_is_a_clean_error(spark_context: Any) -> None:
-    result = run_cli("probe", "--spark-master", "local[1]")
+    result = run_cli("probe", "--spark-master", "local-cluster[1,1,512]")
     assert result.code == 2
     assert "already runs a Spark application" in result.err
     assert "Traceback" not in result.err
     assert spark_context.parallelize([1, 2]).count() == 2  # and it was left running
+
+
+@pytest.mark.timeout(600)
+def test_recommended_pyspark_python_without_triplock_works() -> None:
+    """issue 16 §5: spark.pyspark.python naming an interpreter without triplock (here the
+    system's python3) used to fail with "No module named 'triplock'"; the probe now ships its
+    own modules to the executors."""
+    system_python = "/usr/bin/python3"
+    need(os.path.exists(system_python), system_python)
+    proc = subprocess.run(
+        [sys.executable, "-m", "triplock", "probe", "--spark-master", "local-cluster[1,1,1024]",
+         "--conf", f"spark.pyspark.python={system_python}", "--format", "json"],
+        capture_output=True, text=True, timeout=500, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src"), "SPARK_LOCAL_IP": "127.0.0.1"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (host,) = json.loads(proc.stdout)["hosts"]
+    assert [e["executor_id"] for e in host["executors"]] == ["0"]

@@ -106,3 +106,11 @@ def test_ui_filter_fix_follows_the_version() -> None:
     [new] = check("SPARK-040", make_app({}), version="4.0.0")
     assert old.fix is not None and old.fix.action is FixAction.MANUAL
     assert new.fix is not None and new.fix.value == "org.apache.spark.ui.JWSFilter"
+
+
+def test_rest_finding_names_the_configured_port() -> None:
+    conf = {"spark.master.rest.enabled": "true", "spark.master.rest.port": "46066"}
+    [finding] = check("SPARK-044", make_app(conf), version="4.0.0")
+    assert "port 46066" in finding.message and "port 6066" not in finding.message
+    [default] = check("SPARK-044", make_app({"spark.master.rest.enabled": "true"}))
+    assert "port 6066" in default.message

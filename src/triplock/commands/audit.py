@@ -212,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
         write_text(baseline.to_text(result), args.write_baseline)
     if args.min_severity:
         result.findings = [f for f in result.findings if f.severity >= Severity(args.min_severity)]
-    _emit(result, formats, outputs)
+    emit(result, formats, outputs)
     if not result.inputs and not result.errors:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
         return 2
@@ -376,7 +376,7 @@ class _Progress:
             print(file=sys.stderr)
 
 
-def _emit(result: Any, formats: list[str], outputs: list[str | None]) -> None:
+def emit(result: Any, formats: list[str], outputs: list[str | None]) -> None:
     from triplock import formats as fmt
     from triplock.commands._output import write_text
 

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from typing import Any
 
 DEFAULT_IMAGE = "ghcr.io/triplock/triplock:0.1.0"
+_SECRET_ENV = "TRIPLOCK_SPARK_SECRET"
+_AUTH_HINT = (
+    "\n(if the cluster requires authentication, spark.authenticate=true, give its secret with "
+    f"--auth-secret-file FILE or ${_SECRET_ENV})"
+)
+_PYTHON_ERROR = re.compile(r"[A-Z]\w*(?:Error|Exception): \S")
+_LOCAL_MASTER = re.compile(r"local(\[[^\]]*\])?$")  # not local-cluster: that has executors
 
 
 def register(sub: Any) -> None:
@@ -44,6 +52,12 @@ def register(sub: Any) -> None:
         help="Spark configuration for --spark-master (repeatable)",
     )
     p.add_argument(
+        "--auth-secret-file",
+        metavar="FILE",
+        help="the cluster's spark.authenticate secret, read from FILE (or $TRIPLOCK_SPARK_SECRET)"
+        " so that it never shows in ps, unlike --conf spark.authenticate.secret=...",
+    )
+    p.add_argument(
         "--k8s-manifest",
         action="store_true",
         help="print a least-privilege DaemonSet whose pods print the probe JSON",
@@ -70,9 +84,12 @@ def run(args: argparse.Namespace) -> int:
 
         write_text(render(args.image, args.namespace), args.output)
         return 0
-    if args.spark_master:
-        hosts, missing = _spark(args.spark_master, args.conf)
+    settings = _settings(args.conf) | _auth_secret(args.auth_secret_file)
+    if args.spark_master and not _LOCAL_MASTER.match(args.spark_master):
+        hosts, missing = _spark(args.spark_master, settings)
     else:
+        if args.spark_master:  # local[N] runs its executors in this host's driver JVM
+            print(f"triplock: {args.spark_master} is this host: probed directly", file=sys.stderr)
         from triplock.probe.host import probe_host
 
         if not os.path.isdir(args.root):
@@ -82,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if missing else 0
 
 
-def _spark(master: str, conf: list[str]) -> tuple[list[Any], tuple[str, ...]]:
+def _settings(conf: list[str]) -> dict[str, str]:
     from triplock.cli import UsageError
 
     settings: dict[str, str] = {}
@@ -90,7 +107,37 @@ def _spark(master: str, conf: list[str]) -> tuple[list[Any], tuple[str, ...]]:
         key, sep, value = item.partition("=")
         if not sep:
             raise UsageError(f"--conf {item!r}: expected KEY=VALUE")
+        if key == "spark.authenticate.secret":
+            print(
+                "triplock: warning: a secret in --conf shows in ps; use --auth-secret-file FILE "
+                f"or ${_SECRET_ENV}",
+                file=sys.stderr,
+            )
         settings[key] = value
+    return settings
+
+
+def _auth_secret(path: str | None) -> dict[str, str]:
+    """spark.authenticate settings from a file or the environment, never from the command line."""
+    from triplock.cli import UsageError
+
+    secret = os.environ.get(_SECRET_ENV)
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                secret = handle.read().strip()
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(f"--auth-secret-file {path}: {e}") from None
+        if not secret:
+            raise UsageError(f"--auth-secret-file {path}: the file is empty")
+    if not secret:
+        return {}
+    return {"spark.authenticate": "true", "spark.authenticate.secret": secret}
+
+
+def _spark(master: str, settings: dict[str, str]) -> tuple[list[Any], tuple[str, ...]]:
+    from triplock.cli import UsageError
+
     try:
         from triplock.probe.spark import probe_cluster
     except ImportError as e:
@@ -98,9 +145,19 @@ def _spark(master: str, conf: list[str]) -> tuple[list[Any], tuple[str, ...]]:
     try:
         result = probe_cluster(master, settings)
     except Exception as e:  # Py4J and Spark job failures: one line, not a JVM stack trace
-        lines = str(e).strip().splitlines()
-        raise UsageError(f"the Spark probe on {master} failed: {lines[0] if lines else e!r}") from e
+        hint = "" if "spark.authenticate.secret" in settings else _AUTH_HINT
+        raise UsageError(f"the Spark probe on {master} failed: {_cause(e)}{hint}") from e
     return result.hosts, result.missing_executors
+
+
+def _cause(error: Exception) -> str:
+    """The line that says what went wrong: an executor's Python exception (Spark wraps it in
+    "An exception was thrown from the Python worker:"), else the first line."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    for line in reversed(lines):
+        if _PYTHON_ERROR.match(line):
+            return line
+    return lines[0] if lines else repr(error)
 
 
 def _render(hosts: list[Any], missing: tuple[str, ...], fmt: str | None) -> str:

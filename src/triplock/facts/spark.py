@@ -14,6 +14,7 @@ class SparkOrigin(enum.Enum):
     DEFAULTS_FILE = "defaults-file"  # spark-defaults.conf or a --properties-file
     SUBMIT_COMMAND = "submit-command"  # spark-submit / pyspark / spark-sql in a script
     KUBERNETES = "kubernetes"  # SparkApplication / SparkCluster resources
+    LIVE = "live"  # a running application's environment, read from its REST API
 
 
 _TRUE = {"true"}

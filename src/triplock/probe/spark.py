@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 import time
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from triplock.facts.tee import Executor, HostTee
@@ -56,9 +59,23 @@ def probe_cluster(master: str, conf: dict[str, str] | None = None, rounds: int =
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     try:
-        return probe_with(spark.sparkContext, rounds)
+        with tempfile.TemporaryDirectory(prefix="triplock-probe-") as scratch:
+            spark.sparkContext.addPyFile(package_zip(scratch))
+            return probe_with(spark.sparkContext, rounds)
     finally:
         spark.stop()
+
+
+def package_zip(directory: str) -> str:
+    """triplock's own modules in a zip for the executors' Python workers, which may run an
+    interpreter without triplock (spark.pyspark.python): the probe needs only the standard
+    library besides them."""
+    package = Path(__file__).resolve().parent.parent
+    path = os.path.join(directory, "triplock.zip")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for source in sorted(package.rglob("*.py")):
+            archive.write(source, Path("triplock") / source.relative_to(package))
+    return path
 
 
 def probe_with(sc: Any, rounds: int = 3, wait_seconds: float = 120.0) -> ClusterProbe:

@@ -176,7 +176,8 @@ def history_acls(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     severity=Severity.CRITICAL,
     target=SparkApp,
     applies=runs_applications,
-    rationale="spark.master.rest.enabled=true opens port 6066 where anyone can submit a driver, "
+    rationale="spark.master.rest.enabled=true opens a port (spark.master.rest.port, 6066 by "
+    "default) where anyone can submit a driver, "
     "i.e. run code on the cluster (CVE-2018-11770 class). Spark 4.0 adds "
     "spark.master.rest.filters (e.g. JWSFilter); earlier versions cannot protect it.",
     remediation="Set spark.master.rest.enabled=false, or on Spark 4.0+ set "
@@ -195,6 +196,7 @@ def standalone_rest(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     where = app.where(key)
     filters = app.get("spark.master.rest.filters")
     version = version_of(app, ctx)
+    port = f"port {app.value('spark.master.rest.port') or '6066'}"
     if value is None:
         yield unknown(f"cannot tell whether {key} is on", where, *evidence_of(s))
     elif not value:
@@ -202,14 +204,14 @@ def standalone_rest(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     elif version and not version.at_least(4, 0):
         yield fail(
             f"{key}=true: Spark {version} cannot put filters in front of it; anyone who "
-            "reaches port 6066 runs code",
+            f"reaches {port} runs code",
             where,
             *evidence_of(s),
             fix=Fix(FixAction.SET, key, "false", where.path),
         )
     elif filters is None or not filters.value.strip():
         yield fail(
-            f"{key}=true without spark.master.rest.filters: anyone who reaches port 6066 runs code",
+            f"{key}=true without spark.master.rest.filters: anyone who reaches {port} runs code",
             where,
             *evidence_of(s),
             fix=Fix(FixAction.SET, key, "false", where.path),

@@ -363,3 +363,13 @@ def _keytabs(conf: HadoopConf, directory: str) -> list[KeytabRef]:
 
 
 SOURCE = HadoopXmlSource()
+
+
+def served_conf_at(url: str, data: bytes, inventory: Inventory) -> HadoopConf:
+    """The HadoopConf of a daemon's /conf read from `url` (an include there is not followed;
+    locations carry the URL as their path, which verify reports as location.url); raises
+    SourceError when it is not Hadoop configuration XML."""
+    if not _ROOT_ELEMENT.search(data[:4096]):
+        raise SourceError("not Hadoop configuration XML (no <configuration> element)")
+    props = _Reader(None, inventory).read(url, data, (url,))
+    return _served_conf(HadoopXmlFile(url, Role.OTHER, props, True, None))
