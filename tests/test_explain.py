@@ -10,9 +10,17 @@ from tests.helpers import run_cli
 from triplock.explain import all_examples
 from triplock.rules.registry import all_rules
 
-# Rules on what only a live endpoint or a host shows, or on binary material (certificates,
-# keys, keystores): their examples are told in words.
-_LIVE_TARGETS = {"Endpoint", "HostTee", "CertChain", "PrivateKeyInfo", "Keystore"}
+# Rules on what only a live endpoint, service or host shows, or on binary material
+# (certificates, keys, keystores): their examples are told in words.
+_LIVE_TARGETS = {
+    "Endpoint",
+    "HostTee",
+    "SparkService",
+    "EtcdSecrets",
+    "CertChain",
+    "PrivateKeyInfo",
+    "Keystore",
+}
 RULES = {r.meta.id: r for r in all_rules()}
 FILE_EXAMPLES = sorted(i for i, e in all_examples().items() if e.fail)
 # Rules that never fail: what they find is a setting that has no effect, reported as unknown.
