@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -25,6 +25,7 @@ class RuleExample:
     fixed: dict[str, str]
     fail_text: str = ""  # for rules on what only a live endpoint or a host shows
     fixed_text: str = ""
+    fixed_modes: dict[str, int] = field(default_factory=dict)  # path -> mode of the fixed files
 
 
 @functools.cache
@@ -44,7 +45,10 @@ def _example(rule_id: str, item: dict[str, Any]) -> RuleExample:
     if "fail_text" in item:
         return RuleExample(rule_id, {}, {}, str(item["fail_text"]), str(item["fixed_text"]))
     path = item.get("path")
-    return RuleExample(rule_id, _files(item["fail"], path), _files(item["fixed"], path))
+    modes = {str(k): int(str(v), 8) for k, v in (item.get("fixed_modes") or {}).items()}
+    return RuleExample(
+        rule_id, _files(item["fail"], path), _files(item["fixed"], path), fixed_modes=modes
+    )
 
 
 def _files(value: str | dict[str, str], path: str | None) -> dict[str, str]:
@@ -77,7 +81,11 @@ def explanation(rule: Rule[Any]) -> dict[str, Any]:
 def _example_dict(found: RuleExample) -> dict[str, Any]:
     if found.fail_text:
         return {"fail": found.fail_text, "fixed": found.fixed_text}
-    return {"fail": found.fail, "fixed": found.fixed}
+    return {
+        "fail": found.fail,
+        "fixed": found.fixed,
+        "fixed_modes": {p: f"{m:04o}" for p, m in found.fixed_modes.items()},
+    }
 
 
 def render_text(data: dict[str, Any]) -> str:
@@ -103,7 +111,8 @@ def render_text(data: dict[str, Any]) -> str:
                 lines += _indent(shown)
                 continue
             for path, content in shown.items():
-                lines.append(f"  # {path}")
+                mode = data["example"].get(f"{label}_modes", {}).get(path)
+                lines.append(f"  # {path}" + (f" (mode {mode})" if mode else ""))
                 lines += [f"  {line}" if line else "" for line in content.rstrip("\n").split("\n")]
     return "\n".join(lines) + "\n"
 
