@@ -19,6 +19,7 @@ from triplock.rules._hadoop_common import (
     where,
 )
 from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
+from triplock.user_regex import UnsafePattern, compile_user_pattern
 
 
 @rule(
@@ -116,9 +117,11 @@ def sensitive_keys(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         return
     try:
         patterns = [
-            re.compile(p.strip()) for p in re.split(r"[,\n]", value.text or "") if p.strip()
+            compile_user_pattern(p.strip())
+            for p in re.split(r"[,\n]", value.text or "")
+            if p.strip()
         ]
-    except re.error:
+    except UnsafePattern:
         yield unknown(f"{key} holds a pattern triplock cannot read", loc)
         return
     bare = [k for k in secrets if not any(p.search(k) for p in patterns)]

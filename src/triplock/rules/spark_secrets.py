@@ -27,6 +27,7 @@ from triplock.rules._spark_common import (
 )
 from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 from triplock.secret_classifier import Verdict, setting_secret, url_credentials
+from triplock.user_regex import UnsafePattern, compile_user_pattern
 
 CONFIG_DOC = "https://spark.apache.org/docs/latest/configuration.html"
 DEFAULT_REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key"
@@ -176,8 +177,8 @@ def redaction_gap(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
         yield unknown(f"{key} is templated", custom.location, *evidence_of(custom))
         return
     try:
-        regex = re.compile(custom.value if custom else DEFAULT_REDACTION_REGEX)
-    except re.error:
+        regex = compile_user_pattern(custom.value if custom else DEFAULT_REDACTION_REGEX)
+    except UnsafePattern:
         assert custom is not None
         yield unknown(
             f"{key} is not a pattern triplock can evaluate", custom.location, *evidence_of(custom)
