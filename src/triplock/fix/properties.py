@@ -11,7 +11,7 @@ from typing import ClassVar
 from triplock.fix.interface import Change, Edit, Edited, EditorError
 from triplock.model import FixAction
 from triplock.redact import show
-from triplock.sources.properties import MalformedProperties, parse_properties
+from triplock.sources.properties import MalformedProperties, key_value_bounds, parse_properties
 
 _PHYSICAL = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _WHITESPACE = " \t\f"
@@ -105,26 +105,8 @@ def _continues(line: str) -> bool:
 def _split_at(body: str) -> tuple[int, int]:
     """(end of key, start of value) in a physical line, by the JDK's rules."""
     start = len(body) - len(body.lstrip(_WHITESPACE))
-    key_end, value_start, has_sep, backslash = start, len(body), False, False
-    while key_end < len(body):
-        c = body[key_end]
-        if c in "=:" and not backslash:
-            value_start, has_sep = key_end + 1, True
-            break
-        if c in _WHITESPACE and not backslash:
-            value_start = key_end + 1
-            break
-        backslash = (not backslash) if c == "\\" else False
-        key_end += 1
-    while value_start < len(body):
-        c = body[value_start]
-        if c not in _WHITESPACE:
-            if not has_sep and c in "=:":
-                has_sep = True
-            else:
-                break
-        value_start += 1
-    return key_end, value_start
+    key_end, value_start = key_value_bounds(body[start:])
+    return start + key_end, start + value_start
 
 
 def _value_of(lines: list[str], entry: _Entry) -> str:
