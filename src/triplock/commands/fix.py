@@ -48,7 +48,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from triplock.cli import UsageError
     from triplock.commands.audit import _check_paths, _config
-    from triplock.fix import apply, planner
+    from triplock.fix import session
     from triplock.fix.select import Selection, UnknownSelector
 
     config = _config(args)
@@ -59,92 +59,60 @@ def run(args: argparse.Namespace) -> int:
         selection = Selection(tuple(comma_list(args.only)), tuple(comma_list(args.exclude)))
     except UnknownSelector as e:
         raise UsageError(str(e)) from None
-    options = _options(args, config)
-    first = _audit(options)
-    prepared = apply.prepare(planner.plan(first, selection), args.paths)
-    errors = [*first.errors, *prepared.errors]
-    left = prepared.left
+
+    def audit(paths: list[str]) -> Any:
+        from triplock.audit import AuditOptions, audit
+        from triplock.commands.audit import _waiver_step
+
+        return audit(
+            AuditOptions(
+                paths=paths,
+                skip_paths=tuple(config.skip_path),
+                disabled_rules=frozenset(config.disable),
+                post_steps=[_waiver_step(args, config)],
+            )
+        )
+
+    outcome = session.run(args.paths, audit, selection, args.write)
+    if args.format == "json":
+        _print_json(args, outcome)
+    else:
+        _print_text(args, outcome)
     if args.write:
-        errors.extend(apply.write(prepared))
-        again = _audit(_options(args, config))
-        left = _remaining(again.findings, selection, prepared.left)
-    _report(args, prepared, left, errors)
-    if args.write:
-        return 1 if len(errors) > len(first.errors) else 0
-    return 1 if prepared.files or prepared.chmods else 0
+        return 1 if outcome.errors else 0
+    return 1 if outcome.changes or outcome.chmods else 0
 
 
-def _options(args: argparse.Namespace, config: Any) -> Any:
-    from triplock.audit import AuditOptions
-    from triplock.commands.audit import _waiver_step
-
-    return AuditOptions(
-        paths=args.paths,
-        skip_paths=tuple(config.skip_path),
-        disabled_rules=frozenset(config.disable),
-        post_steps=[_waiver_step(args, config)],
-    )
-
-
-def _audit(options: Any) -> Any:
-    from triplock.audit import audit
-
-    return audit(options)
-
-
-def _remaining(findings: list[Any], selection: Any, planned_left: list[Any]) -> list[Any]:
-    """The failures the re-audit still shows, each with why it was not fixed."""
-    from triplock.fix.planner import why_left
-    from triplock.model import Status
-
-    reasons = {_same(f): why for f, why in planned_left}
-    return [
-        (f, reasons.get(_same(f)) or why_left(f))
-        for f in findings
-        if f.status is Status.FAIL and not f.baselined and selection.wants(f)
-    ]
-
-
-def _same(finding: Any) -> tuple[str, str | None, str | None]:
-    return (finding.rule.id, finding.location.path, finding.fix and finding.fix.target)
-
-
-def _report(args: argparse.Namespace, prepared: Any, left: list[Any], errors: list[Any]) -> None:
+def _print_text(args: argparse.Namespace, outcome: Any) -> None:
     from triplock.fix.apply import diff
 
-    if args.format == "json":
-        import json
-
-        sys.stdout.write(json.dumps(_json(args, prepared, left, errors), indent=1) + "\n")
-        return
-    sys.stdout.write(diff(prepared))
-    changes = sum(len(f.changes) for f in prepared.files) + len(prepared.chmods)
-    files = len(prepared.files) + len(prepared.chmods)
+    sys.stdout.write(diff(outcome.files, outcome.chmods))
+    files = len(outcome.files) + len({c.path for c in outcome.chmods})
     done = "applied" if args.write else "to apply (run with --write)"
-    print(f"triplock fix: {changes} change(s) in {files} file(s) {done}", file=sys.stderr)
-    for finding, why in left:
+    count = len(outcome.changes) + len(outcome.chmods)
+    print(f"triplock fix: {count} change(s) in {files} file(s) {done}", file=sys.stderr)
+    for finding, why in outcome.left:
         print(f"  left: {finding.location.describe()} {finding.rule.id}: {why}", file=sys.stderr)
-    for error in errors:
+    for error in outcome.errors:
         print(f"  error: {error.path}: {error.reason}", file=sys.stderr)
 
 
-def _json(
-    args: argparse.Namespace, prepared: Any, left: list[Any], errors: list[Any]
-) -> dict[str, Any]:
+def _print_json(args: argparse.Namespace, outcome: Any) -> None:
+    import json
+
     from triplock import __version__
     from triplock.formats._common import SCHEMA_VERSION
 
     changes = [
         {
-            "path": fix.path,
+            "path": path,
             "rule_id": change.edit.finding.rule.id,
             "action": change.edit.action.value,
             "key": change.edit.key,
             "before_line": change.before,
             "after_line": change.after,
         }
-        for fix in prepared.files
-        for change in fix.changes
+        for path, change in outcome.changes
     ]
     changes.extend(
         {
@@ -155,9 +123,9 @@ def _json(
             "before_line": None,
             "after_line": None,
         }
-        for c in prepared.chmods
+        for c in outcome.chmods
     )
-    return {
+    report = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "triplock", "version": __version__},
         "written": bool(args.write),
@@ -169,7 +137,8 @@ def _json(
                 "location": f.location.to_dict(),
                 "why": why,
             }
-            for f, why in left
+            for f, why in outcome.left
         ],
-        "errors": [e.to_dict() for e in errors],
+        "errors": [e.to_dict() for e in outcome.errors],
     }
+    sys.stdout.write(json.dumps(report, indent=1) + "\n")

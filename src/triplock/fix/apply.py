@@ -29,6 +29,15 @@ class FileFix:
 
 
 @dataclass
+class FileDiff:
+    """A file's text before the first change and after the last."""
+
+    editor: Editor
+    before: str
+    after: str
+
+
+@dataclass
 class Prepared:
     files: list[FileFix] = field(default_factory=list)
     chmods: list[Chmod] = field(default_factory=list)
@@ -90,18 +99,17 @@ def write(prepared: Prepared) -> list[InputError]:
     return errors
 
 
-def diff(prepared: Prepared) -> str:
+def diff(files: dict[str, FileDiff], chmods: list[Chmod]) -> str:
     """The changes as a unified diff, secret values masked by each file's editor."""
     parts: list[str] = []
-    for fix in prepared.files:
-        before = fix.before.splitlines(keepends=True)
-        after = fix.after.splitlines(keepends=True)
-        parts.append(f"--- {fix.path}\n+++ {fix.path}\n")
+    for path, change in files.items():
+        before = change.before.splitlines(keepends=True)
+        after = change.after.splitlines(keepends=True)
+        parts.append(f"--- {path}\n+++ {path}\n")
         matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
         for group in matcher.get_grouped_opcodes(3):
-            parts.append(_hunk(group, before, after, fix.editor))
-    for change in prepared.chmods:
-        parts.append(f"chmod {change.mode:04o} {change.path}\n")
+            parts.append(_hunk(group, before, after, change.editor))
+    parts.extend(f"chmod {c.mode:04o} {c.path}\n" for c in chmods)
     return "".join(parts)
 
 
