@@ -79,12 +79,11 @@ def test_a_malformed_file_is_refused() -> None:
         EDITOR.apply("a=\\u00zz\n", "spark-conf", [_set("a", "b")])
 
 
-def test_diff_lines_mask_secret_values() -> None:
-    line = "spark.authenticate.secret   8f2b1d7e9c3a4f6b0e5d2c1a9b8e7f6d\n"
-    shown = EDITOR.shown(line)
-    assert "8f2b1d7e9c3a" not in shown
-    assert shown.startswith("spark.authenticate.secret   ") and shown.endswith("\n")
-    assert EDITOR.shown("spark.a true\n") == "spark.a true\n"
+def test_masked_hides_secret_values_on_every_line_of_an_entry() -> None:
+    text = "spark.authenticate.secret   8f2b1d7e9c3a\\\n    4f6b0e5d2c1a9b8e7f6d\nspark.a true\n"
+    shown = EDITOR.masked(text)
+    assert "8f2b1d7e9c3a" not in shown and "4f6b0e5d" not in shown
+    assert shown == "spark.authenticate.secret   ****\n\nspark.a true\n"
 
 
 def _edits_for(entries: dict[str, str]) -> tuple[list[Edit], dict[str, str]]:

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 
 from triplock.fix import editor_for
-from triplock.fix.interface import Change, Editor, EditorError
+from triplock.fix.interface import Change, Editor, EditorError, physical_lines
 from triplock.fix.planner import Chmod, Plan, inside
 from triplock.fix.write import WriteRefused, chmod, digest, write_atomic
 from triplock.model import Finding, InputError
@@ -103,31 +103,27 @@ def diff(files: dict[str, FileDiff], chmods: list[Chmod]) -> str:
     """The changes as a unified diff, secret values masked by each file's editor."""
     parts: list[str] = []
     for path, change in files.items():
-        before = change.before.splitlines(keepends=True)
-        after = change.after.splitlines(keepends=True)
+        before, after = physical_lines(change.before), physical_lines(change.after)
+        shown_before = physical_lines(change.editor.masked(change.before))
+        shown_after = physical_lines(change.editor.masked(change.after))
         parts.append(f"--- {path}\n+++ {path}\n")
         matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
         for group in matcher.get_grouped_opcodes(3):
-            parts.append(_hunk(group, before, after, change.editor))
+            parts.append(_hunk(group, shown_before, shown_after))
     parts.extend(f"chmod {c.mode:04o} {c.path}\n" for c in chmods)
     return "".join(parts)
 
 
-def _hunk(
-    group: list[tuple[str, int, int, int, int]],
-    before: list[str],
-    after: list[str],
-    editor: Editor,
-) -> str:
+def _hunk(group: list[tuple[str, int, int, int, int]], before: list[str], after: list[str]) -> str:
     first, last = group[0], group[-1]
     a0, a1, b0, b1 = first[1], last[2], first[3], last[4]
     lines = [f"@@ -{_range(a0, a1)} +{_range(b0, b1)} @@\n"]
     for tag, i1, i2, j1, j2 in group:
         if tag == "equal":
-            lines.extend(" " + _ended(editor.shown(line)) for line in before[i1:i2])
+            lines.extend(" " + _ended(line) for line in before[i1:i2])
             continue
-        lines.extend("-" + _ended(editor.shown(line)) for line in before[i1:i2])
-        lines.extend("+" + _ended(editor.shown(line)) for line in after[j1:j2])
+        lines.extend("-" + _ended(line) for line in before[i1:i2])
+        lines.extend("+" + _ended(line) for line in after[j1:j2])
     return "".join(lines)
 
 

@@ -3,10 +3,19 @@ touching only the lines those fixes are about."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from triplock.model import Finding, FixAction
+
+_PHYSICAL = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def physical_lines(text: str) -> list[str]:
+    """The lines of `text` with their endings, split only at \\n, \\r\\n and \\r (as Java
+    and XML count lines, unlike str.splitlines)."""
+    return _PHYSICAL.findall(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,6 @@ class Editor(Protocol):
         the text cannot be edited safely. An edit already in effect changes nothing."""
         ...
 
-    def shown(self, line: str) -> str:
-        """`line` of such a file as a diff may print it: a secret value masked."""
+    def masked(self, text: str) -> str:
+        """`text` as a diff may print it: every secret value masked, the same lines."""
         ...

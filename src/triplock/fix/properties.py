@@ -4,16 +4,14 @@ continuation lines, or append one in the file's own separator style. Every other
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import ClassVar
 
-from triplock.fix.interface import Change, Edit, Edited, EditorError
+from triplock.fix.interface import Change, Edit, Edited, EditorError, physical_lines
 from triplock.model import FixAction
 from triplock.redact import show
 from triplock.sources.properties import MalformedProperties, key_value_bounds, parse_properties
 
-_PHYSICAL = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _WHITESPACE = " \t\f"
 _HADOOP_PREFIX = "spark.hadoop."
 
@@ -29,7 +27,7 @@ class PropertiesEditor:
     kinds: ClassVar[frozenset[str]] = frozenset({"spark-conf"})
 
     def apply(self, text: str, kind: str, edits: list[Edit]) -> Edited:
-        lines = _PHYSICAL.findall(text)
+        lines = physical_lines(text)
         entries = _entries(text, lines)
         newline = _newline(lines)
         # Each physical line's replacement (None: keep); appended lines go at the end.
@@ -57,18 +55,26 @@ class PropertiesEditor:
                 appended.append((edit, _key(names[0]) + sep + _escape_value(edit.value or "")))
         return _assemble(lines, replaced, owner, appended, newline)
 
-    def shown(self, line: str) -> str:
+    def masked(self, text: str) -> str:
+        lines = physical_lines(text)
         try:
-            found = parse_properties(line)
-        except MalformedProperties:
-            return line
-        if not found or not found[0].value:
-            return line
-        masked = show(found[0].key, found[0].value)
-        if masked == found[0].value:
-            return line
-        body = line.rstrip("\r\n")
-        return body[: _split_at(body)[1]] + masked + line[len(body) :]
+            entries = _entries(text, lines)
+        except EditorError:
+            return "".join(_ending(line) for line in lines)  # unreadable: show no value
+        for entry in entries:
+            value = _value_of(lines, entry)
+            shown = show(entry.key, value)
+            if shown == value:
+                continue
+            body = lines[entry.first].rstrip("\r\n")
+            lines[entry.first] = body[: _split_at(body)[1]] + shown + _ending(lines[entry.first])
+            for i in range(entry.first + 1, entry.last + 1):
+                lines[i] = _ending(lines[i])
+        return "".join(lines)
+
+
+def _ending(line: str) -> str:
+    return line[len(line.rstrip("\r\n")) :]
 
 
 def _names(key: str, kind: str) -> list[str]:
