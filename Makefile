@@ -13,7 +13,7 @@ WHEEL_VENV := build/wheel-venv
 DEB_PACKAGES := default-jdk-headless openssl nginx sslscan softhsm2 opensc chromium ceph-common
 DEB_COMMANDS := java keytool openssl nginx sslscan softhsm2-util pkcs11-tool chromium ceph-conf ceph-authtool
 
-.PHONY: all bootstrap system-packages venv runtime test lint typecheck pytest wheel demo docs bench clean
+.PHONY: all bootstrap system-packages venv runtime test lint typecheck pytest fuzz wheel demo docs bench clean
 
 all: test
 
@@ -70,6 +70,13 @@ wheel: venv
 	@echo "wheel: $$(ls $(WHEEL_DIR)) built, checked and run from a fresh virtualenv"
 
 test: bootstrap lint typecheck pytest wheel
+
+# The fuzzer's long run (the suite runs a few hundred derandomized examples): a new random seed
+# each time; FUZZ_EXAMPLES=N for more.
+FUZZ_EXAMPLES ?= 20000
+fuzz: bootstrap
+	TRIPLOCK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PATH=$(CURDIR)/$(BIN):$$PATH \
+	  $(BIN)/pytest -q -p no:cacheprovider --timeout 0 tests/test_fuzz.py
 
 docs: venv
 	$(BIN)/triplock rules --format markdown > docs/rules.md

@@ -51,9 +51,8 @@ def main() -> int:
     from triplock.formats.table import render as render_table
     from triplock.inventory import Inventory
     from triplock.model import AuditResult
-    from triplock.redact import is_sensitive_key
-    from triplock.rules._spark_common import could_be_secret
     from triplock.rules.registry import all_rules
+    from triplock.secret_classifier import masked_key, secret_key
     from triplock.sources import all_sources
     from triplock.sources.discovery import discover
     from triplock.waivers import WaiverStep
@@ -79,8 +78,8 @@ def main() -> int:
 
     def judge_cold() -> AuditResult:
         # The rules' caches start empty, as in a run of the CLI.
-        is_sensitive_key.cache_clear()
-        could_be_secret.cache_clear()
+        secret_key.cache_clear()
+        masked_key.cache_clear()
         return judge(inventory, options)
 
     judged, result = best(args.runs, judge_cold)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
+
+import pytest
 
 from tests.formats.sample import AUTH, LOCAL, SECRET
-from triplock.audit import checklist
+from tests.helpers import write
+from triplock.audit import AuditOptions, audit, checklist
+from triplock.facts.spark import SparkApp
 from triplock.model import Finding, Location, Severity, Status, Waiver
+from triplock.rules.registry import Rule, all_rules
 
 
 def finding(rule: object, status: Status, waived: bool = False) -> Finding:
@@ -38,3 +44,57 @@ def test_checklist_statuses() -> None:
     assert (secret.status, secret.fail, secret.waived, secret.passed) == ("pass", 0, 1, 1)
     assert (local.status, local.unknown) == ("unknown", 1)
     assert rows["use.tee"].status == "not assessed"
+
+
+def _crashing_rule(where: str) -> Rule:
+    """A rule with the bug the engine guards against: it raises on a value it did not expect,
+    with the value (a secret) in the exception's message."""
+
+    def check(app: SparkApp, ctx: object) -> list[object]:
+        if where == "check":
+            raise ValueError(f"unexpected {app.value('spark.authenticate.secret')}")
+        return []
+
+    def applies(app: SparkApp) -> bool:
+        if where == "applies":
+            raise TypeError(f"unexpected {app.value('spark.authenticate.secret')}")
+        return True
+
+    meta = replace(AUTH, id="TEST-900", slug="test-crashes", target="SparkApp")
+    return Rule(meta, SparkApp, check, applies)
+
+
+@pytest.mark.parametrize("where", ["check", "applies"])
+def test_a_rule_that_raises_is_one_error_and_the_others_still_judge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    import triplock.audit
+
+    rules = [*all_rules(), _crashing_rule(where)]
+    monkeypatch.setattr(triplock.audit, "all_rules", lambda: rules)
+    conf = write(
+        tmp_path,
+        "spark-defaults.conf",
+        "spark.authenticate false\nspark.authenticate.secret CANARY-in-a-message\n",
+    )
+    result = audit(AuditOptions(paths=[str(conf)]))
+    assert [(e.path, e.reason) for e in result.errors] == [
+        (
+            str(conf),
+            f"rule TEST-900 could not judge {conf}: internal error "
+            f"{'ValueError' if where == 'check' else 'TypeError'}; please report it",
+        )
+    ]
+    assert any(f.rule.id == "SPARK-001" and f.status is Status.FAIL for f in result.findings)
+    assert "CANARY" not in repr(result.errors)
+
+
+def test_a_rule_crash_reports_the_error_type_not_its_text() -> None:
+    """An exception's text may quote the input value that broke the rule (urlsplit's "Port
+    could not be cast to integer value as 'pw'"): the errors entry names only the type."""
+    from triplock.audit import _rule_error
+    from triplock.rules.registry import all_rules
+
+    rule = all_rules()[0]
+    error = _rule_error(rule, object(), ValueError("Port could not be cast: 'CANARY-pw'"))
+    assert "ValueError" in error.reason and "CANARY" not in error.reason

@@ -119,6 +119,7 @@ def test_the_baseline_holds_no_value_or_secret(tmp_path: Path) -> None:
     [
         (None, "no such baseline file"),
         ("{not json", "invalid JSON"),
+        ('{"format": ' + "9" * 5000 + "}", "not a triplock baseline (a number too long)"),
         ('{"format": "other"}', "not a triplock baseline"),
         (
             json.dumps(

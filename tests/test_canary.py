@@ -29,6 +29,24 @@ def test_no_canary_in_any_format(fmt: str, tmp_path: object) -> None:
         assert result.json()["findings"], "the canary corpus must produce findings"
 
 
+def test_every_command_line_form_is_found_where_it_is() -> None:
+    """The forms in shell/forms.sh are detected as literal secrets on their own lines, not
+    only masked."""
+    script = CANARY_DIR / "shell" / "forms.sh"
+    planted = {
+        n
+        for n, line in enumerate(script.read_text().splitlines(), start=1)
+        if MARKER in line and not line.startswith(("#", "echo"))
+    }
+    result = run_cli("audit", str(script), "--format", "json")
+    found = {
+        f["location"]["line"]
+        for f in result.json()["findings"]
+        if f["rule_id"] == "SHELL-004" and f["status"] == "fail"
+    }
+    assert planted and planted <= found, sorted(planted - found)
+
+
 def test_every_input_format_is_read_and_bad_ones_are_errors() -> None:
     """The canary corpus covers each format: its good files are read, its bad ones are errors
     (the leak check above then covers both)."""

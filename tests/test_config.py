@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -134,3 +136,119 @@ def test_pre_commit_hook_runs_the_cli(in_tmp: Path) -> None:
     write(in_tmp, "spark-defaults.conf", CONF)
     result = run_cli(*argv[1:])
     assert result.code == 1 and "SPARK-001" in result.out
+
+
+# A configuration found in the working directory came with the repository: it may not write
+# or read files outside it (issue 12: a cloned repository's .triplock.yaml rewrote
+# ~/.ssh/authorized_keys). Only the command line may.
+
+
+@pytest.mark.parametrize("key", ["outputs", "waiver-file"])
+def test_a_found_config_cannot_name_files_outside_its_tree(
+    in_tmp: Path, tmp_path_factory: pytest.TempPathFactory, key: str
+) -> None:
+    outside = tmp_path_factory.mktemp("home") / "authorized_keys"
+    outside.write_text("ssh-ed25519 AAAA precious\n")
+    write(in_tmp, "spark-defaults.conf", CONF)
+    value = f"[{outside}]" if key == "outputs" else str(outside)
+    write(in_tmp, ".triplock.yaml", f"formats: [json]\n{key}: {value}\n")
+    result = run_cli("audit", ".")
+    assert result.code == 2
+    assert f".triplock.yaml: {key}: {outside} is outside {in_tmp}" in result.err
+    assert outside.read_text() == "ssh-ed25519 AAAA precious\n"
+
+
+def test_a_link_in_the_tree_does_not_lead_a_found_config_out(
+    in_tmp: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("home") / "authorized_keys"
+    outside.write_text("precious\n")
+    (in_tmp / "report.json").symlink_to(outside)
+    write(in_tmp, "spark-defaults.conf", CONF)
+    write(in_tmp, ".triplock.yaml", "formats: [json]\noutputs: [report.json]\n")
+    result = run_cli("audit", ".")
+    assert result.code == 2
+    assert f"outputs: {in_tmp / 'report.json'} (resolved: {outside}) is outside" in result.err
+    assert outside.read_text() == "precious\n"
+
+
+def test_a_found_config_writes_inside_its_tree(in_tmp: Path) -> None:
+    write(in_tmp, "spark-defaults.conf", CONF)
+    write(in_tmp, ".triplock.yaml", "formats: [json, sarif]\noutputs: ['-', out/r.sarif]\n")
+    (in_tmp / "out").mkdir()
+    result = run_cli("audit", ".")
+    assert result.code == 1, result.err
+    assert json.loads((in_tmp / "out" / "r.sarif").read_text())["runs"]
+
+
+def test_a_config_named_with_the_flag_may_write_anywhere(
+    in_tmp: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("reports") / "r.json"
+    write(in_tmp, "spark-defaults.conf", CONF)
+    write(in_tmp, "ci.yaml", f"formats: [json]\noutputs: [{elsewhere}]\n")
+    result = run_cli("audit", ".", "--config", "ci.yaml")
+    assert result.code == 1, result.err
+    assert json.loads(elsewhere.read_text())["findings"]
+
+
+def test_an_impossible_expiry_date_names_the_field(in_tmp: Path) -> None:
+    write(in_tmp, "spark-defaults.conf", CONF)
+    write(
+        in_tmp,
+        ".triplock.yaml",
+        "waivers:\n  - rule: SPARK-001\n    reason: r\n    expires: 2020-13-45\n",
+    )
+    result = run_cli("audit", ".")
+    assert result.code == 2
+    assert result.err == (
+        "triplock: error: ./.triplock.yaml:2: expires must be a date (YYYY-MM-DD)\n"
+    )
+
+
+def test_yaml_timestamps_still_expire_waivers(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "c.yaml",
+        "waivers:\n  - {rule: SPARK-001, reason: r, expires: 2030-01-02}\n"
+        "  - {rule: SPARK-001, reason: r, expires: '2030-01-03 10:00:00'}\n",
+    )
+    assert [w.expires for w in config.load(str(path)).waivers] == [
+        dt.date(2030, 1, 2),
+        dt.date(2030, 1, 3),
+    ]
+
+
+@pytest.mark.parametrize("target", ["fifo", "/dev/zero"])
+def test_a_waiver_file_that_is_not_a_regular_file_is_refused(tmp_path: Path, target: str) -> None:
+    if target == "fifo":
+        target = str(tmp_path / "w.fifo")
+        os.mkfifo(target)
+    path = write(tmp_path, "c.yaml", f"waiver-file: {target}\n")
+    result = run_cli(
+        "audit", str(write(tmp_path, "spark-defaults.conf", CONF)), "--config", str(path)
+    )
+    assert result.code == 2
+    assert "not a regular file; not read" in result.err and target in result.err
+
+
+def test_a_number_too_long_is_a_config_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.yaml", "fail-on: " + "9" * 5000 + "\n")
+    with pytest.raises(ConfigError) as caught:
+        config.load(str(path))
+    assert str(caught.value) == f"{path}: not valid YAML (a number too long)"
+
+
+def test_a_pyproject_whose_tool_is_not_a_table_has_no_config(tmp_path: Path) -> None:
+    path = write(tmp_path, "pyproject.toml", "tool = 5\n")
+    assert config.load(str(path)) == config.Config(path=str(path))
+
+
+def test_an_unknown_rule_in_the_config_names_the_file_and_field(in_tmp: Path) -> None:
+    write(in_tmp, "spark-defaults.conf", CONF)
+    write(in_tmp, ".triplock.yaml", "disable: [SPARK-999]\n")
+    result = run_cli("audit", ".")
+    assert result.code == 2
+    assert result.err.startswith(
+        "triplock: error: ./.triplock.yaml: disable: unknown rule: SPARK-999"
+    )

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from triplock.redact import MASK, looks_secret, show, show_command
+from triplock.redact import MASK, show, show_command
+from triplock.secret_classifier import shaped_like_secret
 
 
 @pytest.mark.parametrize(
@@ -29,9 +30,9 @@ def test_show(key: str | None, value: str, shown: str) -> None:
 
 
 def test_random_tokens_look_secret_and_words_do_not() -> None:
-    assert looks_secret("f3b1c9a4e6d27b8f90a1c3e5d7f9b2a4Zq")
-    assert not looks_secret("org.apache.spark.ui.JWSFilter")
-    assert not looks_secret("local:///opt/spark/examples/jars/spark-examples.jar")
+    assert shaped_like_secret("f3b1c9a4e6d27b8f90a1c3e5d7f9b2a4Zq")
+    assert not shaped_like_secret("org.apache.spark.ui.JWSFilter")
+    assert not shaped_like_secret("local:///opt/spark/examples/jars/spark-examples.jar")
 
 
 def test_show_command_masks_option_values_and_known_positions() -> None:
@@ -46,3 +47,60 @@ def test_show_command_masks_option_values_and_known_positions() -> None:
 def test_option_meanings_depend_on_the_program() -> None:
     assert show_command(["curl", "-k", "-s", "https://x"]) == "curl -k -s https://x"
     assert show_command(["openssl", "enc", "-k", "pw"]) == f"openssl enc -k {MASK}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown"),
+    [
+        (
+            ["curl", "-H", "Authorization: Bearer tok123", "https://x"],
+            f"curl -H Authorization: Bearer {MASK} https://x",
+        ),
+        (["curl", "-uadmin:pw", "https://x"], f"curl -uadmin:{MASK} https://x"),
+        (["curl", "--proxy-user", "u:pw", "https://x"], f"curl --proxy-user u:{MASK} https://x"),
+        (["curl", "-E", "c.pem:pw", "https://x"], f"curl -E c.pem:{MASK} https://x"),
+        (
+            ["curl", "--data", '{"user":"u","password":"pw"}'],
+            f'curl --data {{"user":"u","password":"{MASK}"}}',
+        ),
+        (["curl", "-d", "password=pw&user=u"], f"curl -d password={MASK}&user=u"),
+        (
+            ["wget", "--header=X-Api-Key:k1", "https://x"],
+            f"wget --header=X-Api-Key:{MASK} https://x",
+        ),
+        (["redis-cli", "-u", "redis://:pw@h:6379"], f"redis-cli -u redis://:{MASK}@h:6379"),
+        (["mysql", "-h", "m://u:p/w@h/db"], f"mysql -h m://u:{MASK}@h/db"),
+        (["aws", "s3", "ls", "s3a://KEY:sec/ret@b/"], f"aws s3 ls s3a://KEY:{MASK}@b/"),
+        (["sqlplus", "scott/tiger@orcl"], f"sqlplus scott/{MASK}@orcl"),
+        (
+            ["helm", "install", "r", "c", "--set-string", "auth.password=pw,auth.user=u"],
+            f"helm install r c --set-string auth.password={MASK},auth.user=u",
+        ),
+    ],
+)
+def test_show_command_masks_every_shell_form(argv: list[str], shown: str) -> None:
+    assert show_command(argv) == shown
+
+
+def test_evidence_shows_a_value_that_is_not_a_secret() -> None:
+    assert show("spark.io.encryption.keySizeBits", "128") == "128"
+    assert show("spark.kerberos.principal", "spark/_HOST@EXAMPLE.COM") == "spark/_HOST@EXAMPLE.COM"
+    assert show("spark.authenticate.secret.file", "/mnt/s/secret") == "/mnt/s/secret"
+    assert show("spark.authenticate.secret", "$(openssl rand -hex 32)") == MASK
+    assert (
+        show("JAVA_OPTS", "-Dssl.keyStorePassword=pw -Xmx1g")
+        == f"-Dssl.keyStorePassword={MASK} -Xmx1g"
+    )
+
+
+# Hostile shapes that made the old URL-credential regex quadratic (a 9 MB line never ended).
+# The timeout is a generous guard, not a speed claim: benchmarks/redact_linear.py measures.
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    "line",
+    ["a" * 9_000_000, "://" * 3_000_000, "x://a:b" * 1_300_000, "a:b@" * 2_250_000],
+    ids=["letters", "schemes", "userinfo-chains", "colon-at"],
+)
+def test_a_9mb_line_is_redacted_in_one_pass(line: str) -> None:
+    assert len(show("spark.eventLog.dir", line)) > 0
+    assert len(show_command(["curl", line])) > 0

@@ -10,9 +10,10 @@ from typing import Any
 from triplock.controls import CONTROLS
 from triplock.inventory import Inventory
 from triplock.model import AuditResult, ControlStatus, Finding, Location, Status
-from triplock.rules.registry import Context, Outcome, Rule, all_rules
+from triplock.rules.registry import Context, Outcome, Rule, all_rules, rules_in
+from triplock.safe_read import DEFAULT_MAX_BYTES
 from triplock.sources import all_sources
-from triplock.sources.discovery import DEFAULT_MAX_BYTES, discover
+from triplock.sources.discovery import discover
 
 # Steps that run on the findings after the rules (waivers, for one); each may edit the result.
 PostStep = Callable[[AuditResult, "AuditOptions"], None]
@@ -23,6 +24,7 @@ class AuditOptions:
     paths: list[str]
     spark_version: str | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    follow_symlinks: bool = False  # follow links out of the directories given
     disabled_rules: frozenset[str] = frozenset()  # rule ids or slugs not to run
     only_rules: frozenset[str] | None = None  # if set, the ids of the only rules to run
     skip_paths: tuple[str, ...] = ()  # globs of files and directories not to read
@@ -32,6 +34,8 @@ class AuditOptions:
     progress: Callable[[int], None] | None = None  # called with the count of files read
     # Steps that add observations (live endpoint scans, ...) after the files are read.
     inventory_steps: list[Callable[[Inventory, AuditOptions], None]] = field(default_factory=list)
+    # Judge with the rules of these modules of triplock.rules only (None: every rule).
+    rule_modules: tuple[str, ...] | None = None
 
 
 def audit(options: AuditOptions) -> AuditResult:
@@ -44,6 +48,7 @@ def audit(options: AuditOptions) -> AuditResult:
         options.max_bytes,
         options.progress,
         options.skip_paths,
+        options.follow_symlinks,
     )
     for step in options.inventory_steps:
         step(inventory, options)
@@ -56,16 +61,17 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     result = AuditResult(
         inputs=inventory.inputs, errors=inventory.errors, skipped=inventory.skipped
     )
-    for rule in all_rules():
+    rules = all_rules() if options.rule_modules is None else rules_in(options.rule_modules)
+    for rule in rules:
         if not _selected(rule, options):
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
-        if rule.applies is not None:
-            facts = [fact for fact in facts if rule.applies(fact)]
         for fact in facts:
             try:
+                if rule.applies is not None and not rule.applies(fact):
+                    continue
                 outcomes = list(rule.check(fact, ctx))
-            except Exception as e:  # a rule bug must not lose the rest of the audit
+            except Exception as e:  # a rule bug (an odd value it did not expect) is one error
                 result.errors.append(_rule_error(rule, fact, e))
                 continue
             for outcome in outcomes:
@@ -85,10 +91,18 @@ def _selected(rule: Rule, options: AuditOptions) -> bool:
 
 
 def _rule_error(rule: Rule, fact: object, error: Exception) -> Any:
+    """An errors entry naming the rule and the input it judged. The exception's message is
+    left out: it may quote a value, and the value may be a secret."""
     from triplock.model import InputError
 
-    where = getattr(fact, "name", None) or getattr(fact, "path", None) or type(fact).__name__
-    return InputError(str(where), f"internal error in rule {rule.meta.id}: {error!r}")
+    name = getattr(fact, "name", None) or type(fact).__name__
+    loc = getattr(fact, "origin", None) or getattr(fact, "location", None)
+    path = loc.path if isinstance(loc, Location) and loc.path else getattr(fact, "path", None)
+    return InputError(
+        str(path or name),
+        f"rule {rule.meta.id} could not judge {name}: internal error "
+        f"{type(error).__name__}; please report it",
+    )
 
 
 def _finding(rule: Rule, outcome: Outcome) -> Finding:

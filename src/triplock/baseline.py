@@ -68,6 +68,8 @@ def load(path: str) -> list[Entry]:
         data: Any = json.loads(text)
     except json.JSONDecodeError as e:
         raise BaselineError(f"{path}: not a triplock baseline (invalid JSON: {e.msg})") from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise BaselineError(f"{path}: not a triplock baseline (a number too long)") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BaselineError(f"{path}: not a triplock baseline")
     if data.get("version") != FORMAT_VERSION or data.get("fingerprint") != SCHEME:

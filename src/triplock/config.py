@@ -1,7 +1,10 @@
 """Defaults for `triplock audit` from a configuration file; command-line flags win.
 
 Looked up in the current directory: `.triplock.yaml` (or `.triplock.yml`), else the
-`[tool.triplock]` table of `pyproject.toml`; or named with `--config FILE`. Keys:
+`[tool.triplock]` table of `pyproject.toml`; or named with `--config FILE`. A file found that
+way came with the repository, not from the user, so it is `confined`: its `outputs` and
+`waiver-file` must lie inside its own directory (a cloned repository must not overwrite
+~/.ssh/authorized_keys). A file named with --config may point anywhere. Keys:
 
     fail-on: medium              # info | low | medium | high | critical | never
     formats: [table, sarif]      # like --format, repeated
@@ -19,12 +22,14 @@ Looked up in the current directory: `.triplock.yaml` (or `.triplock.yml`), else 
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from dataclasses import dataclass
 from typing import Any
 
 from triplock.model import SEVERITY_NAMES
+from triplock.safe_read import DEFAULT_MAX_BYTES, ReadError, read_capped
 from triplock.waivers import WaiverEntry, WaiverError, parse_entries
 
 CANDIDATES = (".triplock.yaml", ".triplock.yml", "pyproject.toml")
@@ -68,11 +73,12 @@ def find(directory: str = ".") -> str | None:
     return None
 
 
-def load(path: str | None) -> Config:
-    """The configuration in `path` (None: no file, all defaults)."""
+def load(path: str | None, confined: bool = False) -> Config:
+    """The configuration in `path` (None: no file, all defaults). `confined` (a file found,
+    not named): output and waiver files must lie inside the file's directory."""
     if path is None:
         return Config()
-    data, lines = _read_table(path)
+    data, lines = _read_table(path, streams=not confined)
     if data is None:
         return Config(path=path)
     data = {str(k).replace("_", "-"): v for k, v in data.items()}
@@ -87,6 +93,13 @@ def load(path: str | None) -> Config:
     if not isinstance(inline, bool):
         raise ConfigError(f"{path}: inline-waivers must be true or false")
     waiver_file = _string(data, "waiver-file", path)
+    if waiver_file:
+        waiver_file = os.path.join(base, waiver_file)
+    outputs = _strings(data, "outputs", path)
+    if confined:
+        outputs = tuple(o if o == "-" else os.path.join(base, o) for o in outputs)
+        for key, target in [*(("outputs", o) for o in outputs), ("waiver-file", waiver_file)]:
+            _check_inside(path, base, key, target)
     try:
         waivers = parse_entries(data.get("waivers"), path, base, lines)
     except WaiverError as e:
@@ -95,18 +108,19 @@ def load(path: str | None) -> Config:
         path=path,
         fail_on=fail_on,
         formats=_strings(data, "formats", path),
-        outputs=_strings(data, "outputs", path),
+        outputs=outputs,
         disable=_strings(data, "disable", path),
         skip_path=_strings(data, "skip-path", path),
-        waiver_file=os.path.join(base, waiver_file) if waiver_file else None,
+        waiver_file=waiver_file,
         inline_waivers=inline,
         waivers=tuple(waivers),
     )
 
 
-def load_waiver_file(path: str) -> list[WaiverEntry]:
-    """The entries of a waiver file: YAML, a list of entries or a mapping with `waivers`."""
-    text = _text(path)
+def load_waiver_file(path: str, streams: bool = False) -> list[WaiverEntry]:
+    """The entries of a waiver file: YAML, a list of entries or a mapping with `waivers`.
+    `streams`: the user named it, so a FIFO or device is read too (still capped)."""
+    text = _text(path, streams)
     data = _yaml(text, path)
     if isinstance(data, dict):
         data = data.get("waivers")
@@ -121,12 +135,28 @@ def _known() -> str:
     return ", ".join(sorted(_KEYS))
 
 
-def _read_table(path: str) -> tuple[dict[str, Any] | None, list[int] | None]:
+def _check_inside(path: str, base: str, key: str, target: str | None) -> None:
+    """A confined configuration's file `target` (absolute) must resolve inside `base`:
+    symbolic links are followed, so a link in the tree cannot lead out of it either."""
+    if target is None or target == "-":
+        return
+    root = os.path.realpath(base)
+    real = os.path.realpath(target)
+    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+        shown = target if real == os.path.normpath(target) else f"{target} (resolved: {real})"
+        raise ConfigError(
+            f"{path}: {key}: {shown} is outside {base}; a configuration found in the "
+            "working directory may only name files inside it (give the file on the command "
+            "line, or this configuration with --config)"
+        )
+
+
+def _read_table(path: str, streams: bool) -> tuple[dict[str, Any] | None, list[int] | None]:
     if os.path.basename(path) == "pyproject.toml":
-        return _pyproject_table(path), None
+        return _pyproject_table(path, streams), None
     if path.endswith(".toml"):
-        return _toml(path), None
-    text = _text(path)
+        return _toml(path, streams), None
+    text = _text(path, streams)
     data = _yaml(text, path)
     if data is None:
         return None, None
@@ -135,26 +165,28 @@ def _read_table(path: str) -> tuple[dict[str, Any] | None, list[int] | None]:
     return data, _item_lines(text, "waivers")
 
 
-def _pyproject_table(path: str) -> dict[str, Any] | None:
-    table = _toml(path).get("tool", {}).get("triplock")
+def _pyproject_table(path: str, streams: bool = False) -> dict[str, Any] | None:
+    tool = _toml(path, streams).get("tool", {})
+    table = tool.get("triplock") if isinstance(tool, dict) else None
     if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.triplock] must be a table")
     return table
 
 
-def _toml(path: str) -> dict[str, Any]:
+def _toml(path: str, streams: bool) -> dict[str, Any]:
     try:
-        return tomllib.loads(_text(path))
+        return tomllib.loads(_text(path, streams))
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML ({e})") from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise ConfigError(f"{path}: not valid TOML (a number too long)") from None
 
 
-def _text(path: str) -> str:
+def _text(path: str, streams: bool) -> str:
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read ({e.strerror or e})") from None
+        return read_capped(path, DEFAULT_MAX_BYTES, streams).data.decode("utf-8-sig")
+    except ReadError as e:
+        raise ConfigError(f"{path}: cannot read ({e})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text") from None
 
@@ -168,6 +200,8 @@ def _yaml(text: str, path: str) -> Any:
         mark = getattr(e, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}{where}: not valid YAML") from None
+    except ValueError:  # an integer of more digits than Python converts
+        raise ConfigError(f"{path}: not valid YAML (a number too long)") from None
 
 
 def _item_lines(text: str, key: str) -> list[int] | None:
@@ -182,10 +216,16 @@ def _item_lines(text: str, key: str) -> list[int] | None:
     return [item.start_mark.line + 1 for item in node.value]
 
 
+@functools.cache
 def _loader() -> Any:
+    """The safe loader, with dates left as text: `expires: 2020-13-45` then reaches the
+    waiver reader, which names the field, instead of failing inside the YAML library."""
     import yaml
 
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader: Any = type("ConfigLoader", (base,), {})
+    loader.add_constructor("tag:yaml.org,2002:timestamp", base.construct_yaml_str)
+    return loader
 
 
 def _string(data: dict[str, Any], key: str, path: str) -> str | None:

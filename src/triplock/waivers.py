@@ -151,6 +151,10 @@ def _date(value: Any, where: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
+        pass
+    try:  # a timestamp, as YAML writes them ("2026-12-31 18:00:00")
+        return dt.datetime.fromisoformat(str(value)).date()
+    except ValueError:
         raise WaiverError(f"{where}: expires must be a date (YYYY-MM-DD)") from None
 
 

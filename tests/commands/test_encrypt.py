@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def test_file_round_trip(tmp_path: Path, kms: list[str]) -> None:
     assert dec.code == 0, dec.err
     assert (tmp_path / "g.bin").read_bytes() == data
     again = run_cli("encrypt", str(tmp_path / "f.bin"), *kms)
-    assert again.code == 1 and "--force" in again.err
+    assert again.code == 2 and "--force" in again.err  # an existing output: a usage error
 
 
 def test_tree_round_trip(tmp_path: Path, kms: list[str]) -> None:
@@ -63,7 +64,7 @@ def test_wrong_passphrase(tmp_path: Path, kms: list[str]) -> None:
     (tmp_path / "bad").write_text("not the right passphrase")
     args = [kms[0], kms[1], "--kms-secret-file", str(tmp_path / "bad")]
     result = run_cli("encrypt", str(tmp_path / "f"), *args)
-    assert result.code == 1 and "wrong passphrase" in result.err
+    assert result.code == 2 and "wrong passphrase" in result.err  # the KMS cannot be opened
     assert not (tmp_path / "f.tlk").exists()
 
 
@@ -135,3 +136,49 @@ def test_workers_option_round_trips_and_is_bounded(tmp_path: Path, kms: list[str
     assert dec.read_bytes() == data.read_bytes()
     refused = run_cli("encrypt", str(data), "-o", str(tmp_path / "x.tlk"), *kms, "--workers", "0")
     assert refused.code == 2 and "--workers" in refused.err
+
+
+def test_exit_code_2_for_an_existing_output_and_a_missing_passphrase(
+    tmp_path: Path, kms: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "f").write_bytes(b"data")
+    (tmp_path / "f.tlk").write_bytes(b"already there")
+    exists = run_cli("encrypt", str(tmp_path / "f"), *kms)
+    assert exists.code == 2 and "exists" in exists.err
+    monkeypatch.delenv("TRIPLOCK_KMS_SECRET", raising=False)
+    no_secret = run_cli("encrypt", str(tmp_path / "f"), "-o", str(tmp_path / "g"), "--kms", kms[1])
+    assert no_secret.code == 2 and "no KMS passphrase" in no_secret.err
+    (tmp_path / "tree").mkdir()
+    (tmp_path / "tree" / "a").write_bytes(b"a")
+    (tmp_path / "enc").mkdir()
+    (tmp_path / "enc" / "a.tlk").write_bytes(b"x")
+    tree = run_cli("encrypt", str(tmp_path / "tree"), "-o", str(tmp_path / "enc"), *kms)
+    assert tree.code == 2 and "exists" in tree.err
+
+
+def test_tink_keyset_outputs_are_0600(tmp_path: Path) -> None:
+    from triplock.keys.tink_keyset import to_json
+
+    (tmp_path / "ks.json").write_text(to_json(os.urandom(32)))
+    (tmp_path / "f").write_bytes(b"secret")
+    (tmp_path / "f").chmod(0o644)
+    for verb, src, dst in (("encrypt", "f", "f.tink"), ("decrypt", "f.tink", "g")):
+        result = run_cli(
+            verb, str(tmp_path / src), "-o", str(tmp_path / dst),
+            "--tink-keyset", str(tmp_path / "ks.json"),
+        )  # fmt: skip
+        assert result.code == 0, result.err
+        assert stat.S_IMODE((tmp_path / dst).stat().st_mode) == 0o600, dst
+    assert (tmp_path / "g").read_bytes() == b"secret"
+
+
+def test_the_same_file_in_and_out_is_refused(tmp_path: Path, kms: list[str]) -> None:
+    f = tmp_path / "f"
+    f.write_bytes(b"plaintext")
+    (tmp_path / "sym").symlink_to(f)
+    os.link(f, tmp_path / "hard")
+    for out in (f, tmp_path / "sym", tmp_path / "hard", tmp_path / "." / "f"):
+        result = run_cli("encrypt", str(f), "-o", str(out), "--force", *kms)
+        assert result.code == 2 and "is the input" in result.err, out
+    assert f.read_bytes() == b"plaintext"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f", "hard", "pass", "ring.json", "sym"]

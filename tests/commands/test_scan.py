@@ -65,6 +65,9 @@ def test_json_contract(servers: dict[str, Server]) -> None:
         assert ep["error"] is None and ep["connections"] > 0
     first = doc["endpoints"][0]
     assert first["grade"] == "A+"
+    # additive fields of the same schema version: curves per protocol, nothing left unfinished
+    assert set(first["groups_by_protocol"]["TLSv1.2"]) == {"x25519", "secp256r1", "secp384r1"}
+    assert first["incomplete"] == []
     assert first["certificate_chains"]["TLSv1.3"][0]["subject"] == "CN=localhost"
     assert doc["endpoints"][1]["grade"] == "B"
     assert doc["findings"] and all(set(f) >= FINDING_KEYS for f in doc["findings"])
@@ -121,3 +124,44 @@ def test_usage_errors(args: list[str]) -> None:
     assert result.code == 2
     assert "triplock: error:" in result.err
     assert "CANARY" not in result.err
+
+
+def test_scan_judges_with_every_rule_that_has_something_to_say(
+    servers: dict[str, Server],
+) -> None:
+    """The scan loads only the TLS and certificate rules: judging the same endpoints with
+    every rule of every module gives the very same findings."""
+    from triplock.audit import AuditOptions, judge
+    from triplock.commands.scan import judge_endpoints
+    from triplock.inventory import Inventory
+    from triplock.tlsscan.connector import Limits, parse_target
+    from triplock.tlsscan.deployment import add_endpoints
+    from triplock.tlsscan.scanner import scan
+
+    endpoints = scan([parse_target(s.target) for s in servers.values()], Limits(timeout=5))
+    inventory = Inventory()
+    add_endpoints(inventory, endpoints)
+    every = judge(inventory, AuditOptions(paths=[]))
+    scan_only = judge_endpoints(endpoints)
+    assert every.findings and every.findings == scan_only.findings
+
+
+def test_scan_writes_every_audit_format_in_one_run(
+    servers: dict[str, Server], tmp_path: Path
+) -> None:
+    import json
+
+    target = servers["leaf-only"].target
+    outputs = {
+        name: tmp_path / f"scan.{name}" for name in ("sarif", "markdown", "html", "junit", "json")
+    }
+    args = [arg for name, path in outputs.items() for arg in ("-f", name, "-o", str(path))]
+    result = run_cli("scan", target, *args, "-f", "summary", "--fail-on", "never")
+    assert result.code == 0, result.err
+    sarif = json.loads(outputs["sarif"].read_text())
+    assert any(r["ruleId"] == "TLS-060" for r in sarif["runs"][0]["results"])
+    assert "TLS-060" in outputs["markdown"].read_text()
+    assert 'data-control="transit.tls' in outputs["html"].read_text()
+    assert "<testsuite" in outputs["junit"].read_text()
+    assert json.loads(outputs["json"].read_text())["endpoints"][0]["target"] == target
+    assert "TLS-060" in result.out  # the summary went to stdout

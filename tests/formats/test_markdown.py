@@ -7,6 +7,7 @@ from dataclasses import replace
 from tests.formats.sample import sample_result
 from triplock.formats import markdown
 from triplock.formats.markdown import render
+from triplock.model import InputError
 
 
 def test_headline_failing_table_and_folded_sections() -> None:
@@ -61,3 +62,20 @@ def test_fits_in_a_pull_request_comment() -> None:
     text = render(result)
     assert len(text) <= markdown.MAX_CHARS
     assert "more (see the full report)" in text
+
+
+def test_control_characters_from_the_inputs_are_shown_escaped() -> None:
+    # An OSC-8 hyperlink and a colour in a file name, a bell and a CSI in a value: a terminal
+    # or a renderer showing the comment must see text, not sequences (as the table shows them).
+    result = sample_result()
+    link = "\x1b]8;;evil.example/\x1b\\innocent.conf\x1b]8;;\x1b\\"
+    result.errors.append(InputError(link, "bad \x07 value \x9b2J"))
+    result.findings[0] = replace(
+        result.findings[0],
+        location=replace(result.findings[0].location, path="deploy/\x1b[31mred.conf"),
+    )
+    text = render(result)
+    assert "\\x1b\\]8;;evil.example/\\x1b\\\\innocent.conf\\x1b\\]8;;\\x1b\\\\:" in text
+    assert "bad \\x07 value \\x9b2J" in text
+    assert "deploy/\\x1b\\[31mred.conf" in text
+    assert not any(c in text for c in "\x1b\x07\x9b")

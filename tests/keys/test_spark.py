@@ -6,12 +6,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import need_command, run_cli
+from tests.helpers import ROOT, need_command, need_module, run_cli
 from tests.keys.conftest import PASSPHRASE, Pki, SparkCluster
 from triplock.keys import envelope
 from triplock.keys.kms.file import FileKms
@@ -130,3 +131,35 @@ def test_balance_spreads_by_size() -> None:
     loads = sorted(sum(j.size for j in g) for g in groups)
     assert loads == [110, 110]
     assert len(balance(jobs[:1], 8)) == 1
+
+
+def test_cli_gives_up_when_no_executor_can_start(
+    keyring: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A real local-cluster whose one worker has 1 core, fewer than an executor asks for (2):
+    Spark would wait for an executor forever; triplock stops after --spark-wait."""
+    need_command("java")
+    pyspark = need_module("pyspark")
+    ring, secret = keyring
+    make_tree(tmp_path / "in", files=2, size=10)
+    home = tmp_path / "spark-home"  # executors' scratch space away from the installation
+    home.mkdir()
+    for entry in Path(pyspark.__file__).parent.iterdir():
+        if entry.name != "work":
+            (home / entry.name).symlink_to(entry)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "SPARK_HOME": str(home),
+        "PYSPARK_SUBMIT_ARGS": "--conf spark.executor.cores=2 pyspark-shell",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "triplock", "encrypt", str(tmp_path / "in"),
+         "-o", str(tmp_path / "enc"), "--kms", f"file:{ring}", "--kms-secret-file", str(secret),
+         "--spark-master", "local-cluster[1,1,1024]", "--spark-wait", "20"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "no Spark executor started on local-cluster[1,1,1024] within 20 s" in result.stderr
+    assert "spark.executor.cores" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "enc").exists()

@@ -9,8 +9,9 @@ from tests.helpers import ROOT
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, Setting
 from triplock.model import Location, Status
-from triplock.redact import MASK, is_reference
+from triplock.redact import MASK
 from triplock.rules.registry import Context, Outcome, all_rules
+from triplock.secret_classifier import is_reference
 
 FIXTURES = ROOT / "tests" / "fixtures" / "spark"
 CONF = "conf/spark-defaults.conf"
@@ -68,7 +69,8 @@ def assert_case(case: Case) -> None:
     assert outcome.location.line == expected_line
     for evidence in outcome.evidence:
         raw = settings.get(evidence.key or "")
-        if raw and evidence.key and ("secret" in evidence.key.lower() or "pass" in evidence.key):
+        named = evidence.key and ("secret" in evidence.key.lower() or "pass" in evidence.key)
+        if raw and named and "secretKeyRef" not in (evidence.key or ""):
             assert evidence.shown == (raw if is_reference(raw) else MASK)
     if rule_id in SECRET_RULES and status is Status.FAIL:
         assert outcome.evidence and all(e.shown == MASK for e in outcome.evidence)

@@ -373,5 +373,16 @@ def test_missing_password_file_is_an_input_error(tmp_path: Path) -> None:
     )
     errors = result.json()["errors"]
     assert [e["reason"] for e in errors] == [
-        "keystore password file unreadable (FileNotFoundError)"
+        "keystore password file not read: no such file or directory"
+    ]
+
+
+def test_an_endless_password_file_is_read_up_to_the_cap(tmp_path: Path) -> None:
+    _, _, leaf = pki()
+    write(tmp_path / "leaf.pem", leaf.pem)
+    result = run_cli(
+        "audit", str(tmp_path), "--format", "json", "--keystore-password-file", "/dev/zero"
+    )
+    assert [e["reason"] for e in result.json()["errors"]] == [
+        "keystore password file not read: too large (more than 10,485,760 bytes; limit 10,485,760)"
     ]

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
-from tests.helpers import ROOT, need, run_cli, write
+import pytest
 
+from tests.helpers import ROOT, run_cli, write
+from tests.unprivileged import run_unprivileged
+from triplock import formats
 
-def _audit_subprocess(*args: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a separate process; as root, without the capabilities that bypass file
-    permissions, so that a mode-000 file is really unreadable."""
-    command = [sys.executable, "-m", "triplock", "audit", *args]
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        need(setpriv is not None, "setpriv (util-linux), to drop root's file-permission bypass")
-        assert setpriv is not None
-        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+GOOD = "spark.authenticate false\n"
 
 
 def test_every_bad_input_is_reported_and_the_rest_audited(tmp_path: Path) -> None:
@@ -35,7 +28,7 @@ def test_every_bad_input_is_reported_and_the_rest_audited(tmp_path: Path) -> Non
     locked = write(tmp_path, "locked/spark-defaults.conf", "spark.authenticate true\n", 0o000)
     (tmp_path / "dangling.conf").symlink_to(tmp_path / "nowhere")
 
-    proc = _audit_subprocess(str(tmp_path), "--format", "json")
+    proc = run_unprivileged("audit", str(tmp_path), "--format", "json")
     locked.chmod(0o600)
 
     assert "Traceback" not in proc.stderr
@@ -96,3 +89,118 @@ def test_version_is_fast_path() -> None:
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()}
     # Lazy imports: nothing heavy is loaded just to print the version.
     assert not imported & {"rich", "yaml", "cryptography", "triplock.audit", "triplock.rules"}
+
+
+def test_a_directory_without_the_execute_bit_is_an_error_not_silence(tmp_path: Path) -> None:
+    write(tmp_path, "good/spark-defaults.conf", GOOD)
+    write(tmp_path, "noexec/spark-defaults.conf", GOOD)
+    write(tmp_path, "noexec/other.conf", GOOD)
+    write(tmp_path, "noread/spark-defaults.conf", GOOD)
+    (tmp_path / "noexec").chmod(0o644)  # listable, not searchable
+    (tmp_path / "noread").chmod(0o311)  # searchable, not listable
+    try:
+        proc = run_unprivileged("audit", str(tmp_path), "--format", "json")
+    finally:
+        (tmp_path / "noexec").chmod(0o755)
+        (tmp_path / "noread").chmod(0o755)
+    assert proc.returncode == 1, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["errors"] == [
+        {
+            "path": str(tmp_path / "noexec"),
+            "reason": "permission denied: the directory can be listed but not searched, so "
+            "its entries (2) were not read",
+        },
+        {"path": str(tmp_path / "noread"), "reason": "permission denied"},
+    ]
+    assert [i["path"] for i in report["inputs"]] == [str(tmp_path / "good" / "spark-defaults.conf")]
+
+
+@pytest.fixture
+def tree_with_links_out(tmp_path: Path) -> Path:
+    outside = tmp_path / "outside"
+    write(outside, "spark-defaults.conf", GOOD)
+    write(outside, "conf/core-site.xml", "<configuration/>\n")
+    tree = tmp_path / "tree"
+    write(tree, "own/spark-defaults.conf", GOOD)
+    (tree / "linked.conf").symlink_to(outside / "spark-defaults.conf")
+    (tree / "linked-dir").symlink_to(outside / "conf")
+    (tree / "own" / "inside.conf").symlink_to(tree / "own" / "spark-defaults.conf")
+    (tree / "own" / "loop").symlink_to(tree)
+    return tree
+
+
+def test_links_out_of_the_tree_are_reported_not_followed(tree_with_links_out: Path) -> None:
+    tree = tree_with_links_out
+    result = run_cli("audit", str(tree), "--format", "json")
+    report = result.json()
+    assert report["errors"] == [
+        {
+            "path": str(tree / "linked-dir"),
+            "reason": "link to a directory outside the audited tree; not followed "
+            "(--follow-symlinks follows it)",
+        },
+        {
+            "path": str(tree / "linked.conf"),
+            "reason": "link to a file outside the audited tree; not followed "
+            "(--follow-symlinks follows it)",
+        },
+    ]
+    assert sorted(i["path"] for i in report["inputs"]) == [
+        str(tree / "own" / "inside.conf"),
+        str(tree / "own" / "spark-defaults.conf"),
+    ]
+
+
+def test_follow_symlinks_reads_them_and_walks_each_directory_once(
+    tree_with_links_out: Path,
+) -> None:
+    tree = tree_with_links_out
+    result = run_cli("audit", str(tree), "--format", "json", "--follow-symlinks")
+    report = result.json()
+    assert report["errors"] == []
+    assert sorted(i["path"] for i in report["inputs"]) == [
+        str(tree / "linked-dir" / "core-site.xml"),
+        str(tree / "linked.conf"),
+        str(tree / "own" / "inside.conf"),
+        str(tree / "own" / "spark-defaults.conf"),
+    ]
+
+
+def test_a_fifo_named_on_the_command_line_is_read(tmp_path: Path) -> None:
+    # A path the user names may be a stream (`mkfifo`, `/dev/stdin`, `<(...)`).
+    fifo = tmp_path / "spark-defaults.conf"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(GOOD))
+    writer.start()
+    result = run_cli("audit", str(fifo), "--format", "json")
+    writer.join()
+    assert result.code == 1, result.err
+    assert [i["kind"] for i in result.json()["inputs"]] == ["spark-conf"]
+
+
+def test_a_fifo_found_in_the_tree_is_skipped_without_blocking(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "spark-defaults.conf")
+    write(tmp_path, "conf/spark-defaults.conf", GOOD)
+    result = run_cli("audit", str(tmp_path), "--format", "json")
+    assert result.code == 1 and result.json()["errors"] == []
+
+
+@pytest.mark.parametrize("fmt", formats.names())
+def test_names_that_are_not_utf8_are_errors_every_format_can_show(tmp_path: Path, fmt: str) -> None:
+    root = bytes(tmp_path)
+    os.makedirs(root + b"/caf\xe9")
+    with open(root + b"/caf\xe9/spark-defaults.conf", "wb") as handle:
+        handle.write(GOOD.encode())
+    with open(root + b"/spark\xff.conf", "wb") as handle:
+        handle.write(GOOD.encode())
+    write(tmp_path, "good/spark-defaults.conf", GOOD)
+    result = run_cli("audit", str(tmp_path), "--format", fmt)
+    assert result.code == 1, result.err
+    if fmt != "summary":  # the one format that shows counts only
+        assert "caf\\xe9" in result.out.replace("\\\\", "\\")
+    if fmt == "json":
+        assert result.json()["errors"] == [
+            {"path": f"{tmp_path}/caf\\xe9", "reason": "the name is not UTF-8; not read"},
+            {"path": f"{tmp_path}/spark\\xff.conf", "reason": "the name is not UTF-8; not read"},
+        ]

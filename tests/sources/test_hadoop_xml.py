@@ -4,10 +4,11 @@ spark.hadoop.* overlays and Configuration's substitution rules."""
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from pathlib import Path
 
-from tests.helpers import write
+from tests.helpers import need, write
 from tests.rules.test_hadoop import xml
 from triplock.facts.hadoop import HadoopConf, HadoopProperty, HadoopScope, Role
 from triplock.inventory import Inventory
@@ -244,3 +245,52 @@ def test_unresolved_variable_stops_substitution() -> None:
     assert a is not None and a.templated and a.text == "${nope}/${b}"
     env = conf.get("env")
     assert env is not None and env.templated
+
+
+def _include_of(tmp_path: Path, name: str) -> None:
+    write(
+        tmp_path,
+        "conf/core-site.xml",
+        '<configuration xmlns:xi="http://www.w3.org/2001/XInclude">\n'
+        f'  <xi:include href="{name}"/>\n'
+        "  <property><name>hadoop.security.authentication</name><value>kerberos</value>"
+        "</property>\n</configuration>\n",
+    )
+
+
+def test_include_of_a_fifo_in_the_tree_is_refused_without_blocking(tmp_path: Path) -> None:
+    _include_of(tmp_path, "nobody-writes.fifo")
+    os.mkfifo(tmp_path / "conf" / "nobody-writes.fifo")
+    inventory = _bounded(lambda: load(tmp_path / "conf"))
+    assert [e.reason for e in inventory.errors] == [
+        "line 2: xi:include of 'nobody-writes.fifo': a FIFO, not a regular file; not read, "
+        "and no fallback; not followed"
+    ]
+    (conf,) = inventory.of(HadoopConf)
+    assert conf.text("hadoop.security.authentication") == "kerberos", "the rest is read"
+
+
+def test_include_of_a_character_device_in_the_tree_is_refused(tmp_path: Path) -> None:
+    _include_of(tmp_path, "zero")
+    device = tmp_path / "conf" / "zero"
+    try:  # the device /dev/zero is (1, 5): reading it never ends
+        os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    except PermissionError:
+        need(False, "mknod (root), to put a character device in the audited tree")
+    inventory = _bounded(lambda: load(tmp_path / "conf"))
+    assert [e.reason for e in inventory.errors] == [
+        "line 2: xi:include of 'zero': a character device, not a regular file; not read, "
+        "and no fallback; not followed"
+    ]
+
+
+def test_include_larger_than_the_cap_is_refused(tmp_path: Path) -> None:
+    _include_of(tmp_path, "big.xml")
+    with open(tmp_path / "conf" / "big.xml", "wb") as handle:
+        handle.truncate(11 * 1024 * 1024)
+    inventory = load(tmp_path / "conf")
+    reasons = [e.reason for e in inventory.errors if e.path.endswith("core-site.xml")]
+    assert reasons == [
+        "line 2: xi:include of 'big.xml': too large (11,534,336 bytes; limit 10,485,760), "
+        "and no fallback; not followed"
+    ]

@@ -74,3 +74,19 @@ def test_failing_helm_is_an_error_entry(tmp_path: Path, monkeypatch: pytest.Monk
     result = run_cli("audit", "--helm", str(CHART), "--format", "json")
     (error,) = result.json()["errors"]
     assert "helm template failed: Error: template" in error["reason"]
+
+
+def test_a_template_that_is_a_fifo_is_not_read(tmp_path: Path) -> None:
+    # The file a `# Source:` line names is a reference like any other: a FIFO there would
+    # block open() for good, so it is refused and the document keeps helm's own lines.
+    import threading
+
+    (tmp_path / "templates").mkdir()
+    os.mkfifo(tmp_path / "templates" / "pod.yaml")
+    output = "---\n# Source: chart/templates/pod.yaml\nkind: Pod\nmetadata:\n  name: p\n"
+    docs: list[object] = []
+    reader = threading.Thread(target=lambda: docs.extend(rendered_docs(output, str(tmp_path))))
+    reader.daemon = True
+    reader.start()
+    reader.join(timeout=60)
+    assert len(docs) == 1, "rendered_docs blocked on the FIFO"

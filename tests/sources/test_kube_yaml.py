@@ -383,3 +383,47 @@ spec:
     )
     (app,) = inventory_of(tmp_path).of(SparkApp)
     assert app.value("spark.kubernetes.authenticate.driver.serviceAccountName") == "spark-driver"
+
+
+_DUPLICATED = """apiVersion: v1
+kind: Pod
+metadata:
+  name: api
+  namespace: jobs
+spec:
+  automountServiceAccountToken: {first}
+  containers:
+  - name: api
+    image: api:1
+  automountServiceAccountToken: {last}
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "status"), [("false", "true", "fail"), ("true", "false", "pass")]
+)
+def test_a_duplicate_key_is_reported_and_its_last_value_judged(
+    tmp_path: Path, first: str, last: str, status: str
+) -> None:
+    # A reader sees the first value; the API server keeps the last ("will only persist the
+    # last of any duplicate fields", fieldValidation in the Kubernetes API reference).
+    pod = write(tmp_path, "pod.yaml", _DUPLICATED.format(first=first, last=last))
+    result = run_cli("audit", str(pod), "--format", "json", "--fail-on", "critical")
+    assert result.json()["errors"] == [
+        {
+            "path": str(pod),
+            "reason": "line 11: duplicate key 'automountServiceAccountToken': its last value "
+            "is judged, the one the API server keeps (kubectl --validate=strict refuses the file)",
+        }
+    ]
+    (finding,) = findings_of(result, "K8S-006")
+    assert (finding["status"], finding["location"]["line"]) == (status, 11)
+
+
+def test_merge_keys_and_aliases_are_not_duplicates() -> None:
+    duplicates: set[tuple[int, str]] = set()
+    text = "base: &b {a: 1}\nkind: X\napiVersion: v1\nm:\n  <<: *b\n  a: 2\nn: *b\no: *b\n"
+    (doc,) = load_documents(text, duplicates)
+    assert doc["m"]["a"] == "2" and duplicates == set()
+    list(load_documents("kind: X\nkind: Y\nx: {a: 1, a: 2}\n", duplicates))
+    assert duplicates == {(2, "kind"), (3, "a")}

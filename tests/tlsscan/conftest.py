@@ -22,7 +22,7 @@ def farm_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
 
 @pytest.fixture(scope="session")
 def farm_scan(farm_servers: dict[str, Server]) -> dict[str, Endpoint]:
-    from triplock.tlsscan.probe import Limits, parse_target
+    from triplock.tlsscan.connector import Limits, parse_target
     from triplock.tlsscan.scanner import scan
 
     names = list(farm_servers)

@@ -218,6 +218,11 @@ def s_server_variants(pki: Pki) -> dict[str, list[str]]:
             *rsa_full, "-serverpref",
             "-cipher", "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA",
         ],
+        "groups-x25519-p224": [*rsa_full, "-no_tls1_3", "-serverpref", "-groups", "X25519:P-224"],
+        "groups-many": [
+            *rsa_full, "-no_tls1_3", "-serverpref",
+            "-groups", "brainpoolP256r1:secp521r1:X448:P-256:X25519:secp256k1:P-384",
+        ],
         "chacha20-only": [
             *rsa_full, "-cipher", "ECDHE-RSA-CHACHA20-POLY1305",
             "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256",

@@ -6,10 +6,13 @@ import subprocess
 
 import pytest
 
+from tests.tlsscan.farm import Server
+from triplock.commands.scan import judge_endpoints
 from triplock.facts.certs import CertInfo
 from triplock.facts.tls import Endpoint
+from triplock.model import Status
 from triplock.rules._tls_grade import grade, mozilla_deviations
-from triplock.tlsscan import suites
+from triplock.tlsscan import suites, wire
 
 
 def openssl_suites(spec: str, version: str = "-tls1_2") -> set[str]:
@@ -21,6 +24,26 @@ def openssl_suites(spec: str, version: str = "-tls1_2") -> set[str]:
     return {line.split()[0] for line in out.splitlines() if line.startswith("TLS_")}
 
 
+def openssl_groups(port: int, version: str = "-tls1_2") -> set[str]:
+    """The TLS 1.2 ECDHE curves an openssl s_client completes a handshake with, one by one."""
+    accepted = set()
+    for name in TLS12_CURVES:
+        out = subprocess.run(
+            ["openssl", "s_client", "-connect", f"127.0.0.1:{port}", version,
+             "-cipher", "ECDHE:@SECLEVEL=0", "-groups", name],
+            input="", capture_output=True, text=True, timeout=10,
+        ).stdout  # fmt: skip
+        shown = {"x25519": "X25519", "x448": "X448"}.get(name, f"ECDH, {ALIASES.get(name, name)},")
+        if f"Server Temp Key: {shown}" in out:
+            accepted.add(name)
+    return accepted
+
+
+ALIASES = {"secp256r1": "prime256v1", "secp192r1": "prime192v1"}  # as s_client prints them
+# every TLS 1.0-1.2 curve, by the names triplock reports (s_client rejects those it lacks)
+TLS12_CURVES = [wire.GROUP_NAMES[g] for g in wire.TLS12_GROUPS]
+
+
 def on(ep: Endpoint) -> set[str]:
     return {p for p, v in ep.protocols.items() if v}
 
@@ -28,7 +51,7 @@ def on(ep: Endpoint) -> set[str]:
 def test_every_server_was_observed(farm_scan: dict[str, Endpoint]) -> None:
     for name, ep in farm_scan.items():
         assert ep.error is None, (name, ep.error)
-        assert ep.observed, name
+        assert ep.observed and not ep.incomplete, (name, ep.incomplete)
         assert ep.connections > 0
 
 
@@ -72,9 +95,12 @@ def test_legacy_tls10_tls11(farm_scan: dict[str, Endpoint]) -> None:
     assert on(ep) == {"TLSv1.0", "TLSv1.1"}
     assert "TLS_RSA_WITH_AES_128_CBC_SHA" in ep.cipher_suites["TLSv1.0"]
     assert not any(s.endswith("GCM_SHA256") for s in ep.cipher_suites["TLSv1.0"])
+    # ALL:@SECLEVEL=0 includes anonymous suites: the key exchange category scores zero
+    assert "TLS_DH_anon_WITH_AES_128_CBC_SHA" in ep.cipher_suites["TLSv1.0"]
     result = grade(ep)
-    assert result is not None and result.letter == "C"
+    assert result is not None and result.letter == "F" and result.score == 0
     assert "no TLS 1.2" in result.reasons
+    assert result.reasons[0].startswith("a category scores zero (key exchange")
 
 
 def test_dhe_1024(farm_scan: dict[str, Endpoint]) -> None:
@@ -148,3 +174,42 @@ def test_connections_stay_hello_only_cheap(farm_scan: dict[str, Endpoint], name:
     connection per candidate suite (sslyze's method needs ~400)."""
     ep = farm_scan[name]
     assert ep.connections <= len(ep.accepted()) + len(ep.groups) + 30
+
+
+@pytest.mark.parametrize(
+    ("name", "order"),
+    [
+        ("groups-x25519-p224", ["x25519", "secp224r1"]),
+        (
+            "groups-many",
+            ["brainpoolP256r1", "secp521r1", "x448", "secp256r1", "x25519", "secp256k1",
+             "secp384r1"],
+        ),
+    ],
+)  # fmt: skip
+def test_tls12_groups_match_openssl_in_server_order(
+    farm_scan: dict[str, Endpoint], farm_servers: dict[str, Server], name: str, order: list[str]
+) -> None:
+    """Every curve, found hello-only, is one openssl s_client completes a handshake with; the
+    order is the server's (-serverpref)."""
+    ep = farm_scan[name]
+    assert set(ep.groups) == openssl_groups(farm_servers[name].port)
+    assert ep.groups_by_protocol == {"TLSv1.2": order}
+
+
+def test_defaults_tls12_groups_match_openssl(
+    farm_scan: dict[str, Endpoint], farm_servers: dict[str, Server]
+) -> None:
+    ep = farm_scan["defaults"]
+    assert set(ep.groups_by_protocol["TLSv1.2"]) == openssl_groups(farm_servers["defaults"].port)
+    assert len(ep.groups_by_protocol["TLSv1.2"]) >= 5  # not just the negotiated one
+
+
+def test_weak_and_deprecated_curves_are_judged(farm_scan: dict[str, Endpoint]) -> None:
+    findings = judge_endpoints([farm_scan["groups-x25519-p224"], farm_scan["groups-many"]])
+    failed = {(f.rule.id, f.location.url) for f in findings.findings if f.status is Status.FAIL}
+    p224, many = (f"tls://{farm_scan[n].target}" for n in ("groups-x25519-p224", "groups-many"))
+    assert {("TLS-033", p224), ("TLS-033", many), ("TLS-061", p224), ("TLS-061", many)} <= failed
+    assert ("TLS-032", p224) not in failed  # P-224 is deprecated, not under 112-bit security
+    result = grade(farm_scan["groups-x25519-p224"])
+    assert result is not None and result.letter == "A-"  # no TLS 1.3 (2009r)

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from triplock.facts.tls import Endpoint
-from triplock.tlsscan.probe import Limits, parse_target, probe
+from triplock.tlsscan.connector import Limits, parse_target
+from triplock.tlsscan.probe import probe
 
 Behaviour = Callable[[socket.socket], None]
 HANDSHAKE_HEADER = b"\x16\x03\x03"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from triplock.tlsscan.probe import Limits, parse_target
+from triplock.tlsscan.connector import Limits, parse_target
 from triplock.tlsscan.scanner import scan
 
 
@@ -80,3 +80,15 @@ def test_connections_per_host_are_bounded_across_ports(host: _CountingHost) -> N
     assert len(endpoints) == 6
     assert host.total >= 12  # several probes per port were made
     assert host.most <= 2
+
+
+def test_waiting_for_the_bounds_is_not_idleness(host: _CountingHost) -> None:
+    """Six ports of one host through one slot: an endpoint waits for the others far longer
+    than its idle budget (3 x 0.2 s) and still gets its whole answer."""
+    targets = [parse_target(f"127.0.0.1:{p}") for p in host.ports]
+    endpoints = scan(targets, Limits(timeout=0.2, per_host=1, overall=64))
+    assert max(ep.seconds for ep in endpoints) > 3 * 0.2
+    for ep in endpoints:
+        assert ep.error == "the server refused every hello (handshake_failure)", ep.error
+        assert not ep.incomplete and not any("partial" in n for n in ep.notes)
+    assert host.most <= 1

@@ -8,7 +8,8 @@ import threading
 
 import pytest
 
-from triplock.tlsscan.probe import Limits, TargetError, parse_target, probe
+from triplock.tlsscan.connector import Limits, TargetError, parse_target
+from triplock.tlsscan.probe import probe
 
 
 @pytest.mark.parametrize(

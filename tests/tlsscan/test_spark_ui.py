@@ -95,7 +95,7 @@ def spark_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Pk
 
 @pytest.fixture(scope="module")
 def spark_endpoint(spark_ui: tuple[int, Pki]) -> Endpoint:
-    from triplock.tlsscan.probe import Limits, parse_target
+    from triplock.tlsscan.connector import Limits, parse_target
     from triplock.tlsscan.scanner import scan
 
     (endpoint,) = scan([parse_target(f"127.0.0.1:{spark_ui[0]}")], Limits(timeout=10))

@@ -38,6 +38,9 @@ def test_registry_is_complete_and_unique() -> None:
         ("TLS_DHE_PSK_WITH_AES_128_GCM_SHA256", {"kex": "DHE_PSK", "forward_secrecy": True}),
         ("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", {"bits": 256, "aead": True}),
         ("SSL_CK_DES_192_EDE3_CBC_WITH_MD5", {"sslv2": True, "triple_des": True}),
+        # the digit in a cipher's name is not its key size
+        ("TLS_RSA_WITH_RC4_128_SHA", {"bits": 128, "rc4": True, "insecure": True}),
+        ("TLS_SM4_GCM_SM3", {"bits": 128, "aead": True}),
     ],
 )
 def test_attributes(name: str, attrs: dict[str, object]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from triplock.model import SEVERITY_NAMES, Severity
 
@@ -30,3 +31,24 @@ def fail_threshold(args: argparse.Namespace, fallback: str = "high") -> Severity
 def comma_list(values: list[str]) -> list[str]:
     """Repeatable list flags also take comma-separated values: `--only A,B --only C`."""
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
+
+
+def pair_outputs(
+    formats: list[str] | None, outputs: list[str] | None
+) -> tuple[list[str], list[str | None]]:
+    """--format and --output pair in order; all formats but one need a file. Default: table on
+    a terminal, JSON otherwise."""
+    from triplock import formats as fmt
+    from triplock.cli import UsageError
+
+    formats = formats or ["table" if sys.stdout.isatty() and not outputs else "json"]
+    for name in formats:
+        if name not in fmt.names():
+            raise UsageError(f"unknown format {name!r} (choose from {', '.join(fmt.names())})")
+    outputs = outputs or []
+    if len(outputs) > len(formats):
+        raise UsageError("more --output files than --format options")
+    paired: list[str | None] = [*outputs, *([None] * (len(formats) - len(outputs)))]
+    if paired.count(None) > 1:
+        raise UsageError("several formats need an --output file each (all but one)")
+    return formats, paired

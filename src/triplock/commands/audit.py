@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from triplock.commands._args import add_fail_on, comma_list, fail_threshold
+from triplock.commands._args import add_fail_on, comma_list, fail_threshold, pair_outputs
 from triplock.model import SEVERITY_NAMES
 
 
@@ -17,7 +17,9 @@ def register(sub: Any) -> None:
         description="Audit deployment files against the Secure Your Services checklist. "
         "PATH may be a file, a directory (walked recursively) or - for stdin.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="files or directories to audit; - reads stdin"
+    )
     p.add_argument(
         "-f",
         "--format",
@@ -60,10 +62,17 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--max-file-size",
-        type=int,
+        type=_file_size,
         default=10 * 1024 * 1024,
         metavar="BYTES",
-        help="skip (and report) inputs larger than this (default: 10 MiB)",
+        help=f"skip (and report) inputs larger than this (default: 10 MiB, at most "
+        f"{_MAX_FILE_SIZE:,})",
+    )
+    p.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="follow symbolic links that lead out of the directories given (default: report "
+        "them and stay inside)",
     )
     p.add_argument(
         "--disable",
@@ -143,6 +152,20 @@ def register(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
+# Every input is held in memory while it is parsed; a limit beyond this is a typo.
+_MAX_FILE_SIZE = 1 << 30
+
+
+def _file_size(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of bytes: {text!r}") from None
+    if not 1 <= value <= _MAX_FILE_SIZE:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {_MAX_FILE_SIZE:,} bytes")
+    return value
+
+
 def _format_names() -> list[str]:
     from triplock import formats
 
@@ -158,16 +181,17 @@ def run(args: argparse.Namespace) -> int:
     if args.summary:
         args.formats = ["summary", *(args.formats or [])]
     if args.formats:
-        formats, outputs = _pair_outputs(args.formats, args.outputs)
+        formats, outputs = pair_outputs(args.formats, args.outputs)
     else:
-        formats, outputs = _pair_outputs(
+        formats, outputs = pair_outputs(
             list(config.formats) or None, args.outputs or list(config.outputs)
         )
     options = AuditOptions(
         paths=args.paths,
         spark_version=_spark_version(args.spark_version),
         max_bytes=args.max_file_size,
-        disabled_rules=_rule_ids([*comma_list(args.disable), *config.disable], controls=False),
+        follow_symlinks=args.follow_symlinks,
+        disabled_rules=_disabled(args, config),
         only_rules=_rule_ids(comma_list(args.only), controls=True) if args.only else None,
         skip_paths=(*args.skip_path, *config.skip_path),
         post_steps=[_waiver_step(args, config), *_changed_step(args), *_baseline_step(args)],
@@ -259,6 +283,18 @@ def _rule_ids(names: list[str], controls: bool) -> frozenset[str]:
     return frozenset(selected)
 
 
+def _disabled(args: argparse.Namespace, config: Any) -> frozenset[str]:
+    """--disable and the configuration's `disable`; an unknown name in the file is a usage
+    error that names the file and the field."""
+    from triplock.cli import UsageError
+
+    try:
+        from_config = _rule_ids(list(config.disable), controls=False)
+    except UsageError as e:
+        raise UsageError(f"{config.path}: disable: {e}") from None
+    return _rule_ids(comma_list(args.disable), controls=False) | from_config
+
+
 def _spark_version(given: str | None) -> str | None:
     """--spark-version as given, or a usage error (exit 2) when it is not a version."""
     if given is None:
@@ -289,8 +325,8 @@ def _helm(args: argparse.Namespace) -> str | None:
 
 def _scan_step(scan_host: str) -> Any:
     def step(inventory: Any, options: Any) -> None:
+        from triplock.tlsscan.connector import Limits
         from triplock.tlsscan.deployment import scan_declared
-        from triplock.tlsscan.probe import Limits
 
         scan_declared(inventory, scan_host, Limits())
 
@@ -302,7 +338,9 @@ def _config(args: argparse.Namespace) -> Any:
     from triplock.cli import UsageError
 
     try:
-        return config.load(args.config or config.find())
+        if args.config:
+            return config.load(args.config)
+        return config.load(config.find(), confined=True)
     except config.ConfigError as e:
         raise UsageError(str(e)) from None
 
@@ -314,9 +352,10 @@ def _waiver_step(args: argparse.Namespace, config: Any) -> Any:
 
     entries = list(config.waivers)
     try:
-        for path in (config.waiver_file, args.waivers):
-            if path:
-                entries.extend(load_waiver_file(path))
+        if config.waiver_file:
+            entries.extend(load_waiver_file(config.waiver_file))
+        if args.waivers:
+            entries.extend(load_waiver_file(args.waivers, streams=True))
     except ConfigError as e:
         raise UsageError(str(e)) from None
     inline = config.inline_waivers and not args.no_inline_waivers
@@ -335,25 +374,6 @@ class _Progress:
     def done(self) -> None:
         if self.shown:
             print(file=sys.stderr)
-
-
-def _pair_outputs(
-    formats: list[str] | None, outputs: list[str] | None
-) -> tuple[list[str], list[str | None]]:
-    from triplock import formats as fmt
-    from triplock.cli import UsageError
-
-    formats = formats or ["table" if sys.stdout.isatty() else "json"]
-    for name in formats:
-        if name not in fmt.names():
-            raise UsageError(f"unknown format {name!r} (choose from {', '.join(fmt.names())})")
-    outputs = outputs or []
-    if len(outputs) > len(formats):
-        raise UsageError("more --output files than --format options")
-    paired: list[str | None] = [*outputs, *([None] * (len(formats) - len(outputs)))]
-    if paired.count(None) > 1:
-        raise UsageError("several formats need an --output file each (all but one)")
-    return formats, paired
 
 
 def _emit(result: Any, formats: list[str], outputs: list[str | None]) -> None:

@@ -37,6 +37,13 @@ def register(sub: Any) -> None:
         )
         p.add_argument("--partitions", type=int, help="Spark partitions (default: parallelism)")
         p.add_argument(
+            "--spark-wait",
+            type=float,
+            default=120.0,
+            metavar="SECONDS",
+            help="give up when no Spark executor has started after this long (default: 120)",
+        )
+        p.add_argument(
             "--workers",
             type=int,
             metavar="N",
@@ -64,9 +71,14 @@ def register(sub: Any) -> None:
 
 def _runner(encrypt: bool) -> Any:
     def run(args: argparse.Namespace) -> int:
+        """Exit 2 for what stops the command before a file is processed (an existing output,
+        the same file in and out, a KMS or keyset that cannot be opened, no Spark executor);
+        exit 1 for a file that fails to encrypt or decrypt."""
         from triplock.cli import UsageError
-        from triplock.keys.envelope import EnvelopeError
+        from triplock.keys.envelope import EnvelopeError, SameFileError
+        from triplock.keys.files import os_error_text
         from triplock.keys.kms.interface import KmsError
+        from triplock.keys.spark import ClusterError
         from triplock.keys.streaming import MAX_WORKERS, StreamError
         from triplock.keys.tink_keyset import KeysetError
 
@@ -74,11 +86,13 @@ def _runner(encrypt: bool) -> Any:
             raise UsageError(f"--workers must be 1 to {MAX_WORKERS}")
         try:
             return _run(args, encrypt)
-        except (FileExistsError, EnvelopeError, KmsError, KeysetError, StreamError) as e:
+        except (FileExistsError, SameFileError, KmsError, KeysetError, ClusterError) as e:
+            raise UsageError(str(e)) from None
+        except (EnvelopeError, StreamError) as e:
             print(f"triplock: error: {e}", file=sys.stderr)
             return 1
         except OSError as e:
-            raise UsageError(f"{e.filename}: {e.strerror}") from None
+            raise UsageError(os_error_text(e)) from None
 
     return run
 
@@ -109,9 +123,11 @@ def _run(args: argparse.Namespace, encrypt: bool) -> int:
     else:
         raise UsageError(f"{src} has no {SUFFIX} suffix: give --output")
     from triplock.keys import envelope
-    from triplock.keys.kms.interface import open_kms
+    from triplock.keys.kms import open_kms
     from triplock.keys.kms.options import spec_from_args
 
+    envelope.refuse_same_file(src, dst)
+    _sweep(dst, tree=False)
     kms = open_kms(spec_from_args(args))
     op = envelope.encrypt_file if encrypt else envelope.decrypt_file
     n = op(kms, src, dst, args.force, args.workers)
@@ -119,17 +135,25 @@ def _run(args: argparse.Namespace, encrypt: bool) -> int:
     return 0
 
 
+def _sweep(dst: Path, tree: bool) -> None:
+    from triplock.keys.envelope import sweep_outputs
+
+    for path in sweep_outputs(dst, tree):
+        print(f"triplock: removed {path}, left by an interrupted run", file=sys.stderr)
+
+
 def _tree(args: argparse.Namespace, src: Path, dst: Path, encrypt: bool) -> int:
     from triplock.keys.envelope import JobResult, plan_tree, run_jobs
-    from triplock.keys.kms.interface import open_kms
+    from triplock.keys.kms import open_kms
     from triplock.keys.kms.options import spec_from_args
 
     spec = spec_from_args(args)
+    _sweep(dst, tree=True)
     results: list[JobResult]
     if args.spark_master:
         from triplock.keys.spark import run_tree, spark_session
 
-        with spark_session(args.spark_master) as spark:
+        with spark_session(args.spark_master, wait=args.spark_wait) as spark:
             results = run_tree(spark, spec, src, dst, encrypt, args.force, args.partitions)
     else:
         jobs = plan_tree(src, dst, encrypt, args.force)
@@ -147,7 +171,7 @@ def _tree(args: argparse.Namespace, src: Path, dst: Path, encrypt: bool) -> int:
 def _export(args: argparse.Namespace, src: Path) -> int:
     from triplock.keys.envelope import ENVELOPE_AAD, export_tink_keyset
     from triplock.keys.files import write_secret
-    from triplock.keys.kms.interface import open_kms
+    from triplock.keys.kms import open_kms
     from triplock.keys.kms.options import spec_from_args
 
     text, header = export_tink_keyset(open_kms(spec_from_args(args)), src)
@@ -166,13 +190,18 @@ def _tink(args: argparse.Namespace, src: Path, encrypt: bool) -> int:
 
     if src.is_dir() or not args.output:
         raise UsageError("--tink-keyset works on one file and needs --output")
+    from triplock.keys.envelope import refuse_same_file
+
     keys = tink_keyset.from_json(Path(args.tink_keyset).read_bytes())
     aad = args.associated_data.encode()
     dst = Path(args.output)
+    refuse_same_file(src, dst)
+    _sweep(dst, tree=False)
     if encrypt:
+        # 0600 like every output of this command whose mode is not the input's.
         with (
             open(src, "rb", buffering=0) as fin,
-            atomic_writer(dst, mode=0o644, force=args.force, durable=False) as fout,
+            atomic_writer(dst, mode=0o600, force=args.force, durable=False, keep="none") as fout,
         ):
             n = streaming.encrypt_stream(keys[0], fin, fout, aad, workers=args.workers)
     else:
@@ -191,7 +220,7 @@ def _tink_decrypt(keys: list[bytes], src: Path, dst: Path, aad: bytes, force: bo
         try:
             with (
                 open(src, "rb", buffering=0) as fin,
-                atomic_writer(dst, mode=0o600, force=force, durable=False) as fout,
+                atomic_writer(dst, mode=0o600, force=force, durable=False, keep="none") as fout,
             ):
                 return streaming.decrypt_stream(key, fin, fout, aad)
         except streaming.StreamError as e:

@@ -10,7 +10,13 @@ from typing import Any
 
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser("rules", help="list every rule")
-    p.add_argument("-f", "--format", choices=("table", "json", "markdown"), default="table")
+    p.add_argument(
+        "-f",
+        "--format",
+        choices=("table", "json", "markdown"),
+        default="table",
+        help="output format (default: table)",
+    )
     p.set_defaults(run=run)
 
 

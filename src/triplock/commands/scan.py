@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING, Any
 
-from triplock.commands._args import add_fail_on, fail_threshold
+from triplock.commands._args import add_fail_on, fail_threshold, pair_outputs
 
 if TYPE_CHECKING:
     from triplock.facts.tls import Endpoint
     from triplock.model import AuditResult
-    from triplock.tlsscan.probe import Target
+    from triplock.tlsscan.connector import Target
 
 SCAN_SCHEMA_VERSION = "1.0"
 
@@ -23,7 +22,9 @@ def register(sub: Any) -> None:
         description="Observe TLS endpoints with hello-only probes and judge them under the "
         "transit.tls controls. TARGET is host:port, [IPv6]:port or a host name (port 443).",
     )
-    p.add_argument("targets", nargs="*", metavar="TARGET")
+    p.add_argument(
+        "targets", nargs="*", metavar="TARGET", help="host:port, [IPv6]:port or https:// URL"
+    )
     p.add_argument(
         "--targets",
         dest="targets_file",
@@ -34,11 +35,21 @@ def register(sub: Any) -> None:
     p.add_argument(
         "-f",
         "--format",
-        choices=("table", "json"),
-        default=None,
-        help="table (default on a terminal) or json",
+        action="append",
+        dest="formats",
+        metavar="FORMAT",
+        help="output format (repeatable, as for audit): table (default on a terminal), json "
+        "(default otherwise; the scan contract with endpoint details), sarif, markdown, html, "
+        "junit, summary",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        dest="outputs",
+        metavar="FILE",
+        help="write the output to FILE (repeatable, paired with --format in order)",
+    )
     add_fail_on(p, "exit 1 when a failing finding has this severity or higher", default="high")
     p.add_argument(
         "--timeout", type=float, default=5.0, metavar="SECONDS", help="per exchange (default 5)"
@@ -62,7 +73,7 @@ def register(sub: Any) -> None:
 
 def read_targets(args: argparse.Namespace) -> list[Target]:
     from triplock.cli import UsageError
-    from triplock.tlsscan.probe import TargetError, parse_target
+    from triplock.tlsscan.connector import TargetError, parse_target
 
     texts = list(args.targets)
     if args.targets_file:
@@ -83,7 +94,7 @@ def read_targets(args: argparse.Namespace) -> list[Target]:
 def run(args: argparse.Namespace) -> int:
     from triplock.cli import UsageError
     from triplock.commands._output import write_text
-    from triplock.tlsscan.probe import Limits
+    from triplock.tlsscan.connector import Limits
     from triplock.tlsscan.scanner import scan, stderr_progress
 
     if args.timeout <= 0 or args.per_host < 1 or args.max_connections < 1:
@@ -91,11 +102,28 @@ def run(args: argparse.Namespace) -> int:
     targets = read_targets(args)
     limits = Limits(args.timeout, args.per_host, args.max_connections)
     endpoints = scan(targets, limits, stderr_progress())
+    formats, outputs = pair_outputs(args.formats, args.outputs)
     result = judge_endpoints(endpoints)
-    fmt = args.format or ("table" if sys.stdout.isatty() and not args.output else "json")
-    text = render_json(endpoints, result) if fmt == "json" else render_table(endpoints, result)
-    write_text(text, args.output)
+    for name, path in zip(formats, outputs, strict=True):
+        write_text(_render(name, endpoints, result), path)
     return result.exit_code(fail_threshold(args))
+
+
+def _render(name: str, endpoints: list[Endpoint], result: AuditResult) -> str:
+    """JSON and the table carry the endpoints' details; the other formats render the findings
+    as an audit's."""
+    from triplock import formats
+
+    if name == "json":
+        return render_json(endpoints, result)
+    if name == "table":
+        return render_table(endpoints, result)
+    return formats.renderer(name)(result)
+
+
+# The rules that judge what a scan observes (Endpoint and CertChain facts); the others have
+# nothing to judge in a scan and cost start-up (tests/commands/test_scan.py checks the set).
+SCAN_RULE_MODULES = ("tls", "certs")
 
 
 def judge_endpoints(endpoints: list[Endpoint]) -> AuditResult:
@@ -105,19 +133,18 @@ def judge_endpoints(endpoints: list[Endpoint]) -> AuditResult:
 
     inventory = Inventory()
     add_endpoints(inventory, endpoints)
-    return judge(inventory, AuditOptions(paths=[]))
+    return judge(inventory, AuditOptions(paths=[], rule_modules=SCAN_RULE_MODULES))
 
 
 def endpoint_dict(ep: Endpoint) -> dict[str, Any]:
-    from triplock.facts.certs import CertInfo
-    from triplock.rules._tls_grade import grade, mozilla_deviations
+    from triplock.rules._tls_grade import cert_of, grade, mozilla_deviations
 
     chains: dict[str, list[dict[str, Any]]] = {}
     for protocol, ders in ep.certificate_chains.items():
         chains[protocol] = []
         for der in ders:
             try:
-                c = CertInfo.from_der(der)
+                c = cert_of(der)
             except ValueError:
                 chains[protocol].append({"error": "unparsable certificate"})
                 continue
@@ -147,7 +174,7 @@ def endpoint_dict(ep: Endpoint) -> dict[str, Any]:
 
 
 def render_json(endpoints: list[Endpoint], result: AuditResult) -> str:
-    import json
+    import orjson
 
     from triplock.formats._common import result_dict
 
@@ -160,7 +187,7 @@ def render_json(endpoints: list[Endpoint], result: AuditResult) -> str:
         "checklist": [c for c in audit["checklist"] if c["control"].startswith("transit.")],
         "errors": audit["errors"],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
 def render_table(endpoints: list[Endpoint], result: AuditResult) -> str:

@@ -7,12 +7,12 @@ The same CertChain describes a chain read from a file, from a keystore, or seen 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from triplock.inventory import Setting
 from triplock.model import Location
+from triplock.secret_classifier import known_default
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -166,17 +166,9 @@ class PrivateKeyInfo:
     public_key_sha256: str | None = None  # None when encrypted
 
 
-# Passwords that keytool, Hadoop/Spark tutorials and the BigDL examples ship with, and their
-# usual decorations (password123, Changeit!, admin@123).
-_DEFAULT_PASSWORD = re.compile(
-    r"(?i)(changeit|changeme|password|passw0rd|secret|keystore|truststore|storepass|keypass|"
-    r"spark|hadoop|admin|test|bigdl|intel|welcome|qwerty|letmein|default)?[\d!@#$%^&*._-]*"
-)
-
-
 def is_default_password(value: str) -> bool:
-    """Whether a password is a well-known default (or empty, or only digits and symbols)."""
-    return len(value) < 6 or bool(_DEFAULT_PASSWORD.fullmatch(value.strip()))
+    """Whether a password is a well-known default (or empty, or short)."""
+    return len(value) < 6 or known_default(value) is not None
 
 
 @dataclass

@@ -21,9 +21,10 @@ class Endpoint:
 
     `protocols` maps each of PROTOCOLS to whether the server accepted it; `cipher_suites`
     lists the IANA names it accepted per protocol, in the order they were found.
-    `key_exchange` maps a suite name to what its ServerKeyExchange revealed ("ffdhe 1024 bits"
-    is stored as dh_bits); `groups` are named groups (TLS 1.3 via HelloRetryRequest, TLS 1.2
-    from ServerKeyExchange).
+    `dh_bits` maps a DHE suite name to its prime size; `groups` are the named groups of every
+    protocol (TLS 1.3 via HelloRetryRequest, TLS 1.0-1.2 from ServerKeyExchange), and
+    `groups_by_protocol` the same per protocol in the order the server picks them.
+    `incomplete` names what a probe given up half-way did not finish (empty when whole).
     """
 
     target: str
@@ -32,6 +33,7 @@ class Endpoint:
     protocols: dict[str, bool] = field(default_factory=dict)
     cipher_suites: dict[str, list[str]] = field(default_factory=dict)
     groups: list[str] = field(default_factory=list)
+    groups_by_protocol: dict[str, list[str]] = field(default_factory=dict)
     dh_bits: dict[str, int] = field(default_factory=dict)
     certificate_chains: dict[str, list[bytes]] = field(default_factory=dict)
     session_resumption: dict[str, bool | None] = field(default_factory=dict)
@@ -42,6 +44,7 @@ class Endpoint:
     hsts_max_age: int | None = None
     client_certificate_required: bool = False
     notes: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)
     connections: int = 0
     seconds: float = 0.0
 
@@ -71,6 +74,7 @@ class Endpoint:
             "protocols": {p: self.protocols.get(p, False) for p in PROTOCOLS},
             "cipher_suites": {p: list(s) for p, s in self.cipher_suites.items() if s},
             "groups": list(self.groups),
+            "groups_by_protocol": {p: list(g) for p, g in self.groups_by_protocol.items()},
             "dh_bits": dict(self.dh_bits),
             "session_resumption": dict(self.session_resumption),
             "ocsp_stapling": self.ocsp_stapling,
@@ -80,6 +84,7 @@ class Endpoint:
             "hsts_max_age": self.hsts_max_age,
             "client_certificate_required": self.client_certificate_required,
             "notes": list(self.notes),
+            "incomplete": list(self.incomplete),
             "connections": self.connections,
             "seconds": round(self.seconds, 3),
         }

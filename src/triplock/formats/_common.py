@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from triplock import __version__
@@ -9,6 +10,14 @@ from triplock.controls import CONTROLS
 from triplock.model import AuditResult, Finding
 
 SCHEMA_VERSION = "1.0"
+
+# Control characters from the inputs (an escape sequence in a file name or a value, OSC-8
+# hyperlinks, a bell) are shown escaped (`\x1b`), never passed to a terminal or a renderer.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text) if _CONTROL.search(text) else text
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:

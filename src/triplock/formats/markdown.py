@@ -11,6 +11,7 @@ import os
 import re
 
 from triplock.controls import CONTROLS, STAGE_TITLES
+from triplock.formats._common import escape_controls
 from triplock.model import AuditResult, Finding, Severity, Status
 
 MAX_ROWS = 50
@@ -150,4 +151,6 @@ def _path(path: str) -> str:
 
 
 def _md(text: str) -> str:
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Input text as inert Markdown: whitespace runs as one space, Markdown's punctuation
+    backslash-escaped, control characters (ESC, OSC-8 links) shown as `\\x1b` as in the table."""
+    return escape_controls(_SPECIAL.sub(r"\\\1", " ".join(text.split())))

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from triplock.controls import CONTROLS, STAGE_TITLES
+from triplock.formats._common import escape_controls
 from triplock.model import AuditResult, Finding, Severity, Status
 
 _STATUS_STYLE = {
@@ -244,15 +245,11 @@ _SGR = {
     "cyan": "36",
     "dim": "2",
 }
-# Control characters from the inputs (an escape sequence in a file name or a value) are shown
-# escaped, never sent to the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _WORD = re.compile(r"\S+")
 
 
 def _clean(text: str) -> str:
-    text = text.replace("\t", " ")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text) if _CONTROL.search(text) else text
+    return escape_controls(text.replace("\t", " "))
 
 
 class _Lines:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -27,6 +28,13 @@ ROOT_DAYS = 10 * 365
 RSA_BITS = 3072
 # Backdating absorbs clock skew between the machine that signs and the ones that verify.
 _BACKDATE = dt.timedelta(minutes=5)
+# A DNS label (RFC 1123 section 2.1): letters, digits and inner hyphens, 1 to 63 characters.
+_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_MAX_DNS_NAME = 253
+
+
+class IssuerError(ValueError):
+    """An issuer that cannot sign now: expired, or not valid yet."""
 
 
 def new_key(kind: KeyType = "ec") -> PrivateKey:
@@ -70,19 +78,41 @@ class Issuer:
     cert: x509.Certificate
     key: PrivateKey
 
+    @property
+    def expires(self) -> dt.datetime:
+        return self.cert.not_valid_after_utc
+
+    def check_can_sign(self, now: dt.datetime) -> None:
+        name = self.cert.subject.rfc4514_string()
+        if now >= self.expires:
+            raise IssuerError(f"the issuer {name!r} expired on {self.expires:%Y-%m-%d}")
+        if now < self.cert.not_valid_before_utc:
+            start = self.cert.not_valid_before_utc
+            raise IssuerError(f"the issuer {name!r} is not valid before {start:%Y-%m-%d}")
+
+
+def not_after(days: int, issuer: Issuer | None, now: dt.datetime) -> dt.datetime:
+    """The end of a certificate's life: `days` from now, but never after its issuer's end (a
+    certificate cannot be trusted longer than the one that vouches for it)."""
+    end = now + dt.timedelta(days=days)
+    return end if issuer is None else min(end, issuer.expires)
+
 
 def _builder(
-    subject: x509.Name, public: PrivateKey, issuer_name: x509.Name, days: int
+    subject: x509.Name, public: PrivateKey, issuer: Issuer | None, days: int
 ) -> x509.CertificateBuilder:
+    """A certificate `days` long, clamped to `issuer`'s life (None: self-signed)."""
     now = dt.datetime.now(dt.UTC)
+    if issuer is not None:
+        issuer.check_can_sign(now)
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(issuer_name)
+        .issuer_name(subject if issuer is None else issuer.cert.subject)
         .public_key(public.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - _BACKDATE)
-        .not_valid_after(now + dt.timedelta(days=days))
+        .not_valid_after(not_after(days, issuer, now))
         .add_extension(
             x509.SubjectKeyIdentifier.from_public_key(public.public_key()), critical=False
         )
@@ -108,7 +138,7 @@ def root_ca(
 ) -> x509.Certificate:
     name = _name(common_name, organization)
     return (
-        _builder(name, key, name, days)
+        _builder(name, key, None, days)
         .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
         .add_extension(_ca_usage(), critical=True)
         .sign(key, hashes.SHA256())
@@ -123,7 +153,7 @@ def intermediate_ca(
     days: int = INTERMEDIATE_DAYS,
 ) -> x509.Certificate:
     return (
-        _builder(_name(common_name, organization), key, issuer.cert.subject, days)
+        _builder(_name(common_name, organization), key, issuer, days)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(_ca_usage(), critical=True)
         .add_extension(_authority_key_id(issuer), critical=False)
@@ -137,14 +167,34 @@ def _authority_key_id(issuer: Issuer) -> x509.AuthorityKeyIdentifier:
 
 
 def parse_san(names: list[str]) -> list[x509.GeneralName]:
-    """DNS names and IP addresses, as given on the command line (IP literals become IP SANs)."""
+    """DNS names and IP addresses, as given on the command line (IP literals become IP SANs).
+    Anything else is a ValueError naming it."""
     out: list[x509.GeneralName] = []
     for name in names:
         try:
             out.append(x509.IPAddress(ipaddress.ip_address(name)))
         except ValueError:
+            check_dns_name(name)
             out.append(x509.DNSName(name))
     return out
+
+
+def check_dns_name(name: str) -> None:
+    """A host name of RFC 1123 labels, at most 253 characters; the leftmost label may be the
+    wildcard `*` (RFC 6125: a whole label, never the last one)."""
+    labels = name.split(".")
+    if name.startswith("*."):
+        labels = labels[1:]
+    if (
+        not name
+        or len(name) > _MAX_DNS_NAME
+        or not labels
+        or not all(_LABEL.fullmatch(label) for label in labels)
+    ):
+        raise ValueError(
+            f"{name!r} is not a DNS name (RFC 1123 labels of letters, digits and inner hyphens, "
+            "a leftmost '*' at most) nor an IP address"
+        )
 
 
 def leaf(
@@ -163,7 +213,7 @@ def leaf(
     }[usage]
     names = parse_san(sans or [common_name])
     return (
-        _builder(_name(common_name, None), key, issuer.cert.subject, days)
+        _builder(_name(common_name, None), key, issuer, days)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(

@@ -6,8 +6,11 @@ An encrypted file (suffix .tlk) is
 The Tink ciphertext's associated data is ENVELOPE_AAD, and the data key is wrapped with the same
 bytes as context. The header is not authenticated by the stream on purpose: `rewrap` replaces it
 after a key rotation without touching the data; an altered header can only yield a wrong data key,
-which fails authentication. Outputs go to a temporary file renamed into place only when complete,
-so a failure never leaves plaintext (or a partial ciphertext) behind."""
+which fails authentication. The JSON is padded with spaces to HEADER_BODY_BYTES, so that a
+rewrapped header has the same length and is written over the old one in place, in the file's
+first disk sector. Outputs are written where nobody sees them and linked into place only when
+complete (files.py), so a failure or a kill never leaves plaintext (or a partial ciphertext)
+behind."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import struct
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -23,7 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from triplock.keys import streaming, tink_keyset
-from triplock.keys.files import atomic_writer
+from triplock.keys.files import ExistsError, atomic_writer, os_error_text, sweep_stale
 from triplock.keys.kms.interface import Kms, KmsError, WrappedKey, generate_data_key, rewrap
 
 MAGIC = b"TLKE\x01"
@@ -32,10 +36,19 @@ FORMAT = "AES256_GCM_HKDF_1MB"
 ENVELOPE_AAD = b"triplock-envelope/1"
 _MAX_HEADER = 64 * 1024
 _COPY_BYTES = 1 << 20
+# The JSON of a header is padded to this many bytes (a longer one, from a very long key id, is
+# kept as it is). With the 9 bytes before it, the header fits in the first 512-byte sector, which
+# devices write whole: a crash during an in-place rewrap leaves the old header or the new one.
+HEADER_BODY_BYTES = 480
+_SECTOR_BYTES = 512
 
 
 class EnvelopeError(Exception):
     """A file that is not an envelope, fails to decrypt, or an output that exists."""
+
+
+class SameFileError(EnvelopeError):
+    """The output is the input (the same path, a symbolic or a hard link)."""
 
 
 @dataclass(frozen=True)
@@ -44,21 +57,23 @@ class Header:
     payload_offset: int  # where the Tink ciphertext starts
 
 
-def header_bytes(wrapped: WrappedKey) -> bytes:
+def header_bytes(wrapped: WrappedKey, body_bytes: int = HEADER_BODY_BYTES) -> bytes:
+    """The header, its JSON padded with spaces to `body_bytes` when it is shorter."""
     body = json.dumps(
         {"format": FORMAT, "wrapped_key": wrapped.to_dict()}, sort_keys=True, separators=(",", ":")
     ).encode()
+    body = body.ljust(body_bytes, b" ")
     return MAGIC + struct.pack(">I", len(body)) + body
 
 
 def read_header(src: BinaryIO, name: str = "input") -> Header:
-    head = src.read(len(MAGIC) + 4)
+    head = _read_exactly(src, len(MAGIC) + 4)
     if len(head) < len(MAGIC) + 4 or not head.startswith(MAGIC):
         raise EnvelopeError(f"{name} is not a triplock encrypted file (no TLKE header)")
     (length,) = struct.unpack(">I", head[len(MAGIC) :])
     if length > _MAX_HEADER:
         raise EnvelopeError(f"{name}: header too large ({length} bytes)")
-    body = src.read(length)
+    body = _read_exactly(src, length)
     try:
         doc = json.loads(body)
         if doc.get("format") != FORMAT:
@@ -67,6 +82,17 @@ def read_header(src: BinaryIO, name: str = "input") -> Header:
     except (ValueError, KeyError, AttributeError, KmsError) as e:
         raise EnvelopeError(f"{name}: malformed header ({e})") from None
     return Header(wrapped, len(head) + length)
+
+
+def _read_exactly(src: BinaryIO, n: int) -> bytes:
+    """`n` bytes unless the input ends first (a pipe hands them over in pieces)."""
+    out = bytearray()
+    while len(out) < n:
+        piece = src.read(n - len(out))
+        if not piece:
+            break
+        out += piece
+    return bytes(out)
 
 
 def encrypt_fileobj(
@@ -95,7 +121,13 @@ def _preallocate(dst: BinaryIO, length: int) -> None:
 def decrypt_fileobj(
     kms: Kms, src: BinaryIO, dst: BinaryIO, name: str = "input", workers: int | None = None
 ) -> int:
-    header = read_header(src, name)
+    return _decrypt_payload(kms, read_header(src, name), src, dst, name, workers)
+
+
+def _decrypt_payload(
+    kms: Kms, header: Header, src: BinaryIO, dst: BinaryIO, name: str, workers: int | None
+) -> int:
+    """Decrypt what follows the header just read from `src`."""
     try:
         key = kms.unwrap(header.wrapped, ENVELOPE_AAD)
     except KmsError as e:
@@ -110,39 +142,102 @@ def encrypt_file(
     kms: Kms, src: Path, dst: Path, force: bool = False, workers: int | None = None
 ) -> int:
     """Encrypt one file; the output keeps the input's permission bits (at most 0644)."""
+    refuse_same_file(src, dst)
     mode = _mode_of(src) & 0o644
     with open(src, "rb", buffering=0) as fin, _writer(dst, mode, force) as fout:
-        return encrypt_fileobj(kms, fin, fout, os.fstat(fin.fileno()).st_size, workers)
+        return encrypt_fileobj(kms, fin, fout, _regular_size(fin), workers)
 
 
 def decrypt_file(
     kms: Kms, src: Path, dst: Path, force: bool = False, workers: int | None = None
 ) -> int:
-    """Decrypt one file to a 0600 output (plaintext is assumed sensitive)."""
+    """Decrypt one file to a 0600 output (plaintext is assumed sensitive). The input may be a
+    pipe: it is read once, in order."""
+    refuse_same_file(src, dst)
     with open(src, "rb", buffering=0) as fin, _writer(dst, 0o600, force) as fout:
-        size = os.fstat(fin.fileno()).st_size
+        size = _regular_size(fin)
         header = read_header(fin, str(src))
-        _preallocate(fout, streaming.plaintext_size(size - header.payload_offset))
-        fin.seek(0)
-        n = decrypt_fileobj(kms, fin, fout, str(src), workers)
+        if size is not None:
+            _preallocate(fout, streaming.plaintext_size(size - header.payload_offset))
+        n = _decrypt_payload(kms, header, fin, fout, str(src), workers)
         fout.truncate()
         return n
 
 
+def _regular_size(handle: BinaryIO) -> int | None:
+    """The size of a regular file; None for a pipe or a device, whose size is unknown."""
+    info = os.fstat(handle.fileno())
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+
+def refuse_same_file(src: Path, dst: Path) -> None:
+    """Writing over the input would destroy it (and --force used to keep it as NAME.bak)."""
+    if os.path.abspath(src) == os.path.abspath(dst) or (
+        os.path.exists(dst) and os.path.samefile(src, dst)
+    ):
+        raise SameFileError(f"the output {dst} is the input {src}: give another output")
+
+
 def rewrap_file(kms: Kms, path: Path) -> bool:
-    """Move a file's data key to the KMS's current primary version; False if already there."""
-    with open(path, "rb") as fin:
-        header = read_header(fin, str(path))
+    """Move a file's data key to the KMS's current primary version; False if already there.
+
+    Only the header changes. It is written over the old one in place when the new one has the
+    same length and lies in the first sector (every header written since they are padded);
+    otherwise (an unpadded header of an older triplock, or a very long key id) the file is
+    copied to a temporary file with the new header and renamed over the old one, since the data
+    moves. No backup is kept: the data stays readable with the keyring."""
+    with open(path, "r+b") as handle:
+        header = read_header(handle, str(path))
         try:
             fresh = rewrap(kms, header.wrapped, ENVELOPE_AAD)
         except KmsError as e:
             raise EnvelopeError(f"{path}: {e}") from None
         if fresh == header.wrapped:
             return False
+        head = header_bytes(fresh, header.payload_offset - len(MAGIC) - 4)
+        if len(head) == header.payload_offset <= _SECTOR_BYTES:
+            os.pwrite(handle.fileno(), head, 0)
+            os.fsync(handle.fileno())
+            return True
+        handle.seek(header.payload_offset)
         with _writer(path, _mode_of(path) & 0o777, force=True) as fout:
             fout.write(header_bytes(fresh))
-            shutil.copyfileobj(fin, fout, _COPY_BYTES)
+            shutil.copyfileobj(handle, fout, _COPY_BYTES)
     return True
+
+
+def headers_using(paths: list[Path], key_id: str, version: int) -> tuple[list[Path], list[str]]:
+    """The files among `paths` whose data key is wrapped by `version` of `key_id`, and the
+    errors of those that could not be read (a file that cannot be read may use it too)."""
+    using: list[Path] = []
+    errors: list[str] = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                wrapped = read_header(handle, str(path)).wrapped
+        except (OSError, EnvelopeError) as e:
+            errors.append(_reason(e))
+            continue
+        if wrapped.key_id == key_id and wrapped.version == version:
+            using.append(path)
+    return using, errors
+
+
+def envelope_files(given: list[Path]) -> list[Path]:
+    """The .tlk files of the given files and trees."""
+    files: list[Path] = []
+    for path in given:
+        files.extend(sorted(path.rglob(f"*{SUFFIX}")) if path.is_dir() else [path])
+    return files
+
+
+def sweep_outputs(dst: Path, tree: bool) -> list[Path]:
+    """Remove the stale temporaries an earlier killed run left where outputs go (the output's
+    directory, or every directory of an output tree); return them."""
+    directories = [dst.parent if not tree else dst]
+    if tree and dst.is_dir():
+        directories += [Path(d) / n for d, names, _ in os.walk(dst) for n in names]
+    return [p for d in directories for p in sweep_stale(d)]
 
 
 def export_tink_keyset(kms: Kms, path: Path) -> tuple[str, Header]:
@@ -180,7 +275,7 @@ def plan_tree(src: Path, dst: Path, encrypt: bool, force: bool) -> list[Job]:
             continue
         target = output_path(dst, rel, encrypt)
         if target.exists() and not force:
-            raise EnvelopeError(f"{target} exists (use --force to overwrite)")
+            raise ExistsError(target)
         jobs.append(Job(rel, path.stat().st_size))
     return jobs
 
@@ -223,9 +318,7 @@ def run_jobs(
 
 
 def _reason(error: Exception) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        return f"{error.filename or ''}: {error.strerror}".lstrip(": ")
-    return str(error)
+    return os_error_text(error) if isinstance(error, OSError) else str(error)
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -243,4 +336,6 @@ def _mode_of(path: Path) -> int:
 
 def _writer(path: Path, mode: int, force: bool) -> AbstractContextManager[BinaryIO]:
     """An atomic output; raises files.ExistsError (a FileExistsError) on entry if `path` exists."""
-    return atomic_writer(Path(path), mode=mode, force=force, durable=False)
+    # No NAME.bak of a replaced output: bulk data is still readable from its source, and a
+    # plaintext copy must never be left behind silently.
+    return atomic_writer(Path(path), mode=mode, force=force, durable=False, keep="none")

@@ -13,6 +13,8 @@ from triplock.keys.files import write_secret
 # Secret data keys: alphanumerics, '-', '_' and '.' (Kubernetes validation).
 _DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+# A namespace is an RFC 1123 label: lower-case alphanumerics and inner hyphens, at most 63.
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 class ManifestError(Exception):
@@ -27,8 +29,13 @@ def manifest(
     labels: dict[str, str] | None = None,
 ) -> str:
     """The YAML of a Secret whose `data` holds each file base64-encoded under its key."""
-    if not _NAME.match(name) or len(name) > 253:
+    if not _NAME.fullmatch(name) or len(name) > 253:
         raise ManifestError(f"{name!r} is not a valid Kubernetes object name")
+    if namespace is not None and (not _LABEL.fullmatch(namespace) or len(namespace) > 63):
+        raise ManifestError(
+            f"{namespace!r} is not a valid namespace (an RFC 1123 label: lower-case letters, "
+            "digits and inner hyphens, at most 63 characters)"
+        )
     data: dict[str, str] = {}
     for key, path in files.items():
         if not _DATA_KEY.match(key):

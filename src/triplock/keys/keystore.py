@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from triplock.keys import certs
-from triplock.keys.files import check_free, write_secret
+from triplock.keys.files import Output, write_all
 
 StoreType = Literal["pkcs12", "jks"]
 _KDF_ROUNDS = 100_000
@@ -106,6 +106,55 @@ def _pyjks() -> Any:
     return jks
 
 
+def keystore_outputs(
+    key_file: Path,
+    chain_file: Path,
+    out: Path,
+    alias: str = "server",
+    store_type: StoreType = "pkcs12",
+) -> list[Output]:
+    """The keystore and its password file, made in memory: nothing is written yet."""
+    try:
+        key = certs.load_key(_read(key_file))
+    except ValueError as e:
+        raise KeystoreError(f"{key_file}: {e}") from None
+    chain = _load_certs(chain_file)
+    password = new_password()
+    data = keystore_bytes(key, chain, password, alias, store_type)
+    return [Output(password_path(Path(out)), password.encode()), Output(Path(out), data)]
+
+
+def truststore_outputs(
+    cert_files: list[Path], out: Path, store_type: StoreType = "pkcs12"
+) -> list[Output]:
+    """The truststore and its password file, made in memory. A truststore holds only public
+    certificates, but its password file is still a secret: both are 0600."""
+    anchors = [c for f in cert_files for c in _load_certs(f)]
+    password = new_password()
+    data = truststore_bytes(anchors, password, store_type)
+    return [Output(password_path(Path(out)), password.encode()), Output(Path(out), data)]
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise KeystoreError(f"{path}: {e.strerror}") from None
+
+
+def _load_certs(path: Path) -> list[x509.Certificate]:
+    try:
+        return certs.load_certs(_read(path))
+    except ValueError as e:
+        raise KeystoreError(f"{path}: {e}") from None
+
+
+def write_stores(outputs: list[Output], force: bool = False) -> list[StorePaths]:
+    """Write stores made by keystore_outputs / truststore_outputs, all or nothing."""
+    write_all(outputs, force=force)
+    return [StorePaths(outputs[i + 1].path, outputs[i].path) for i in range(0, len(outputs), 2)]
+
+
 def write_keystore(
     key_file: Path,
     chain_file: Path,
@@ -114,32 +163,11 @@ def write_keystore(
     store_type: StoreType = "pkcs12",
     force: bool = False,
 ) -> StorePaths:
-    paths = StorePaths(Path(out), password_path(Path(out)))
-    check_free([paths.store, paths.password], force)
-    try:
-        key = certs.load_key(Path(key_file).read_bytes())
-        chain = certs.load_certs(Path(chain_file).read_bytes())
-    except (OSError, ValueError) as e:
-        raise KeystoreError(str(e)) from e
-    password = new_password()
-    data = keystore_bytes(key, chain, password, alias, store_type)
-    write_secret(paths.password, password.encode(), force=force)
-    write_secret(paths.store, data, force=force)
-    return paths
+    outputs = keystore_outputs(key_file, chain_file, out, alias, store_type)
+    return write_stores(outputs, force)[0]
 
 
 def write_truststore(
     cert_files: list[Path], out: Path, store_type: StoreType = "pkcs12", force: bool = False
 ) -> StorePaths:
-    paths = StorePaths(Path(out), password_path(Path(out)))
-    check_free([paths.store, paths.password], force)
-    try:
-        anchors = [c for f in cert_files for c in certs.load_certs(Path(f).read_bytes())]
-    except (OSError, ValueError) as e:
-        raise KeystoreError(str(e)) from e
-    password = new_password()
-    data = truststore_bytes(anchors, password, store_type)
-    write_secret(paths.password, password.encode(), force=force)
-    # A truststore holds only public certificates, but its password file is still a secret.
-    write_secret(paths.store, data, force=force)
-    return paths
+    return write_stores(truststore_outputs(cert_files, out, store_type), force)[0]

@@ -17,21 +17,32 @@ from __future__ import annotations
 import heapq
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from triplock.keys.envelope import Job, JobResult, plan_tree, run_jobs
-from triplock.keys.kms.interface import KmsError, KmsSpec, open_kms
+from triplock.keys.kms import open_kms
+from triplock.keys.kms.interface import KmsError, KmsSpec
+
+EXECUTOR_WAIT_SECONDS = 120.0
+
+
+class ClusterError(Exception):
+    """A Spark cluster that gives no executor to run on."""
 
 
 @contextmanager
-def spark_session(master: str, app_name: str = "triplock-encrypt") -> Iterator[Any]:
+def spark_session(
+    master: str, app_name: str = "triplock-encrypt", wait: float = EXECUTOR_WAIT_SECONDS
+) -> Iterator[Any]:
     """A SparkSession whose Python workers run this interpreter (so they import triplock).
 
     An active session of this process is reused (and left running); one created here is
-    stopped on exit."""
+    stopped on exit. A cluster master that has given no executor after `wait` seconds raises
+    ClusterError: Spark itself would wait for one forever."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
@@ -47,11 +58,34 @@ def spark_session(master: str, app_name: str = "triplock-encrypt") -> Iterator[A
         builder = builder.config("spark.driver.host", "127.0.0.1").config(
             "spark.driver.bindAddress", "127.0.0.1"
         )
-    session = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
     try:
+        session = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    except Exception as e:  # Py4JJavaError and friends: Spark's own message, not a traceback
+        reason = next((line for line in str(e).splitlines() if "Exception:" in line), str(e))
+        raise ClusterError(f"cannot start Spark on {master}: {reason.strip()}") from None
+    try:
+        wait_for_executors(session, master, wait)
         yield session
     finally:
         session.stop()
+
+
+def wait_for_executors(session: Any, master: str, seconds: float) -> None:
+    """Return once an executor has registered; local[N] masters run tasks in the driver."""
+    if master == "local" or master.startswith("local["):
+        return
+    deadline = time.monotonic() + seconds
+    status = session.sparkContext._jsc.sc().getExecutorMemoryStatus
+    while status().size() < 2:  # the driver's block manager, and one executor's
+        if time.monotonic() >= deadline:
+            raise ClusterError(
+                f"no Spark executor started on {master} within {seconds:g} s: no worker has "
+                "the cores and memory an executor asks for (spark.executor.cores, "
+                "spark.executor.memory), or the workers cannot reach this driver "
+                "(spark.driver.host); the master's web UI says which (raise the bound with "
+                "--spark-wait)"
+            )
+        time.sleep(0.5)
 
 
 def balance(jobs: list[Job], partitions: int) -> list[list[Job]]:

@@ -1,44 +1,15 @@
-"""Helpers the Kubernetes rule modules share: what a literal secret looks like, and the
-permissions that make an identity dangerous."""
+"""Helpers the Kubernetes rule modules share: the permissions that make an identity dangerous.
+What a literal secret looks like is triplock.secret_classifier's."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from triplock.facts.kube import Grant, SubjectAccess
-from triplock.inventory import is_templated
-from triplock.redact import is_reference, is_sensitive_key, looks_secret
 
 RBAC_GOOD_PRACTICES = "https://kubernetes.io/docs/concepts/security/rbac-good-practices/"
 SECRETS_GOOD_PRACTICES = "https://kubernetes.io/docs/concepts/security/secrets-good-practices/"
 CIS = "CIS Kubernetes Benchmark v1.10 (kube-bench cfg/cis-1.10)"
-
-# Names that hold a secret's location or a flag about secrets, not a secret.
-_POINTER = re.compile(
-    r"(?i)([._-](file|path|dir|location|type|enabled?|provider|mode|name|names|ref|"
-    r"algorithm|alias|class|keys)$|_(file|path)_?)"
-)
-_HARMLESS_VALUE = re.compile(r"(?i)^(true|false|yes|no|on|off|none|null|\d+[smhd]?|[-\d.]+)$")
-
-
-def literal_secret(key: str, value: str) -> str | None:
-    """Why `key=value` is a literal secret, or None. Templated values are not literal."""
-    v = value.strip()
-    if not v or is_reference(v) or is_templated(v):
-        return None
-    if looks_secret(v):
-        return "the value has the shape of a secret (key block, token format or random string)"
-    if not is_sensitive_key(key) or _POINTER.search(key) or _HARMLESS_VALUE.match(v):
-        return None
-    if v.startswith(("/", "~", "file:", "local:", "hdfs:", "jceks:", "localjceks:", "s3a:")):
-        return None
-    return f"the name {key} marks a secret"
-
-
-def templated_secret(key: str, value: str) -> bool:
-    """A secret-named key whose value is templated: cannot be judged."""
-    return is_sensitive_key(key) and is_templated(value) and not _POINTER.search(key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,14 +16,12 @@ REST server without filters) is high or critical; weaker-than-best settings that
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
 from triplock.model import Evidence, Fix, FixAction, Severity
-from triplock.redact import is_sensitive_key, looks_secret
 from triplock.rules._spark_version import SparkVersion, spark_version
 from triplock.rules.registry import Context, Outcome, fail, passed, unknown
 
@@ -40,16 +38,6 @@ SSL_PASSWORD = re.compile(
 )
 DRIVER_ENV = "spark.kubernetes.driverEnv."
 EXECUTOR_ENV = "spark.executorEnv."
-# Keys whose value names a file, a switch or a size, never the secret itself.
-NOT_A_SECRET_KEY = re.compile(
-    r"(?i)(file|path|dir|enabled|enable|regex|name|bits|size|algorithm|provider|type|version|"
-    r"fallback|encryption)$|\.secretKeyRef\.|\.secrets\."
-)
-# Switches, URLs without credentials and absolute paths: what a secret-named key holds when it
-# points at the secret instead of holding it.
-NON_SECRET_VALUE = re.compile(r"(?i)^(true|false|none|[\w.+-]*://[^@\s]*|/\S*)$")
-_STRUCTURED_VALUE = re.compile(r"[,|()\[\]\s;]")
-_DOTTED_NAME = re.compile(r"(?!eyJ)[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)+")
 
 
 def flag_of(setting: Setting | None, default: bool, partial: bool = False) -> bool | None:
@@ -104,28 +92,6 @@ def secrets_written(
 
 def manual_fix(setting: Setting, step: str) -> Fix:
     return Fix(FixAction.MANUAL, step, path=setting.location.path)
-
-
-def secret_value(value: str) -> bool:
-    """A value that is a secret whatever its key. Stricter than redact.looks_secret, which
-    masks generously: lists, patterns and class names are long and random-looking too."""
-    return looks_secret(value) and not (
-        _STRUCTURED_VALUE.search(value) or _DOTTED_NAME.fullmatch(value)
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def could_be_secret(setting: Setting) -> bool:
-    """A setting that holds a secret value: by its key (not a file/switch key) or its value.
-    Cached: several rules ask about the same settings, and value checks are the hot path."""
-    value = setting.value.strip()
-    if not value or (setting.templated and not setting.exposed):
-        return False
-    if secret_value(value):
-        return True
-    if NON_SECRET_VALUE.match(value):
-        return False
-    return is_sensitive_key(setting.key) and not NOT_A_SECRET_KEY.search(setting.key)
 
 
 def version_of(app: SparkApp, ctx: Context) -> SparkVersion | None:

@@ -1,6 +1,12 @@
 """Judging a live endpoint as a whole: a grade after the SSL Labs rating guide (2009k-2009r)
 and Mozilla's server-side TLS configurations (5.7 intermediate and modern).
 
+The guide's steps, in order: the three category scores; a zero in any category makes the
+overall score zero; the letter from the score; the caps (rules that lower the letter); the
+warnings (A-, 2009r: no TLS 1.3) and A+ (HSTS of six months, no cap, no warning); T for a
+certificate that is not trusted. What needs more than hellos (Heartbleed, ROBOT, compression,
+client-initiated renegotiation) and trust in a public CA or the host name (M) is not graded.
+
 Pure functions of an Endpoint; rules/tls.py turns them into findings and `triplock scan`
 prints the grade.
 """
@@ -8,7 +14,9 @@ prints the grade.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from triplock.facts.certs import CertInfo
 from triplock.facts.tls import Endpoint
@@ -23,7 +31,7 @@ _PROTOCOL_SCORE = {
     "TLSv1.3": 100,
 }
 _GRADES = ((80, "A"), (65, "B"), (50, "C"), (35, "D"), (20, "E"), (0, "F"))
-_ORDER = ["A+", "A", "B", "C", "D", "E", "F"]
+_ORDER = ["A+", "A", "A-", "B", "C", "D", "E", "F"]
 HSTS_A_PLUS = 15_552_000  # six months
 
 MOZILLA_TLS12 = {
@@ -39,6 +47,39 @@ MOZILLA_TLS12 = {
 }
 MOZILLA_TLS13 = {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}
 MOZILLA_GROUPS = {"x25519", "secp256r1", "secp384r1", "X25519MLKEM768"}
+# RFC 8422 (section 5.1.1) deprecates every curve but secp256r1, secp384r1, secp521r1, x25519
+# and x448 for TLS; curves under 224 bits are also under 112-bit security.
+_RFC8422_CURVES = {"secp256r1", "secp384r1", "secp521r1", "x25519", "x448"}
+
+
+def group_bits(name: str) -> int | None:
+    """The size of a named elliptic curve (None for finite-field, hybrid or unknown groups)."""
+    if name in ("x25519", "x448"):
+        return 255 if name == "x25519" else 448
+    match = re.fullmatch(r"(?:sec[pt]|brainpoolP)(\d+)[kr]1", name)
+    return int(match.group(1)) if match else None
+
+
+def weak_groups(groups: list[str]) -> list[str]:
+    """Curves under 224 bits: less than 112-bit security (P-224 is the smallest NIST allows)."""
+    return [g for g in groups if (bits := group_bits(g)) is not None and bits < 224]
+
+
+def deprecated_groups(groups: list[str]) -> list[str]:
+    """Curves RFC 8422 deprecates (binary, Koblitz, brainpool, P-224 and smaller)."""
+    return [g for g in groups if group_bits(g) is not None and g not in _RFC8422_CURVES]
+
+
+def _curve_strength(bits: int) -> int:
+    """An elliptic curve's size in RSA-equivalent bits (NIST SP 800-57, as the key score)."""
+    return 1024 if bits < 224 else 2048 if bits < 256 else 3072 if bits < 384 else 7680
+
+
+@lru_cache(maxsize=1024)
+def cert_of(der: bytes) -> CertInfo:
+    """A parsed certificate (raises ValueError): the grade, the profiles and the report all
+    look at the same leaf, parsed once."""
+    return CertInfo.from_der(der)
 
 
 def leaf(endpoint: Endpoint) -> CertInfo | None:
@@ -47,7 +88,7 @@ def leaf(endpoint: Endpoint) -> CertInfo | None:
         chain = endpoint.certificate_chains.get(protocol)
         if chain:
             try:
-                return CertInfo.from_der(chain[0])
+                return cert_of(chain[0])
             except ValueError:
                 return None
     return None
@@ -90,16 +131,18 @@ class Grade:
 
 
 def grade(endpoint: Endpoint, now: dt.datetime | None = None) -> Grade | None:
-    """The SSL Labs letter for the endpoint; None when nothing was observed."""
+    """The SSL Labs letter for the endpoint; None when nothing was observed, or when the
+    probe was given up before it finished (a grade of half the suites would mislead)."""
     offered = [p for p, on in endpoint.protocols.items() if on]
     accepted = [s for s in map(suites.by_name, endpoint.accepted()) if s is not None]
-    if not offered or not accepted:
+    if not offered or not accepted or endpoint.incomplete:
         return None
     scores = [_PROTOCOL_SCORE[p] for p in offered]
     protocol = (max(scores) + min(scores)) // 2
     cert = leaf(endpoint)
     key_bits = key_strength(cert)
-    weakest = [b for b in (key_bits, *endpoint.dh_bits.values()) if b is not None]
+    curves = [_curve_strength(b) for g in endpoint.groups if (b := group_bits(g)) is not None]
+    weakest = [b for b in (key_bits, *endpoint.dh_bits.values(), *curves) if b is not None]
     kex = _kex_score(
         min(weakest) if weakest else None,
         any(s.anon for s in accepted),
@@ -107,8 +150,47 @@ def grade(endpoint: Endpoint, now: dt.datetime | None = None) -> Grade | None:
     )
     cipher_bits = [s.bits for s in accepted]
     cipher = (_cipher_score(max(cipher_bits)) + _cipher_score(min(cipher_bits))) // 2
-    score = round(0.3 * protocol + 0.3 * kex + 0.4 * cipher)
+    # "A zero in any category will push the overall score to zero" (anonymous key exchange,
+    # SSLv2 only, NULL encryption only).
+    zero = 0 in (protocol, kex, cipher)
+    score = 0 if zero else round(0.3 * protocol + 0.3 * kex + 0.4 * cipher)
     letter = next(g for floor, g in _GRADES if score >= floor)
+    caps = _caps(endpoint, offered, accepted, cert, key_bits)
+    if zero:
+        caps.insert(0, ("F", "a category scores zero (" + _zero_category(protocol, kex) + ")"))
+    reasons: list[str] = []
+    for cap, why in caps:
+        reasons.append(why)
+        if _ORDER.index(cap) > _ORDER.index(letter):
+            letter = cap
+    trust = _trust_problems(cert, now or dt.datetime.now(dt.UTC))
+    if trust:
+        return Grade("T", score, reasons + trust)
+    if letter == "A" and not reasons:
+        warnings = _warnings(offered)
+        if warnings:
+            return Grade("A-", score, warnings)
+        if (endpoint.hsts_max_age or 0) >= HSTS_A_PLUS:
+            letter = "A+"
+    return Grade(letter, score, reasons)
+
+
+def _zero_category(protocol: int, kex: int) -> str:
+    if kex == 0:
+        return "key exchange: anonymous suites"
+    if protocol == 0:
+        return "protocol: SSLv2 only"
+    return "cipher: no encryption"
+
+
+def _caps(
+    endpoint: Endpoint,
+    offered: list[str],
+    accepted: list[suites.Suite],
+    cert: CertInfo | None,
+    key_bits: int | None,
+) -> list[tuple[str, str]]:
+    """Every cap of the guide that the endpoint triggers: (letter, why)."""
     caps: list[tuple[str, str]] = []
     modern = {"TLSv1.1", "TLSv1.2", "TLSv1.3"} & set(offered)
     if "SSLv2" in offered:
@@ -117,12 +199,16 @@ def grade(endpoint: Endpoint, now: dt.datetime | None = None) -> Grade | None:
         caps.append(("F", "insecure renegotiation"))
     if key_bits is not None and key_bits < 1024:
         caps.append(("F", "key under 1024 bits"))
+    if any(b < 1024 for b in endpoint.dh_bits.values()):
+        caps.append(("F", "DH parameters under 1024 bits"))
     if cert is not None and cert.signature_hash == "md5":
         caps.append(("F", "MD5 certificate signature"))
     if any(s.export for s in accepted):
         caps.append(("F", "export suites"))
     if any(s.bits < 112 for s in accepted):
         caps.append(("F", "suites under 112 bits"))
+    if "SSLv3" in offered and not modern and "TLSv1.0" not in offered:
+        caps.append(("F", "SSLv3 is the best protocol"))
     if not {"TLSv1.2", "TLSv1.3"} & set(offered):
         caps.append(("C", "no TLS 1.2"))
     if modern and any(s.triple_des for s in accepted):
@@ -139,23 +225,21 @@ def grade(endpoint: Endpoint, now: dt.datetime | None = None) -> Grade | None:
         caps.append(("B", "incomplete certificate chain"))
     if any(b < 2048 for b in endpoint.dh_bits.values()):
         caps.append(("B", "DH parameters under 2048 bits"))
+    weak_curves = weak_groups(endpoint.groups)
+    if weak_curves:
+        caps.append(("B", f"ECDHE curves under 224 bits ({', '.join(weak_curves)})"))
     if not any(s.forward_secrecy for s in accepted):
         caps.append(("B", "no forward secrecy"))
     if not any(s.aead for s in accepted):
         caps.append(("B", "no AEAD suites"))
     if {"TLSv1.0", "TLSv1.1"} & set(offered):
         caps.append(("B", "TLS 1.0 or 1.1 offered"))
-    reasons: list[str] = []
-    for cap, why in caps:
-        reasons.append(why)
-        if _ORDER.index(cap) > _ORDER.index(letter):
-            letter = cap
-    trust = _trust_problems(cert, now or dt.datetime.now(dt.UTC))
-    if trust:
-        return Grade("T", score, reasons + trust)
-    if letter == "A" and (endpoint.hsts_max_age or 0) >= HSTS_A_PLUS and not reasons:
-        letter = "A+"
-    return Grade(letter, score, reasons)
+    return caps
+
+
+def _warnings(offered: list[str]) -> list[str]:
+    """What lowers an A to A- (and so withholds A+)."""
+    return [] if "TLSv1.3" in offered else ["TLS 1.3 not offered (A-, guide 2009r)"]
 
 
 def _chain_length(endpoint: Endpoint) -> int:
@@ -190,8 +274,11 @@ def mozilla_deviations(endpoint: Endpoint, profile: str) -> list[str]:
     if weak_dh:
         out.append(f"DH parameters of {min(weak_dh)} bits")
     other_groups = [g for g in endpoint.groups if g not in MOZILLA_GROUPS]
+    deprecated = deprecated_groups(endpoint.groups)
     if other_groups and profile == "modern":
         out.append(f"offers groups outside X25519, P-256, P-384 ({', '.join(other_groups)})")
+    elif deprecated:
+        out.append(f"offers curves outside X25519, P-256, P-384 ({', '.join(deprecated)})")
     cert = leaf(endpoint)
     if cert is not None:
         if cert.key_type == "RSA" and cert.key_bits < 2048:

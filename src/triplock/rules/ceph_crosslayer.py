@@ -48,9 +48,12 @@ def _endpoint(value: Value) -> Endpoint | None:
     if not text or value.templated:
         return None
     parts = urlsplit(text if "://" in text else f"//{text}")
+    try:
+        port = str(parts.port) if parts.port else None
+    except ValueError:
+        return None  # not host:port (a password holding `/` ends the authority early)
     if not parts.hostname:
         return None
-    port = str(parts.port) if parts.port else None
     return Endpoint(value, parts.scheme.lower() or None, parts.hostname.lower(), port)
 
 

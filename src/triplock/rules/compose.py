@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 from triplock.facts.compose import ComposeService, EnvEntry, EnvFile, PublishedPort
 from triplock.model import Evidence, Fix, FixAction, Location, Severity
-from triplock.rules._kube import literal_secret
 from triplock.rules.registry import Context, Outcome, fail, passed, rule
+from triplock.secret_classifier import literal_secret
 
 COMPOSE_SECRETS = "https://docs.docker.com/compose/how-tos/use-secrets/"
 COMPOSE_PORTS = "https://docs.docker.com/reference/compose-file/services/#ports"
@@ -41,7 +41,8 @@ def secret_reason(entry: EnvEntry) -> str | None:
     """Why an environment entry holds a literal secret (the one call into the classifier)."""
     if entry.value is None or entry.templated:
         return None
-    return literal_secret(entry.name, entry.value)
+    verdict = literal_secret(entry.name, entry.value)
+    return None if verdict is None else verdict.describe()
 
 
 def _literal_secrets(entries: tuple[EnvEntry, ...], where: str) -> Iterator[Outcome]:

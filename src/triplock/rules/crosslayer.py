@@ -12,9 +12,10 @@ from triplock.facts.kube import KubeConfigMap, PodSpec, SubjectAccess
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory
 from triplock.model import Evidence, Fix, FixAction, Location, Severity
-from triplock.rules._kube import SECRETS_GOOD_PRACTICES, dangers, literal_secret
+from triplock.rules._kube import SECRETS_GOOD_PRACTICES, dangers
 from triplock.rules.rbac import SPARK_RBAC, spark_identities
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.secret_classifier import literal_secret
 from triplock.sources.kube_rbac import access_of
 
 SPARK_K8S = "https://spark.apache.org/docs/latest/running-on-kubernetes.html"
@@ -244,12 +245,12 @@ def configmap_spark_conf(inventory: Inventory, ctx: Context) -> Iterator[Outcome
         entries = [e for e in cm.entries if e.conf_kind is not None]
         bad = False
         for e in entries:
-            why = literal_secret(e.key, e.value)
-            if why is not None:
+            verdict = literal_secret(e.key, e.value)
+            if verdict is not None:
                 bad = True
                 yield fail(
                     f"{e.embedded_in}: {e.conf_kind} setting {e.key} holds a literal "
-                    f"secret ({why})",
+                    f"secret ({verdict.describe()})",
                     cm.ref.at(e.line),
                     Evidence.of(e.key, e.value),
                     fix=Fix(FixAction.UNSET, e.key, path=cm.ref.path),

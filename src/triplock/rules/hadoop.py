@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from triplock import secret_classifier
 from triplock.facts.hadoop import HadoopConf, HadoopScope, Role, Value
 from triplock.model import Evidence, Fix, FixAction, Location, Severity
 from triplock.redact import show
@@ -954,16 +955,14 @@ def ssl_conf_readable(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
 
 
 def _secret_keys(conf: HadoopConf) -> list[str]:
-    """Keys holding a literal secret that /conf would show unless redacted."""
+    """Keys holding a literal secret that /conf would show unless redacted (an access key id is
+    the public half of the pair: Hadoop's defaults do not redact it)."""
     found = []
     for key in conf.names():
         value = conf.get(key)
-        if value is None or not value.text or value.templated:
+        if value is None or not value.text or value.templated or secret_classifier.key_id(key):
             continue
-        m = S3A_CREDENTIAL.match(key)
-        if m and m.group(1) == "access.key":
-            continue  # an access key id, not the secret
-        if m or _SSL_PASSWORD.match(key) or PROVIDER_SECRETS.match(key):
+        if secret_classifier.literal_secret(key, value.text) is not None:
             found.append(key)
     return found
 

@@ -7,19 +7,18 @@ from collections.abc import Iterator
 
 from triplock.facts.helm import HelmValues, ValueEntry
 from triplock.model import Evidence, Fix, FixAction, Severity
-from triplock.rules._kube import literal_secret
 from triplock.rules.registry import Context, Outcome, fail, passed, rule
+from triplock.secret_classifier import literal_secret
 
 HELM_VALUES_DOC = "https://helm.sh/docs/chart_best_practices/values/"
-# Leaf names that name a secret kept elsewhere, or describe one, rather than hold it.
-_REFERENCE_LEAF = re.compile(r"(?i)^existing|(name|names|ref|file|path|enabled|length|key(s)?ref)$")
 
 
 def builtin_secret(entry: ValueEntry) -> str | None:
     """Why a values entry is a built-in secret, or None (the one call into the classifier)."""
-    if not isinstance(entry.value, str) or _REFERENCE_LEAF.search(entry.leaf):
+    if not isinstance(entry.value, str):
         return None
-    return literal_secret(entry.path, entry.value)
+    verdict = literal_secret(entry.path, entry.value)
+    return None if verdict is None else verdict.describe()
 
 
 @rule(

@@ -17,14 +17,9 @@ from triplock.facts.kube import (
 )
 from triplock.inventory import is_templated
 from triplock.model import Evidence, Fix, FixAction, Severity
-from triplock.rules._kube import (
-    CIS,
-    RBAC_GOOD_PRACTICES,
-    SECRETS_GOOD_PRACTICES,
-    literal_secret,
-    templated_secret,
-)
+from triplock.rules._kube import CIS, RBAC_GOOD_PRACTICES, SECRETS_GOOD_PRACTICES
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.secret_classifier import literal_secret, secret_key
 from triplock.sources.kube_rbac import access_of
 
 
@@ -56,16 +51,17 @@ def env_literal_secret(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
         for e in c.env:
             if e.value is None:
                 continue
-            why = literal_secret(e.name, e.value)
-            if why is not None:
+            verdict = literal_secret(e.name, e.value)
+            if verdict is not None:
                 found = True
                 yield fail(
-                    f"container {c.name}: env {e.name} holds a literal secret ({why})",
+                    f"container {c.name}: env {e.name} holds a literal secret "
+                    f"({verdict.describe()})",
                     pod.at(e.line),
                     Evidence.of(e.name, e.value),
                     fix=Fix(FixAction.MANUAL, f"move env {e.name} into a Secret and {_VOLUME_FIX}"),
                 )
-            elif templated_secret(e.name, e.value):
+            elif secret_key(e.name) and is_templated(e.value):
                 found = True
                 yield unknown(
                     f"container {c.name}: env {e.name} is templated; cannot tell whether a "
@@ -137,13 +133,13 @@ def configmap_holds_secret(cm: KubeConfigMap, ctx: Context) -> Iterator[Outcome]
             continue  # Spark/Hadoop conf inside a ConfigMap: XLAYER-004 judges it
         if entry.embedded_in is None and "\n" in entry.value.strip():
             continue  # a whole embedded file: its entries are judged one by one
-        why = literal_secret(entry.key, entry.value)
-        if why is None:
+        verdict = literal_secret(entry.key, entry.value)
+        if verdict is None:
             continue
         found = True
         where = f"{entry.embedded_in}: " if entry.embedded_in else ""
         yield fail(
-            f"{where}{entry.key} holds a literal secret ({why})",
+            f"{where}{entry.key} holds a literal secret ({verdict.describe()})",
             cm.ref.at(entry.line),
             Evidence.of(entry.key, entry.value),
             fix=Fix(FixAction.MANUAL, f"move {entry.key} into a Secret"),

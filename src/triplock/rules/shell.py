@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from triplock.facts.shell import Arg, ShellCommand
+from triplock.facts.shell import ShellCommand
 from triplock.model import Evidence, Fix, FixAction, Severity
-from triplock.redact import is_sensitive_key, show_command
+from triplock.redact import show_command
 from triplock.rules.registry import Context, Outcome, fail, passed, rule
+from triplock.secret_classifier import argument_secrets, secret_key
 
 _TLS_OFF = {
     "curl": ("-k", "--insecure"),
@@ -20,28 +21,10 @@ _TLS_OFF = {
     "pip": ("--trusted-host",),
 }
 _SENSITIVE_REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
-_PASSWORD_OPTIONS = frozenset(
-    {
-        "-storepass",
-        "-keypass",
-        "-srcstorepass",
-        "-deststorepass",
-        "-srckeypass",
-        "-destkeypass",
-        "--password",
-        "--passwd",
-        "--token",
-        "--secret",
-        "--api-key",
-        "--client-secret",
-    }
-)
 
 
 def _evidence(command: ShellCommand) -> Evidence:
-    from_secrets = [
-        i for i, arg in enumerate(command.args) if any(is_sensitive_key(r) for r in arg.refs)
-    ]
+    from_secrets = [i for i, arg in enumerate(command.args) if any(secret_key(r) for r in arg.refs)]
     return Evidence.of("command", show_command(command.argv, from_secrets))
 
 
@@ -80,20 +63,17 @@ def _short_flag(text: str, switches: tuple[str, ...]) -> bool:
     return "-k" in switches and bool(re.fullmatch(r"-[a-zA-Z]*k[a-zA-Z]*", text))
 
 
-def _carries_secret(args: tuple[Arg, ...]) -> bool:
-    previous = ""
-    for arg in args:
+def _carries_secret(command: ShellCommand) -> bool:
+    """A secret is among the arguments (literal or a reference the shell expands), or an
+    argument is expanded from or names a secret variable."""
+    if argument_secrets(command.argv):
+        return True
+    for arg in command.args[1:]:
         key, eq, _ = arg.text.partition("=")
-        if eq and is_sensitive_key(key.lstrip("-")):
+        if eq and secret_key(key.lstrip("-")):
             return True
-        if previous in _PASSWORD_OPTIONS:
+        if any(secret_key(name) for name in (*arg.refs, *_SENSITIVE_REFERENCE.findall(arg.text))):
             return True
-        names = (*arg.refs, *_SENSITIVE_REFERENCE.findall(arg.text))
-        if any(is_sensitive_key(name) for name in names):
-            return True
-        if arg.text.startswith(("pass:", "env:")) and previous.startswith("-pass"):
-            return True
-        previous = arg.text
     return False
 
 
@@ -111,7 +91,7 @@ def _carries_secret(args: tuple[Arg, ...]) -> bool:
     "mounted from a Secret instead of arguments.",
 )
 def secret_traced(command: ShellCommand, ctx: Context) -> Iterator[Outcome]:
-    if not _carries_secret(command.args[1:]):
+    if not _carries_secret(command):
         return
     if command.xtrace:
         yield fail(
@@ -141,7 +121,7 @@ def secret_traced(command: ShellCommand, ctx: Context) -> Iterator[Outcome]:
 def secret_echoed(command: ShellCommand, ctx: Context) -> Iterator[Outcome]:
     if command.program not in ("echo", "printf"):
         return
-    if _carries_secret(command.args[1:]):
+    if _carries_secret(command):
         yield fail(
             f"{command.program} prints a secret-bearing value",
             command.location,
@@ -165,27 +145,10 @@ def secret_echoed(command: ShellCommand, ctx: Context) -> Iterator[Outcome]:
 def literal_password_argument(command: ShellCommand, ctx: Context) -> Iterator[Outcome]:
     if command.launches_spark:
         return  # Spark launches: the Spark rules judge their --conf settings
-    args = command.args
-    for i, arg in enumerate(args[1:], start=1):
-        value = args[i + 1] if i + 1 < len(args) else None
-        literal: Arg | None = None
-        if arg.text in _PASSWORD_OPTIONS and value is not None and not value.templated:
-            literal = value
-        elif arg.text.startswith(("-passin", "-passout")) and value is not None:
-            if value.text.startswith("pass:") and not value.templated:
-                literal = value
-        elif (
-            command.program == "curl"
-            and arg.text in ("-u", "--user")
-            and value is not None
-            and ":" in value.text
-            and not value.templated
-        ):
-            literal = value
-        if literal is not None:
-            yield fail(
-                f"{command.program} gets a literal secret through {arg.text}",
-                command.location,
-                _evidence(command),
-            )
-            return
+    literal = next((a for a in argument_secrets(command.argv) if a.literal), None)
+    if literal is not None:
+        yield fail(
+            f"{command.program} gets a literal secret through {literal.via}",
+            command.location,
+            _evidence(command),
+        )

@@ -10,21 +10,18 @@ from collections.abc import Iterator
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
 from triplock.model import Fix, FixAction, Severity
-from triplock.redact import is_sensitive_key
 from triplock.rules._spark_common import (
     DRIVER_ENV,
     EXECUTOR_ENV,
     K8S_DOC,
-    NON_SECRET_VALUE,
-    NOT_A_SECRET_KEY,
     evidence_of,
     on_kubernetes,
     runs_applications,
-    secret_value,
     undecided,
     version_of,
 )
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.secret_classifier import setting_secret
 
 SECRET_VOLUME = re.compile(r"^spark\.kubernetes\.(driver|executor)\.secrets\.")
 SECRET_KEY_REF = re.compile(r"^spark\.kubernetes\.(driver|executor)\.secretKeyRef\.")
@@ -158,11 +155,7 @@ def _env_secrets(app: SparkApp) -> Iterator[Setting]:
         name = (
             s.key.rsplit(".", 1)[-1] if s.key.startswith(DRIVER_ENV) else s.key[len(EXECUTOR_ENV) :]
         )
-        by_name = is_sensitive_key(name) and not NOT_A_SECRET_KEY.search(name)
-        value = s.value.strip()
-        if not value or NON_SECRET_VALUE.match(value):
-            continue
-        if by_name or (not s.templated and secret_value(value)):
+        if setting_secret(name, s.value, s.templated, expanded=True) is not None:
             yield s
 
 

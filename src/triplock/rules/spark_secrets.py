@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
 from triplock.model import Fix, FixAction, Severity
-from triplock.redact import url_credentials
 from triplock.rules._spark_common import (
     AUTH_SECRET,
     CREDENTIAL_PROVIDER_DOC,
@@ -20,7 +19,6 @@ from triplock.rules._spark_common import (
     K8S_DOC,
     SECURITY_DOC,
     SSL_PASSWORD,
-    could_be_secret,
     evidence_of,
     manual_fix,
     on_kubernetes,
@@ -29,6 +27,7 @@ from triplock.rules._spark_common import (
 )
 from triplock.rules.hadoop import PROVIDER_SECRETS, S3A_CREDENTIAL
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.secret_classifier import Verdict, setting_secret, url_credentials
 
 CONFIG_DOC = "https://spark.apache.org/docs/latest/configuration.html"
 DEFAULT_REDACTION_REGEX = r"(?i)secret|password|token|access[.]?key"
@@ -46,7 +45,14 @@ def _hadoop_reports(s: Setting) -> bool:
     return bool(S3A_CREDENTIAL.match(key) or PROVIDER_SECRETS.match(key))
 
 
-def _literal_secrets(app: SparkApp) -> Iterator[Setting]:
+def _secret(s: Setting) -> Verdict | None:
+    """A setting holding a secret: literal, or templated on a command line (where the shell
+    expands it in plain sight). Passwords in URLs are SPARK-006's."""
+    verdict = setting_secret(s.key, s.value, s.templated, s.exposed)
+    return None if verdict is None or verdict.kind == "url" else verdict
+
+
+def _literal_secrets(app: SparkApp) -> Iterator[tuple[Setting, Verdict]]:
     """Assignments holding a secret that no more specific rule judges."""
     k8s = on_kubernetes(app)
     for s in app.assignments():
@@ -60,8 +66,9 @@ def _literal_secrets(app: SparkApp) -> Iterator[Setting]:
             or _hadoop_reports(s)
         ):
             continue
-        if could_be_secret(s):
-            yield s
+        verdict = _secret(s)
+        if verdict is not None:
+            yield s, verdict
 
 
 @rule(
@@ -83,10 +90,10 @@ def _literal_secrets(app: SparkApp) -> Iterator[Setting]:
 )
 def literal_secret_setting(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     written = list(_literal_secrets(app))
-    for s in written:
+    for s, verdict in written:
         yield secret_written(
             s,
-            f"{s.key} holds a secret",
+            f"{s.key} holds a secret{verdict.default_note()}",
             manual_fix(s, f"move {s.key} into a credential provider or a mounted Secret file"),
         )
     if not written:
@@ -177,7 +184,7 @@ def redaction_gap(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
             f"{key} is not a pattern triplock can evaluate", custom.location, *evidence_of(custom)
         )
         return
-    candidates = [s for s in app.settings.values() if s.key != key and could_be_secret(s)]
+    candidates = [s for s in app.settings.values() if s.key != key and _secret(s) is not None]
     gaps = False
     for s in candidates:
         if regex.search(s.key):

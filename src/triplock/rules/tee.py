@@ -12,8 +12,8 @@ from triplock.facts.spark import SparkApp
 from triplock.facts.tee import EnclaveFile, EnclaveManifest, Framework, HostTee
 from triplock.inventory import Setting, is_templated
 from triplock.model import Evidence, Fix, FixAction, Severity
-from triplock.redact import is_sensitive_key
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
+from triplock.secret_classifier import credential_env, literal_secret
 
 MANIFEST_DOC = "https://gramine.readthedocs.io/en/stable/manifest-syntax.html"
 ATTESTATION_DOC = "https://gramine.readthedocs.io/en/stable/attestation.html"
@@ -40,7 +40,6 @@ _SECRET_PATH = re.compile(
     r"(^|/)keys?(/|$)|keytab|id_rsa|id_ecdsa|id_ed25519|\.pem$|\.key$|\.jks$|\.p12$|\.pfx$|"
     r"keystore|truststore|\.aws/|\.ssh/|\.netrc$)"
 )
-_SENSITIVE_ENV = re.compile(r"(?i)^(KUBECONFIG|AWS_[A-Z_]+|.*_KEY|.*KEYSTORE.*|.*TRUSTSTORE.*)$")
 _SEALING_KEYS = {"_sgx_mrenclave", "_sgx_mrsigner", "sealing"}
 
 
@@ -290,7 +289,7 @@ def secret_from_host(m: EnclaveManifest, ctx: Context) -> Iterator[Outcome]:
                 Evidence.of("sgx.allowed_files", f.uri),
             )
     for env in m.env:
-        if env.from_host and (is_sensitive_key(env.name) or _SENSITIVE_ENV.match(env.name)):
+        if env.from_host and credential_env(env.name):
             found = True
             yield fail(
                 f"environment variable {env.name} is taken from the host",
@@ -427,7 +426,7 @@ def _literal_key_for(m: EnclaveManifest, key_name: str) -> Setting | None:
     remediation="Provision secrets after remote attestation; never write them into the manifest.",
     references=(ATTESTATION_DOC,),
 )
-def literal_secret(m: EnclaveManifest, ctx: Context) -> Iterator[Outcome]:
+def literal_secret_in_manifest(m: EnclaveManifest, ctx: Context) -> Iterator[Outcome]:
     found = False
     for key, setting in m.literal_keys.items():
         if setting.templated:
@@ -435,13 +434,16 @@ def literal_secret(m: EnclaveManifest, ctx: Context) -> Iterator[Outcome]:
         found = True
         yield fail(f"{key} holds a literal key", setting.location, Evidence.of(key, setting.value))
     for env in m.env:
-        if env.from_host or env.templated or not env.value or not is_sensitive_key(env.name):
+        if env.from_host or env.templated or not env.value:
             continue
         if env.name.startswith("SECRET_PROVISION_"):
             continue  # Gramine's secret-provisioning settings name servers and keys, hold none
+        verdict = literal_secret(env.name, env.value)
+        if verdict is None:
+            continue
         found = True
         yield fail(
-            f"environment variable {env.name} has a literal secret value",
+            f"environment variable {env.name} has a literal secret value{verdict.default_note()}",
             env.location,
             Evidence.of(env.name, env.value),
         )

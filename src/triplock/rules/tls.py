@@ -11,7 +11,13 @@ from collections.abc import Callable, Iterator
 
 from triplock.facts.tls import Endpoint
 from triplock.model import Evidence, Severity
-from triplock.rules._tls_grade import HSTS_A_PLUS, grade, mozilla_deviations
+from triplock.rules._tls_grade import (
+    HSTS_A_PLUS,
+    deprecated_groups,
+    grade,
+    mozilla_deviations,
+    weak_groups,
+)
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
 from triplock.tlsscan import suites
 from triplock.tlsscan.suites import Suite
@@ -87,6 +93,13 @@ def not_observed(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
         yield unknown(f"{ep.target}: {ep.error}", ep.where(), Evidence.of("error", ep.error))
     elif not ep.observed:
         yield unknown(f"{ep.target} accepted no SSL/TLS protocol version", ep.where())
+    elif ep.incomplete:
+        missing = ", ".join(ep.incomplete)
+        yield unknown(
+            f"{ep.target}: partial result, not finished: {missing}",
+            ep.where("incomplete"),
+            Evidence.of("incomplete", missing),
+        )
     else:
         yield passed(f"{ep.target} speaks TLS", ep.where())
 
@@ -333,37 +346,51 @@ def weak_dh(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
         )
 
 
-_WEAK_GROUPS = {
-    f"sect{n}" for n in ("163k1", "163r1", "163r2", "193r1", "193r2", "233k1", "233r1", "239k1")
-} | {
-    "secp160k1",
-    "secp160r1",
-    "secp160r2",
-    "secp192k1",
-    "secp192r1",
-    "secp224k1",
-    "secp224r1",
-}
-
-
 @rule(
     id="TLS-032",
     slug="tls-weak-groups",
-    title="An endpoint accepts elliptic curves under 256 bits",
+    title="An endpoint accepts elliptic curves under 224 bits",
     control="transit.tls.key-exchange",
     severity=Severity.MEDIUM,
     target=Endpoint,
-    rationale="Curves under 256 bits give less than 128-bit security; Mozilla recommends "
-    "X25519, P-256 and P-384.",
-    remediation="Restrict groups to X25519, P-256 and P-384 (nginx ssl_ecdh_curve).",
-    references=(MOZILLA,),
+    rationale="Curves under 224 bits (secp160, secp192, sect163, sect193...) give less than "
+    "112-bit security; SSL Labs scores their key exchange like RSA 1024 and caps at B.",
+    remediation="Restrict groups to X25519, P-256 and P-384 (nginx ssl_ecdh_curve; OpenSSL "
+    "-groups; Java jdk.tls.namedGroups).",
+    references=(MOZILLA, RATING_GUIDE),
 )
-def weak_groups(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
+def weak_curves(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
+    yield from _groups_check(ep, weak_groups, "uses no curve under 224 bits", "weak")
+
+
+def _groups_check(
+    ep: Endpoint, select: Callable[[list[str]], list[str]], passing: str, kind: str
+) -> Iterator[Outcome]:
+    """Fail naming the groups `select` picks from what the endpoint accepts, else pass."""
     if not _observed(ep) or not ep.groups:
         return
-    bad = [g for g in ep.groups if g in _WEAK_GROUPS]
-    yield _verdict(
-        ep, not bad, "groups", "uses only strong groups", f"accepts weak curves: {', '.join(bad)}"
+    bad = select(ep.groups)
+    yield _verdict(ep, not bad, "groups", passing, f"accepts {kind} curves: {', '.join(bad)}")
+
+
+@rule(
+    id="TLS-033",
+    slug="tls-deprecated-groups",
+    title="An endpoint accepts elliptic curves that RFC 8422 deprecates (P-224, brainpool, "
+    "binary and Koblitz curves)",
+    control="transit.tls.key-exchange",
+    severity=Severity.LOW,
+    target=Endpoint,
+    rationale="RFC 8422 keeps only P-256, P-384, P-521, X25519 and X448 for TLS; the other "
+    "curves are little reviewed, rarely constant-time, and outside Mozilla's profiles "
+    "(X25519, P-256, P-384).",
+    remediation="Restrict groups to X25519, P-256 and P-384 (nginx ssl_ecdh_curve; OpenSSL "
+    "-groups; Java jdk.tls.namedGroups).",
+    references=("https://www.rfc-editor.org/rfc/rfc8422#section-5.1.1", MOZILLA),
+)
+def deprecated_curves(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
+    yield from _groups_check(
+        ep, deprecated_groups, "uses only curves RFC 8422 recommends", "deprecated"
     )
 
 
@@ -445,6 +472,7 @@ def no_hsts(ep: Endpoint, ctx: Context) -> Iterator[Outcome]:
 
 
 _GRADE_SEVERITY = {
+    "A-": Severity.INFO,
     "B": Severity.LOW,
     "C": Severity.MEDIUM,
     "D": Severity.MEDIUM,

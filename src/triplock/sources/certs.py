@@ -15,7 +15,6 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, ClassVar
 
 from triplock.facts.certs import (
@@ -32,7 +31,7 @@ from triplock.facts.hadoop import HadoopConf
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory, Setting
 from triplock.model import Location
-from triplock.sources.discovery import DEFAULT_MAX_BYTES
+from triplock.safe_read import DEFAULT_MAX_BYTES, ReadError, read_capped
 from triplock.sources.interface import InputFile, SourceError
 
 PASSWORD_ENV = "TRIPLOCK_KEYSTORE_PASSWORD"
@@ -424,12 +423,12 @@ def _candidates(
 def _given_passwords(options: dict[str, Any], inventory: Inventory) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for path in options.get(PASSWORD_FILE_OPTION) or ():
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            inventory.record_error(
-                str(path), f"keystore password file unreadable ({e.__class__.__name__})"
-            )
+        try:  # named on the command line: a stream (`<(pass show ks)`) is fine, capped
+            text = read_capped(path, DEFAULT_MAX_BYTES, streams=True).data.decode("utf-8")
+        except ReadError as e:
+            inventory.record_error(str(path), f"keystore password file not read: {e}")
+        except UnicodeDecodeError:
+            inventory.record_error(str(path), "keystore password file not read: not UTF-8")
         else:
             out += [(line, "file") for line in text.splitlines() if line]
     env = os.environ.get(PASSWORD_ENV)
@@ -452,7 +451,7 @@ def _resolve(value: str, config_path: str | None, roots: list[str]) -> str | Non
     value = value.strip()
     if value.startswith("file:"):
         value = value[5:]
-    if not value or not roots:
+    if not value or not roots or "\0" in value:  # a NUL byte names no file
         return None
     bases = [os.path.dirname(config_path)] if config_path else []
     candidates = (
@@ -530,17 +529,14 @@ def _hadoop_setting(conf: HadoopConf, key: str) -> Setting | None:
 
 def _read_referenced(path: str, inventory: Inventory) -> PendingKeystore | None:
     try:
-        if os.path.getsize(path) > DEFAULT_MAX_BYTES:
-            inventory.record_error(path, "referenced keystore too large")
-            return None
-        data = Path(path).read_bytes()
-    except OSError as e:
-        inventory.record_error(path, f"referenced keystore unreadable ({e.strerror or e})")
+        read = read_capped(path, DEFAULT_MAX_BYTES)
+    except ReadError as e:
+        inventory.record_error(path, f"referenced keystore not read: {e}")
         return None
-    file = InputFile(path, data)
+    file = InputFile(path, read.data)
     store_type = _store_type(file) or "PKCS12"
     inventory.record_input(path, CertsSource.kind)
-    return PendingKeystore(path, data, store_type, file_mode(path))
+    return PendingKeystore(path, read.data, store_type, read.mode & 0o777)
 
 
 SOURCE = CertsSource()

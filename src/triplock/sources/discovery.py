@@ -1,26 +1,36 @@
 """Walk the paths a user gave, read each file once, hand it to the source that claims it.
 
 Every input that cannot be read (missing, permission denied, not UTF-8, too large, binary of no
-known kind, malformed) becomes an entry in `errors`, and the walk goes on.
+known kind, malformed) becomes an entry in `errors`, and the walk goes on. This module is the
+one boundary between inputs and the audit: whatever a source raises while it reads an input or
+links facts is caught here and recorded with the file's name, never raised past it.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 from triplock.inventory import Inventory
+from triplock.safe_read import (
+    DEFAULT_MAX_BYTES,
+    ReadError,
+    TooLarge,
+    os_reason,
+    read_capped,
+    read_stream,
+)
 from triplock.sources.interface import InputFile, NotText, Source, SourceError
 from triplock.waivers import INLINE_MARKER
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 STDIN = "-"
 
 # Directories that never hold deployment files and can be huge.
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox"}
+_NOT_FOLLOWED = "outside the audited tree; not followed (--follow-symlinks follows it)"
 # Files that are plainly not configuration (images, archives, compiled code, documents): a tree
 # walk skips and counts them instead of reporting each as an input error.
 NOT_CONFIG_SUFFIXES = frozenset(
@@ -45,31 +55,45 @@ def discover(
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: Progress | None = None,
     skip: tuple[str, ...] = (),
+    follow_symlinks: bool = False,
 ) -> None:
     """Parse every claimed input under `paths` into `inventory`, then let sources link facts.
     `progress`, if given, is called with the number of files read so far, every 500 files;
-    files and directories matching a glob of `skip` are not read."""
+    files and directories matching a glob of `skip` are not read. Symbolic links that lead
+    out of a directory given are followed only with `follow_symlinks`."""
     seen = 0
     for given in paths:
         if given == STDIN:
-            _consider(
-                InputFile("<stdin>", sys.stdin.buffer.read(max_bytes + 1)),
-                sources,
-                inventory,
-                max_bytes,
-                explicit=True,
-            )
+            data = _read_stdin(max_bytes, inventory)
+            if data is not None:
+                _consider(InputFile("<stdin>", data), sources, inventory, True)
             continue
         root = given if os.path.isdir(given) else os.path.dirname(given) or "."
-        for path, explicit in _walk(given, inventory, _Skip(skip, given)):
+        for path, explicit in _walk(given, inventory, _Skip(skip, given), follow_symlinks):
             seen += 1
             if progress is not None and seen % 500 == 0:
                 progress(seen)
-            data = _read(path, max_bytes, inventory)
+            data = _read(path, max_bytes, inventory, explicit)
             if data is not None:
-                _consider(InputFile(path, data, root), sources, inventory, max_bytes, explicit)
+                _consider(InputFile(path, data, root), sources, inventory, explicit)
     for source in sources:
-        source.link(inventory)
+        try:
+            source.link(inventory)
+        except Exception as e:  # the boundary: a source's bug must not lose the audit
+            inventory.record_error(f"<{source.kind}>", f"linking inputs failed: {_unexpected(e)}")
+
+
+def _read_stdin(max_bytes: int, inventory: Inventory) -> bytes | None:
+    if sys.stdin is None:  # started with stdin closed (`<&-`)
+        inventory.record_error("<stdin>", "standard input is closed")
+        return None
+    try:
+        return read_stream(sys.stdin.buffer, max_bytes)
+    except ReadError as e:
+        inventory.record_error("<stdin>", _read_reason(e))
+    except (OSError, ValueError) as e:  # a closed or unreadable descriptor
+        inventory.record_error("<stdin>", f"cannot be read ({_unexpected(e)})")
+    return None
 
 
 class _Skip:
@@ -90,89 +114,170 @@ class _Skip:
         )
 
 
-def _walk(given: str, inventory: Inventory, skip: _Skip) -> Iterator[tuple[str, bool]]:
-    if skip(given):
+def _walk(
+    given: str, inventory: Inventory, skip: _Skip, follow: bool
+) -> Iterator[tuple[str, bool]]:
+    if skip(given) or _not_utf8(given, inventory):
         return
-    if os.path.islink(given) and not os.path.exists(given):
-        inventory.record_error(given, "broken symbolic link")
+    try:
+        st = os.stat(given)
+    except OSError as e:
+        inventory.record_error(given, _stat_reason(given, e))
         return
-    if not os.path.exists(given):
-        inventory.record_error(given, "no such file or directory")
-        return
-    if not os.path.isdir(given):
+    if not stat.S_ISDIR(st.st_mode):
         yield given, True
         return
-    for dirpath, dirnames, filenames in os.walk(given, onerror=_walk_error(inventory)):
-        dirnames[:] = sorted(
-            d for d in dirnames if d not in _SKIP_DIRS and not skip(os.path.join(dirpath, d))
-        )
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            if skip(path):
+    tree = _Tree(os.path.realpath(given), inventory, skip, follow)
+    for dirpath, dirnames, filenames in os.walk(
+        given, onerror=_walk_error(inventory), followlinks=follow
+    ):
+        dirnames[:] = sorted(d for d in dirnames if tree.enter(os.path.join(dirpath, d)))
+        yield from ((path, False) for path in tree.files(dirpath, sorted(filenames)))
+
+
+class _Tree:
+    """What the walk of one directory given takes: regular files inside it, links out of it
+    only when following links, each directory once (a link loop is not walked twice)."""
+
+    def __init__(self, root: str, inventory: Inventory, skip: _Skip, follow: bool) -> None:
+        self.root = root
+        self.inventory = inventory
+        self.skip = skip
+        self.follow = follow
+        self.walked = {root}
+
+    def enter(self, path: str) -> bool:
+        if os.path.basename(path) in _SKIP_DIRS or self.skip(path):
+            return False
+        if _not_utf8(path, self.inventory):
+            return False
+        if os.path.islink(path) and not self.follow:
+            if self._leaves(path):
+                self.inventory.record_error(path, f"link to a directory {_NOT_FOLLOWED}")
+            return False  # a link inside the tree: its directory is walked where it is
+        real = os.path.realpath(path)
+        if real in self.walked:
+            return False
+        self.walked.add(real)
+        return True
+
+    def files(self, directory: str, names: list[str]) -> Iterator[str]:
+        denied: list[str] = []
+        looked = 0  # names stat() was tried on
+        for name in names:
+            path = os.path.join(directory, name)
+            if self.skip(path) or _not_utf8(path, self.inventory):
                 continue
             if os.path.splitext(name)[1].lower() in NOT_CONFIG_SUFFIXES:
-                inventory.skipped += 1
+                self.inventory.skipped += 1
                 continue
-            if os.path.islink(path) and not os.path.exists(path):
-                inventory.record_error(path, "broken symbolic link")
+            looked += 1
+            try:
+                mode = os.stat(path).st_mode
+            except PermissionError:
+                denied.append(path)
                 continue
-            if not os.path.isfile(path):
-                continue  # sockets, fifos, devices
-            yield path, False
+            except OSError as e:
+                self.inventory.record_error(path, _stat_reason(path, e))
+                continue
+            if not stat.S_ISREG(mode):
+                continue  # sockets, FIFOs, devices: never deployment files
+            if self._leaves(path):
+                self.inventory.record_error(path, f"link to a file {_NOT_FOLLOWED}")
+                continue
+            yield path
+        if denied:
+            self._denied(directory, denied, looked)
+
+    def _denied(self, directory: str, denied: list[str], listed: int) -> None:
+        if len(denied) == listed:  # the directory cannot be searched (no execute bit)
+            self.inventory.record_error(
+                directory,
+                "permission denied: the directory can be listed but not searched, so its "
+                f"entries ({listed:,}) were not read",
+            )
+            return
+        for path in denied:
+            self.inventory.record_error(path, "permission denied")
+
+    def _leaves(self, path: str) -> bool:
+        """A symbolic link out of the tree, not to be followed."""
+        if self.follow or not os.path.islink(path):
+            return False
+        real = os.path.realpath(path)
+        return real != self.root and not real.startswith(self.root.rstrip(os.sep) + os.sep)
+
+
+def _not_utf8(path: str, inventory: Inventory) -> bool:
+    """A name that is not UTF-8 (Python keeps its bytes as surrogates, which no report can
+    encode) is an error entry, shown with the bytes escaped (`caf\\xe9.conf`), and not read."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        inventory.record_error(shown, "the name is not UTF-8; not read")
+        return True
+    return False
+
+
+def _stat_reason(path: str, error: OSError) -> str:
+    if isinstance(error, FileNotFoundError) and os.path.islink(path):
+        return "broken symbolic link"
+    return os_reason(error)
 
 
 def _walk_error(inventory: Inventory) -> Callable[[OSError], None]:
     def record(error: OSError) -> None:
-        inventory.record_error(str(error.filename), _os_reason(error))
+        inventory.record_error(str(error.filename), os_reason(error))
 
     return record
 
 
-def _read(path: str, max_bytes: int, inventory: Inventory) -> bytes | None:
+def _read(path: str, max_bytes: int, inventory: Inventory, explicit: bool) -> bytes | None:
+    """A file's bytes; a path named on the command line may be a FIFO or a device
+    (`<(helm template ...)`), a file found by the walk must be a regular file."""
     try:
-        size = os.path.getsize(path)
-        if size > max_bytes:
-            inventory.record_error(
-                path, f"too large ({size:,} bytes; limit {max_bytes:,}, see --max-file-size)"
-            )
-            return None
-        return Path(path).read_bytes()
-    except OSError as e:
-        inventory.record_error(path, _os_reason(e))
+        return read_capped(path, max_bytes, streams=explicit).data
+    except ReadError as e:
+        inventory.record_error(path, _read_reason(e))
         return None
 
 
-def _os_reason(error: OSError) -> str:
-    if isinstance(error, PermissionError):
-        return "permission denied"
-    if isinstance(error, FileNotFoundError):
-        return "no such file or directory"
-    return error.strerror or str(error)
+def _read_reason(error: ReadError) -> str:
+    return f"{error}, see --max-file-size" if isinstance(error, TooLarge) else str(error)
 
 
-def _consider(
-    file: InputFile, sources: list[Source], inventory: Inventory, max_bytes: int, explicit: bool
-) -> None:
-    if len(file.data) > max_bytes:
-        inventory.record_error(file.path, f"too large (limit {max_bytes:,} bytes)")
-        return
+def _consider(file: InputFile, sources: list[Source], inventory: Inventory, explicit: bool) -> None:
     for source in sources:
         try:
-            claimed = source.claims(file)
-        except NotText:
-            claimed = False
-        if not claimed:
-            continue
-        try:
+            if not _claims(source, file):
+                continue
             source.parse(file, inventory)
         except (SourceError, NotText) as e:
             inventory.record_error(file.path, f"{source.kind}: {e}")
         except RecursionError:
             inventory.record_error(file.path, f"{source.kind}: nesting too deep")
+        except Exception as e:  # the boundary: no input may abort the audit
+            inventory.record_error(file.path, f"{source.kind}: {_unexpected(e)}")
         else:
             inventory.record_input(file.path, source.kind, _waiver_text(file))
         return
     _unclaimed(file, inventory, explicit)
+
+
+def _claims(source: Source, file: InputFile) -> bool:
+    try:
+        return source.claims(file)
+    except NotText:
+        return False
+
+
+def _unexpected(error: Exception) -> str:
+    """An exception no source expected, described by its class only: its message may quote
+    the input, and the input may hold a secret."""
+    if isinstance(error, MemoryError):
+        return "too large to parse in memory"
+    return f"could not be parsed (internal error {type(error).__name__}; please report it)"
 
 
 def _waiver_text(file: InputFile) -> str | None:

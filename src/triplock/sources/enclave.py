@@ -12,6 +12,7 @@ from triplock.facts.tee import EnclaveEnv, EnclaveFile, EnclaveManifest, Enclave
 from triplock.inventory import Inventory, Setting, is_templated
 from triplock.model import Location
 from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.json_input import list_field, loads
 from triplock.sources.toml_lines import TomlDocument, TomlError, load
 
 _SUFFIXES = (".manifest", ".manifest.template", ".manifest.sgx")
@@ -267,7 +268,7 @@ def _read_legacy(file: InputFile, text: str) -> EnclaveManifest:
 def _read_occlum(file: InputFile) -> EnclaveManifest:
     text = file.text
     try:
-        data = json.loads(text)
+        data = loads(text)
     except json.JSONDecodeError as e:
         raise SourceError(f"not valid JSON: {e.msg} (line {e.lineno})") from e
     if not isinstance(data, dict):
@@ -287,7 +288,7 @@ def _read_occlum(file: InputFile) -> EnclaveManifest:
                 m.settings[key] = Setting.literal_or_templated(key, _scalar(v), loc(section, k))
     env = data.get("env")
     if isinstance(env, dict):
-        for entry in env.get("default") or []:
+        for entry in list_field(env, "default", "env."):
             name, _, value = str(entry).partition("=")
             m.env.append(
                 EnclaveEnv(
@@ -298,10 +299,10 @@ def _read_occlum(file: InputFile) -> EnclaveManifest:
                     templated=is_templated(value),
                 )
             )
-        for name in env.get("untrusted") or []:
-            m.env.append(
-                EnclaveEnv(str(name), None, True, loc("env", "untrusted", needle=f'"{name}"'))
-            )
+        for entry in list_field(env, "untrusted", "env."):
+            # Occlum lists names here; a `NAME=value` entry's value is dropped, never shown.
+            name = str(entry).partition("=")[0]
+            m.env.append(EnclaveEnv(name, None, True, loc("env", "untrusted", needle=f'"{entry}"')))
     for mount in _occlum_mounts(data.get("mount")):
         target, source = str(mount.get("target", "")), str(mount.get("source", ""))
         kind = str(mount.get("type", ""))

@@ -25,6 +25,7 @@ from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory
 from triplock.model import Location
 from triplock.redact import show
+from triplock.safe_read import ReadError, read_capped
 from triplock.sources._tree import find_in_tree
 from triplock.sources.interface import InputFile, SourceError
 
@@ -161,6 +162,8 @@ def _parse_items(data: bytes, path: str) -> _Handler:
         raise SourceError("external references are not allowed") from e
     except xml.sax.SAXParseException as e:
         raise SourceError(f"malformed XML at line {e.getLineNumber()}: {e.getMessage()}") from e
+    except LookupError as e:  # <?xml encoding="..."?> names no codec Python has
+        raise SourceError("the XML declaration names an unknown encoding") from e
     if handler.root != "configuration":
         raise SourceError(f"root element is <{handler.root}>, not <configuration>")
     return handler
@@ -212,21 +215,17 @@ class _Reader:
         if target in chain or len(chain) >= _MAX_INCLUDE_DEPTH:
             raise SourceError(f"xi:include loop or nesting too deep at line {inc.line}")
         try:
-            if os.path.getsize(target) > _MAX_INCLUDE_BYTES:
-                raise SourceError(f"xi:include of {href!r}: file too large")
-            with open(target, "rb") as f:
-                data = f.read()
-                mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
-        except OSError:
+            read = read_capped(target, _MAX_INCLUDE_BYTES)
+        except ReadError as e:
             if inc.has_fallback:
                 return None
-            self._note(path, inc.line, f"xi:include of {href!r}: no such file and no fallback")
+            self._note(path, inc.line, f"xi:include of {href!r}: {e}, and no fallback")
             return None
         self.included.add(target)
         shown = os.path.join(os.path.dirname(path), href)
-        self.modes[shown] = mode
+        self.modes[shown] = read.mode
         try:
-            return self.read(shown, data, (*chain, target))
+            return self.read(shown, read.data, (*chain, target))
         except SourceError as e:
             raise SourceError(f"in xi:include {href!r}: {e}") from e
 

@@ -16,6 +16,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from triplock.safe_read import DEFAULT_MAX_BYTES, ReadError, read_capped
 from triplock.sources.interface import SourceError
 
 _SOURCE = re.compile(r"^# Source: (?P<path>\S.*)$")
@@ -62,11 +63,11 @@ def rendered_docs(output: str, chart: str) -> Iterator[RenderedDoc]:
             chart_name_prefix = source.split("/", 1)[0]
         relative = source.split("/", 1)[1] if "/" in source else source
         template = os.path.join(chart, relative)
-        try:
-            with open(template, encoding="utf-8") as f:
-                template_lines = f.read().split("\n")
-        except OSError:
-            template_lines = []
+        try:  # a name from helm's output: read like any reference (no FIFO, capped)
+            text = read_capped(template, DEFAULT_MAX_BYTES).data.decode("utf-8")
+        except (ReadError, UnicodeDecodeError):
+            text = ""
+        template_lines = text.split("\n") if text else []
         yield RenderedDoc(template, layout(lines[1:], template_lines))
 
 

@@ -66,11 +66,12 @@ class _Loader(CParser, BaseResolver):
 
 
 class _Budget:
-    __slots__ = ("active", "left")
+    __slots__ = ("active", "duplicates", "left")
 
-    def __init__(self, visits: int) -> None:
+    def __init__(self, visits: int, duplicates: set[tuple[int, str]]) -> None:
         self.left = visits
         self.active: set[int] = set()  # collections being walked: a recursive alias loops
+        self.duplicates = duplicates  # (line, key) of each key a mapping repeats
 
     def spend(self) -> None:
         self.left -= 1
@@ -86,12 +87,16 @@ def helm_template_line(text: str) -> int | None:
     return None if m is None else text.count("\n", 0, m.start()) + 1
 
 
-def load_documents(text: str) -> Iterator[YMap]:
+def load_documents(text: str, duplicates: set[tuple[int, str]] | None = None) -> Iterator[YMap]:
     """Every top-level mapping of a YAML stream (or a JSON document), items of `kind: List`
     flattened. Raises SourceError on malformed input, an alias bomb or an unrendered Helm
     template (a `{{ }}` action where YAML sees structure or a plain scalar; quoted `{{ }}`
-    strings, as Prometheus rules and Argo workflows carry them, are values)."""
-    budget = _Budget(len(text) + 10_000)
+    strings, as Prometheus rules and Argo workflows carry them, are values).
+
+    A key repeated in one mapping keeps its last value, as the API server does ("will only
+    persist the last of any duplicate fields": the `fieldValidation` parameter of the
+    Kubernetes API reference); each repeat is added to `duplicates` as (line, key)."""
+    budget = _Budget(len(text) + 10_000, set() if duplicates is None else duplicates)
     loader = _Loader(text)
     try:
         while loader.check_node():
@@ -162,6 +167,8 @@ def _collection(node: yaml.Node, budget: _Budget) -> Any:
                 merged.extend([value] if isinstance(value, YMap) else _maps(value))
                 continue
             key = _key(key_node, budget)
+            if key in mapping:
+                budget.duplicates.add((key_node.start_mark.line + 1, key))
             mapping[key] = _convert(value_node, budget)
             mapping.lines[key] = key_node.start_mark.line + 1
         for source in merged:

@@ -337,6 +337,9 @@ def _configmap_entries(doc: YMap) -> Iterator[DataEntry]:
             yield from embedded_entries(key, value, line)
 
 
+_NOT_KEY_VALUE = (".yaml", ".yml", ".json", ".toml", ".py", ".lua", ".js", ".html", ".tpl", ".j2")
+
+
 def embedded_entries(file_key: str, text: str, key_line: int) -> Iterator[DataEntry]:
     """The key=value pairs of a file embedded in a ConfigMap (a block scalar starts on the
     line after its key)."""
@@ -352,6 +355,8 @@ def embedded_entries(file_key: str, text: str, key_line: int) -> Iterator[DataEn
         except MalformedProperties:
             props = []
         spark = "spark" in name or any(p.key.startswith("spark.") for p in props)
+        if name.endswith(".conf") and not spark:
+            return  # nginx.conf, krb5.conf: not key=value files, nothing reads them as such
         for p in props:
             yield DataEntry(
                 p.key,
@@ -362,6 +367,8 @@ def embedded_entries(file_key: str, text: str, key_line: int) -> Iterator[DataEn
                 "spark" if spark else None,
             )
         return
+    if name.endswith(_NOT_KEY_VALUE):
+        return  # YAML, JSON, code: not read as key=value lines (a false alarm on every line)
     for i, raw_line in enumerate(text.splitlines()):
         env = _ENV_LINE.match(raw_line)
         if env is not None and not raw_line.lstrip().startswith("#"):

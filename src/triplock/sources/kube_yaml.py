@@ -69,7 +69,8 @@ def read_manifests(text: str, path: str, inventory: Inventory) -> int:
     place in a script) to the inventory; the number of objects read."""
     pods_before = len(inventory.of(PodSpec))
     seen = 0
-    for doc in load_documents(_yaml_of(text)):
+    duplicates: set[tuple[int, str]] = set()
+    for doc in load_documents(_yaml_of(text), duplicates):
         kind = doc.get("kind")
         if kind is None and _is_pod_template(doc):
             doc["kind"] = "Pod"
@@ -84,6 +85,12 @@ def read_manifests(text: str, path: str, inventory: Inventory) -> int:
     for pod in inventory.of(PodSpec)[pods_before:]:
         spark_apps_in_commands(pod, inventory)
         image_confs(pod, inventory)
+    for line, key in sorted(duplicates) if seen else ():
+        inventory.record_error(
+            path,
+            f"line {line}: duplicate key {key[:80]!r}: its last value is judged, "
+            "the one the API server keeps (kubectl --validate=strict refuses the file)",
+        )
     return seen
 
 

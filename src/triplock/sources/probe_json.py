@@ -11,6 +11,7 @@ from triplock.inventory import Inventory
 from triplock.model import Location
 from triplock.probe.report import KIND
 from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.json_input import list_field, loads
 
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".txt")
 
@@ -30,7 +31,7 @@ class ProbeJsonSource:
         for line, report in reports:
             if not isinstance(report, dict) or report.get("kind") != KIND:
                 raise SourceError(f"line {line}: not a {KIND} report")
-            for host in report.get("hosts") or []:
+            for host in list_field(report, "hosts", f"line {line}: "):
                 inventory.add(_host(host, file, line))
                 hosts += 1
         if not hosts:
@@ -43,9 +44,13 @@ class ProbeJsonSource:
 SOURCE = ProbeJsonSource()
 
 
+# The fields of a host entry that hold lists (HostTee.from_dict iterates them).
+_LISTS = ("cpu_flags", "devices", "executors")
+
+
 def _documents(text: str) -> list[tuple[int, Any]]:
     try:
-        whole = json.loads(text)
+        whole = loads(text)
     except json.JSONDecodeError:
         pass
     else:
@@ -55,7 +60,7 @@ def _documents(text: str) -> list[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            docs.append((number, json.loads(line)))
+            docs.append((number, loads(line)))
         except json.JSONDecodeError as e:
             raise SourceError(f"line {number}: not JSON ({e.msg})") from e
     return docs
@@ -65,6 +70,8 @@ def _host(data: Any, file: InputFile, line: int) -> HostTee:
     if not isinstance(data, dict) or not isinstance(data.get("hostname"), str):
         raise SourceError(f"line {line}: a host entry without a hostname")
     name = data["hostname"]
+    for key in _LISTS:
+        list_field(data, key, f"line {line}: host {name}: ")
     if line == 1:  # one multi-line document: point at the host's own line
         needle = json.dumps(name)
         line = next(

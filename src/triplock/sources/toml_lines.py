@@ -66,6 +66,8 @@ def load(text: str) -> TomlDocument:
         data = tomllib.loads(processed)
     except tomllib.TOMLDecodeError as e:
         raise TomlError(str(e)) from e
+    except ValueError as e:  # an integer of more digits than Python converts
+        raise TomlError("an integer too long to convert (over 4,300 digits)") from e
     lines = processed.split("\n")
     return TomlDocument(
         data, lines, _key_lines(lines, scan.starts), scan.placeholders, scan.conditional

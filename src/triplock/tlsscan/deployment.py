@@ -13,7 +13,7 @@ from typing import Any
 from triplock.facts.spark import SparkApp
 from triplock.facts.tls import Endpoint
 from triplock.inventory import Inventory
-from triplock.tlsscan.probe import Limits, Target, TargetError, parse_target
+from triplock.tlsscan.connector import Limits, Target, TargetError, parse_target
 
 # Spark binds an SSL service to its plain port + 400 unless spark.ssl.NS.port says otherwise.
 _SPARK_SERVICES = (("ui", "spark.ui.port", 4040), ("historyServer", "spark.history.ui.port", 18080))

@@ -8,171 +8,34 @@ server's choice, remove it and repeat; accepted + 1 connections per batch and pr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import time
+from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 from triplock.facts.tls import RESUMPTION_KINDS, Endpoint
 from triplock.model import Location
-from triplock.redact import show
 from triplock.tlsscan import suites, wire
-from triplock.tlsscan.session import full_handshakes
+from triplock.tlsscan.connector import Connector, Exchange, Limits, Target
+from triplock.tlsscan.identify import identify
+from triplock.tlsscan.session import FullResult, full_handshakes
 
 BATCH = 128
-# A slow server (rate limits, one stall per exchange) may hold one endpoint this many timeouts.
-ENDPOINT_BUDGET = 6
+# An endpoint is given up when none of its exchanges has had an answer for this many timeouts;
+# while the server answers, the probe goes on (its work is finite: accepted + 1 hellos per
+# batch, protocol and group list), so a slow but healthy server gets a whole result.
+ENDPOINT_IDLE = 3
 # Alerts that mean "none of these suites", as opposed to "not this protocol version".
 _NO_SHARED_SUITE = (None, 40, 71)
-READ_LIMIT = 1 << 20  # bytes read per exchange before the server counts as hostile
 
 _SSL_VERSIONS = {
+    wire.TLS13: ssl.TLSVersion.TLSv1_3,
     wire.TLS12: ssl.TLSVersion.TLSv1_2,
     wire.TLS11: ssl.TLSVersion.TLSv1_1,
     wire.TLS10: ssl.TLSVersion.TLSv1,
 }
-
-
-class TargetError(ValueError):
-    """A target that is not host:port."""
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    host: str
-    port: int
-    sni: str | None
-
-    @property
-    def label(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{host}:{self.port}"
-
-
-def parse_target(text: str, sni: str | None = None, default_port: int = 443) -> Target:
-    """host:port, [v6]:port, a bare host (port 443) or an https:// URL (credentials dropped)."""
-    spec = text.strip()
-    if "://" in spec:
-        spec = spec.split("://", 1)[1].split("/", 1)[0]
-    spec = spec.rpartition("@")[2]
-    shown = show(None, text) if "@" not in text else spec
-    if spec.startswith("["):
-        host, sep, rest = spec[1:].partition("]")
-        if not sep or (rest and not rest.startswith(":")):
-            raise TargetError(f"bad IPv6 target {shown!r} (use [addr]:port)")
-        port_text = rest[1:] if rest else str(default_port)
-    elif spec.count(":") == 1:
-        host, port_text = spec.split(":")
-    elif ":" in spec:
-        raise TargetError(f"bad target {shown!r}: put an IPv6 address in brackets")
-    else:
-        host, port_text = spec, str(default_port)
-    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise TargetError(f"bad target {shown!r} (expected host:port)")
-    name = sni if sni is not None else (host if wire.is_hostname(host) else None)
-    return Target(host, int(port_text), name)
-
-
-@dataclass
-class Limits:
-    timeout: float = 5.0
-    per_host: int = 5
-    overall: int = 256
-
-
-@dataclass
-class _Exchange:
-    flight: wire.Flight
-    error: str | None = None  # transport trouble: timeout, reset, garbage
-    raw: bytes = b""
-    transient: bool = False  # worth one retry (a reset or a connect timeout)
-
-
-@dataclass
-class Connector:
-    """Connections to one target, bounded per host and overall, counted, retried once."""
-
-    target: Target
-    limits: Limits
-    per_host: asyncio.Semaphore
-    overall: asyncio.Semaphore
-    connections: int = 0
-
-    async def exchange(self, payload: bytes, sslv2: bool = False) -> _Exchange:
-        result = await self._once(payload, sslv2)
-        if result.transient:
-            await asyncio.sleep(0.05)
-            result = await self._once(payload, sslv2)
-        return result
-
-    async def _once(self, payload: bytes, sslv2: bool) -> _Exchange:
-        parser = wire.FlightParser()
-        raw = bytearray()
-        async with self.per_host, self.overall:
-            self.connections += 1
-            deadline = time.monotonic() + self.limits.timeout
-            try:
-                reader, writer = await asyncio.wait_for(
-                    asyncio.open_connection(self.target.host, self.target.port),
-                    self.limits.timeout,
-                )
-            except TimeoutError:
-                return _Exchange(parser.flight, "connect timed out", transient=True)
-            except ConnectionResetError:
-                return _Exchange(parser.flight, "connection reset", transient=True)
-            except OSError as e:
-                return _Exchange(parser.flight, f"cannot connect: {e.strerror or e}")
-            try:
-                writer.write(payload)
-                while not parser.flight.complete:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        return _Exchange(parser.flight, _timeout_message(raw, self.limits))
-                    try:
-                        data = await asyncio.wait_for(reader.read(65536), remaining)
-                    except TimeoutError:
-                        return _Exchange(parser.flight, _timeout_message(raw, self.limits))
-                    if not data:
-                        break
-                    raw += data
-                    if len(raw) > READ_LIMIT:
-                        return _Exchange(parser.flight, "the server sent more than 1 MiB")
-                    if sslv2:
-                        if _sslv2_complete(raw):
-                            break
-                        continue
-                    if raw.startswith(b"HTTP/"):
-                        return _Exchange(parser.flight, "plain HTTP on the port, not TLS")
-                    parser.feed(bytes(data))
-            except (ConnectionResetError, BrokenPipeError):
-                if not raw:
-                    return _Exchange(parser.flight, "connection reset", transient=True)
-                return _Exchange(parser.flight, "connection reset mid-handshake")
-            except OSError as e:
-                return _Exchange(parser.flight, f"connection failed: {e.strerror or e}")
-            finally:
-                writer.transport.abort()
-        if sslv2:
-            return _Exchange(parser.flight, None, bytes(raw))
-        if parser.flight.error:
-            return _Exchange(parser.flight, f"not TLS: {parser.flight.error}")
-        if raw and not parser.flight.complete and parser.flight.hello is None:
-            return _Exchange(parser.flight, "truncated reply: the connection closed mid-record")
-        return _Exchange(parser.flight)
-
-
-def _sslv2_complete(raw: bytearray) -> bool:
-    if len(raw) < 2:
-        return False
-    if not raw[0] & 0x80:
-        return True  # not SSLv2 framing: nothing more to wait for
-    return len(raw) >= 2 + (((raw[0] & 0x7F) << 8) | raw[1])
-
-
-def _timeout_message(raw: bytearray, limits: Limits) -> str:
-    if raw:
-        return f"the server stalled mid-handshake ({len(raw)} bytes in {limits.timeout:g} s)"
-    return f"no answer within {limits.timeout:g} s"
 
 
 @dataclass
@@ -181,6 +44,36 @@ class _Accepted:
     flights: dict[int, wire.Flight] = field(default_factory=dict)
     groups: list[int] = field(default_factory=list)
     error: str | None = None
+    # For the phases that need only part of the enumeration, so that they run beside it:
+    known: asyncio.Event = field(default_factory=asyncio.Event)  # one suite found, or done
+    ecdhe: asyncio.Event = field(default_factory=asyncio.Event)  # an ECDHE suite found, or done
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def add(self, code: int, flight: wire.Flight) -> None:
+        self.codes.append(code)
+        self.flights[code] = flight
+        self.known.set()
+        if _kex(code).startswith("ECDHE"):
+            self.ecdhe.set()
+
+    def finish(self) -> None:
+        for event in (self.known, self.ecdhe, self.done):
+            event.set()
+
+
+@dataclass
+class _State:
+    """What the probe has observed so far: kept when the probe is given up half-way."""
+
+    found: dict[int, _Accepted] = field(default_factory=dict)  # by version, TLS 1.3 included
+    groups: dict[int, list[int]] = field(default_factory=dict)  # ECDHE groups by version
+    preference: dict[int, bool | None] = field(default_factory=dict)
+    sslv2: bool | None = None
+    full: FullResult | None = None
+    unfinished: list[str] = field(default_factory=list)  # phases started and not finished
+
+
+_LEGACY = (wire.TLS12, wire.TLS11, wire.TLS10, wire.SSL3)
 
 
 class Prober:
@@ -191,13 +84,15 @@ class Prober:
 
     async def hello(
         self, version: int, offered: list[int], groups: list[int] | None = None
-    ) -> _Exchange:
+    ) -> Exchange:
         payload = wire.client_hello(version, offered, self.target.sni, groups)
         return await self.conn.exchange(payload)
 
-    async def enumerate(self, version: int, first: _Exchange | None = None) -> _Accepted:
-        """Every suite the server accepts for `version` (TLS 1.0 to 1.2, or SSLv3)."""
-        found = _Accepted()
+    async def enumerate(
+        self, version: int, found: _Accepted, first: Exchange | None = None
+    ) -> None:
+        """Every suite the server accepts for `version` (TLS 1.0 to 1.2, or SSLv3), into
+        `found` as they come."""
         pool = [s.code for s in suites.tls12_and_older()]
         name = wire.VERSION_NAMES[version]
         while pool:
@@ -207,25 +102,22 @@ class Prober:
             hello = reply.flight.hello
             if reply.error:
                 found.error = reply.error
-                return found
+                return
             if hello is None or hello.retry:
                 if reply.flight.alert not in _NO_SHARED_SUITE and not found.codes:
-                    return found  # protocol_version, internal_error...: not spoken at all
+                    return  # protocol_version, internal_error...: not spoken at all
                 pool = pool[len(batch) :]
                 continue
             if hello.version != version:
-                return found
+                return
             if hello.suite not in batch:
                 self.notes.append(f"{name}: the server chose a suite it was not offered")
-                return found
-            found.codes.append(hello.suite)
-            found.flights[hello.suite] = reply.flight
+                return
+            found.add(hello.suite, reply.flight)
             pool.remove(hello.suite)
-        return found
 
-    async def enumerate13(self, first: _Exchange | None = None) -> _Accepted:
-        """TLS 1.3 suites, then groups, through HelloRetryRequest (an empty key_share)."""
-        found = _Accepted()
+    async def enumerate13(self, found: _Accepted, first: Exchange | None = None) -> None:
+        """TLS 1.3 suites through HelloRetryRequest (an empty key_share)."""
         pool = [s.code for s in suites.tls13()]
         while pool:
             reply = first if first is not None else await self.hello(wire.TLS13, pool)
@@ -233,38 +125,88 @@ class Prober:
             hello = reply.flight.hello
             if reply.error:
                 found.error = reply.error
-                return found
+                return
             if hello is None or hello.version != wire.TLS13 or hello.suite not in pool:
                 break
-            found.codes.append(hello.suite)
-            found.flights[hello.suite] = reply.flight
             if hello.group is not None and hello.group not in found.groups:
                 found.groups.append(hello.group)
+            found.add(hello.suite, reply.flight)
             pool.remove(hello.suite)
-        if not found.codes:
-            return found
+
+    async def enumerate_groups13(self, found: _Accepted) -> str | None:
+        """TLS 1.3 groups, beside the suites: offer every suite and the groups not seen yet;
+        the HelloRetryRequest names the server's pick. The error that cut it short, if any."""
         all13 = [s.code for s in suites.tls13()]
         groups = [g for g in wire.TLS13_GROUPS if g not in found.groups]
         while groups:
             reply = await self.hello(wire.TLS13, all13, groups)
             hello = reply.flight.hello
-            if reply.error or hello is None or hello.group not in groups:
+            if reply.error:
+                return reply.error
+            if hello is None or hello.group not in groups:
                 break
-            found.groups.append(hello.group)
+            if hello.group not in found.groups:  # the suite enumeration may have seen it too
+                found.groups.append(hello.group)
             groups.remove(hello.group)
-        return found
+        return None
 
-    async def preference(self, version: int, accepted: list[int]) -> bool | None:
-        """Re-offer the accepted suites reversed: a server that still picks its own first
-        choice decides; one that follows the new order lets the client decide."""
+    async def enumerate_groups(self, version: int, found: _Accepted, into: list[int]) -> str | None:
+        """The ECDHE groups of a TLS 1.0-1.2 server, in the order it picks them: offer the
+        accepted ECDHE suites with the groups not yet seen, read the curve of the
+        ServerKeyExchange, remove it, repeat until the server refuses. Starts as soon as the
+        suite enumeration has found one ECDHE suite. The error that cut it short, if any."""
+        await found.ecdhe.wait()
+        ecdhe = [c for c in found.codes if _kex(c).startswith("ECDHE")]
+        if not ecdhe:
+            return None
+        for code in ecdhe:  # the suite enumeration already saw the server's first choice
+            group = _ske_group(found.flights[code], code)
+            if group is not None:
+                into.append(group)
+                break
+        candidates = [g for g in wire.TLS12_GROUPS if g not in into]
+        while candidates:
+            ecdhe = [c for c in found.codes if _kex(c).startswith("ECDHE")]  # all found so far
+            reply = await self.hello(version, ecdhe, candidates)
+            hello = reply.flight.hello
+            if reply.error:
+                return reply.error
+            if hello is None or hello.suite not in ecdhe:
+                return None
+            group = _ske_group(reply.flight, hello.suite)
+            if group not in candidates:
+                return None
+            into.append(group)
+            candidates.remove(group)
+        return None
+
+    async def preference(self, version: int, accepted: list[int]) -> Exchange | None:
+        """Re-offer the accepted suites reversed (None when fewer than two): a server that
+        still picks its own first choice decides; one that follows the new order lets the
+        client decide (see `_decides`)."""
         if len(accepted) < 2:
             return None
-        reversed_offer = list(reversed(accepted))
-        reply = await self.hello(version, reversed_offer)
-        hello = reply.flight.hello
-        if reply.error or hello is None:
-            return None
-        return hello.suite != reversed_offer[0]
+        return await self.hello(version, list(reversed(accepted)))
+
+
+def _decides(reply: Exchange | None, accepted: list[int]) -> bool | None:
+    if reply is None or reply.error or reply.flight.hello is None:
+        return None
+    return reply.flight.hello.suite != accepted[-1]
+
+
+def _kex(code: int) -> str:
+    suite = suites.by_code(code)
+    return suite.kex if suite is not None else ""
+
+
+def _ske_group(flight: wire.Flight, code: int) -> int | None:
+    if flight.key_exchange is None:
+        return None
+    try:
+        return wire.parse_server_key_exchange(flight.key_exchange, _kex(code)).group
+    except wire.WireError:
+        return None
 
 
 async def probe(
@@ -274,109 +216,229 @@ async def probe(
     per_host: asyncio.Semaphore | None = None,
     executor: Executor | None = None,
 ) -> Endpoint:
-    """Everything the scanner observes on one endpoint; never raises for what the peer does."""
+    """Everything the scanner observes on one endpoint; never raises for what the peer does.
+
+    The probe is given up when the server has not answered any exchange for ENDPOINT_IDLE
+    timeouts (time spent waiting for a slot of the bounds does not count); what was observed
+    until then is kept and `incomplete` names what was not finished."""
     started = time.monotonic()
     conn = Connector(target, limits, per_host or asyncio.Semaphore(limits.per_host), overall)
     endpoint = Endpoint(target=target.label, location=Location(url=f"tls://{target.label}"))
-    budget = limits.timeout * ENDPOINT_BUDGET
+    state = _State()
+    prober = Prober(target, conn)
+    idle = limits.timeout * ENDPOINT_IDLE
+    task = asyncio.ensure_future(_observe(prober, endpoint, state, limits, executor))
     try:
-        await asyncio.wait_for(_observe(Prober(target, conn), endpoint, limits, executor), budget)
-    except TimeoutError:
-        message = f"the endpoint took longer than {budget:g} s"
-        if endpoint.observed:
-            endpoint.notes.append(f"partial result: {message}")
+        while not task.done():
+            if conn.queued:  # waiting for the bounds (other ports of the host), not the server
+                conn.answered()
+            left = conn.last_answer + idle - time.monotonic()
+            if left <= 0:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                endpoint.notes.append(f"partial result: no answer for {idle:g} s")
+                break
+            await asyncio.wait({task}, timeout=min(left, limits.timeout))
         else:
-            endpoint.error = message
+            task.result()
     except Exception as e:  # a scanner bug must cost one endpoint, not the fleet
         endpoint.error = f"internal error: {e!r}"
-    endpoint.connections += conn.connections
+    if endpoint.error is None:
+        endpoint.incomplete = list(dict.fromkeys(state.unfinished))
+        _record(endpoint, state, prober)
+        if endpoint.incomplete and not endpoint.observed and endpoint.error is None:
+            endpoint.error = f"no answer for {idle:g} s"
+    if endpoint.error is not None:
+        endpoint.incomplete = []
+    endpoint.connections += conn.connections + (state.full.connections if state.full else 0)
     endpoint.seconds = time.monotonic() - started
     return endpoint
 
 
+@contextlib.contextmanager
+def _phase(state: _State, *names: str) -> Iterator[None]:
+    """Mark `names` unfinished while the block runs (a given-up probe keeps them listed)."""
+    state.unfinished.extend(names)
+    yield
+    for name in names:
+        state.unfinished.remove(name)
+
+
 async def _observe(
-    prober: Prober, endpoint: Endpoint, limits: Limits, executor: Executor | None
+    prober: Prober,
+    endpoint: Endpoint,
+    state: _State,
+    limits: Limits,
+    executor: Executor | None,
 ) -> None:
-    tls_versions = (wire.TLS12, wire.TLS11, wire.TLS10, wire.SSL3)
     pool = [s.code for s in suites.tls12_and_older()]
+    every = ["TLSv1.3 suites", *(f"{wire.VERSION_NAMES[v]} suites" for v in _LEGACY), "SSLv2"]
+    state.unfinished += every
     first13, first12 = await asyncio.gather(
         prober.hello(wire.TLS13, [s.code for s in suites.tls13()]),
         prober.hello(wire.TLS12, pool[:BATCH]),
     )
     if _dead(first13) and _dead(first12):
         endpoint.error = first12.error or first13.error
-        for name in wire.VERSION_NAMES.values():
-            endpoint.protocols[name] = False
         return
-    legacy = asyncio.gather(
-        *(prober.enumerate(v, first12 if v == wire.TLS12 else None) for v in tls_versions)
-    )
-    found13, found_legacy, sslv2 = await asyncio.gather(
-        prober.enumerate13(first13), legacy, _sslv2(prober)
-    )
-    found = dict(zip(tls_versions, found_legacy, strict=True))
-    endpoint.protocols["SSLv2"] = sslv2
-    for version in (wire.SSL3, wire.TLS10, wire.TLS11, wire.TLS12):
-        endpoint.protocols[wire.VERSION_NAMES[version]] = bool(found[version].codes)
-    endpoint.protocols["TLSv1.3"] = bool(found13.codes)
-    errors = [f.error for f in (found13, *found.values()) if f.error]
-    if not any(endpoint.protocols.values()):
+    state.found = {v: _Accepted() for v in (wire.TLS13, *_LEGACY)}
+    # Each phase starts as soon as what it needs is known: groups once a suite of the kind is
+    # found, the full handshakes once every protocol is known to be spoken or not, the
+    # preference check when the protocol's suites are all found.
+    firsts = {wire.TLS13: first13, wire.TLS12: first12}
+    phases = [_suites(prober, state, v, firsts.get(v)) for v in state.found]
+    phases += [_groups(prober, state, v) for v in state.found if v != wire.SSL3]
+    phases += [_preference(prober, state, v) for v in state.found]
+    phases += [_full(prober, state, limits, executor), _sslv2(prober, state)]
+    await asyncio.gather(*phases)
+    if not any(f.codes for f in state.found.values()) and not state.sslv2:
+        errors = [f.error for f in state.found.values() if f.error]
         alert = first12.flight.alert if first12.flight.alert is not None else first13.flight.alert
         refused = f"the server refused every hello ({wire.alert_name(alert)})" if alert else None
-        endpoint.error = errors[0] if errors else refused or "the server accepted no hello"
+        endpoint.error = errors[0] if errors else refused or await _not_tls(prober)
+
+
+async def _suites(prober: Prober, state: _State, version: int, first: Exchange | None) -> None:
+    found = state.found[version]
+    if version == wire.TLS13:
+        await prober.enumerate13(found, first)
+    else:
+        await prober.enumerate(version, found, first)
+    found.finish()
+    if found.error is None:  # cut short by a timeout or a reset: not finished
+        state.unfinished.remove(f"{wire.VERSION_NAMES[version]} suites")
+
+
+async def _groups(prober: Prober, state: _State, version: int) -> None:
+    found = state.found[version]
+    await found.known.wait()
+    if not found.codes:
         return
+    name = f"{wire.VERSION_NAMES[version]} groups"
+    with _phase(state, name):
+        if version == wire.TLS13:
+            error = await prober.enumerate_groups13(found)
+        else:
+            state.groups[version] = []
+            error = await prober.enumerate_groups(version, found, state.groups[version])
+    if error is not None:
+        state.unfinished.append(name)
+
+
+async def _preference(prober: Prober, state: _State, version: int) -> None:
+    found = state.found[version]
+    await found.done.wait()
+    if not found.codes:
+        return
+    with _phase(state, "server preference"):
+        reply = await prober.preference(version, found.codes)
+    state.preference[version] = _decides(reply, found.codes)
+    if reply is not None and reply.error:
+        state.unfinished.append("server preference")
+
+
+async def _full(prober: Prober, state: _State, limits: Limits, executor: Executor | None) -> None:
+    versions = [v for v in state.found if v in _SSL_VERSIONS]
+    await asyncio.gather(*(state.found[v].known.wait() for v in versions))
+    spoken = [_SSL_VERSIONS[v] for v in versions if state.found[v].codes]
+    if not spoken:
+        return
+    with _phase(state, "full handshakes"):
+        # The full handshakes connect one after another: one slot of each bound covers them.
+        async with prober.conn.slot():
+            state.full = await asyncio.get_running_loop().run_in_executor(
+                executor,
+                full_handshakes,
+                prober.target.host,
+                prober.target.port,
+                prober.target.sni,
+                limits.timeout,
+                spoken,
+                prober.conn.answered,
+            )
+    if state.full.timed_out:
+        state.unfinished.append("full handshakes")
+
+
+def _dead(reply: Exchange) -> bool:
+    return reply.error is not None and reply.flight.hello is None
+
+
+async def _not_tls(prober: Prober) -> str:
+    """Why a port that closes on every hello without a byte spoke no TLS: what it speaks
+    when that can be recognised."""
+    return await identify(prober.conn) or "the server accepted no hello"
+
+
+async def _sslv2(prober: Prober, state: _State) -> None:
+    kinds = [s.code for s in suites.sslv2()]
+    reply = await prober.conn.exchange(wire.sslv2_client_hello(kinds), raw=True)
+    try:
+        state.sslv2 = bool(wire.parse_sslv2_server_hello(reply.raw).kinds)
+    except wire.WireError:
+        state.sslv2 = False
+    state.unfinished.remove("SSLv2")
+
+
+def _record(endpoint: Endpoint, state: _State, prober: Prober) -> None:
+    """Write what the probe observed (all of it, or as far as it got) into the endpoint."""
+    if state.sslv2 is not None:
+        endpoint.protocols["SSLv2"] = state.sslv2
+    for version, found in state.found.items():
+        name = wire.VERSION_NAMES[version]
+        if f"{name} suites" not in state.unfinished or found.codes:
+            endpoint.protocols[name] = bool(found.codes)
+    errors = [f.error for f in state.found.values() if f.error]
     endpoint.notes += [f"partial result: {e}" for e in dict.fromkeys(errors)]
-    _record_suites(endpoint, found13, found)
-    preferences = await asyncio.gather(
-        prober.preference(wire.TLS13, found13.codes),
-        *(prober.preference(v, found[v].codes) for v in tls_versions),
-    )
-    for version, preferred in zip((wire.TLS13, *tls_versions), preferences, strict=True):
-        if endpoint.protocols[wire.VERSION_NAMES[version]]:
+    if state.full is not None:
+        _confirm(endpoint, state)
+        if endpoint.error is not None:
+            return
+    _record_suites(endpoint, state)
+    for version, preferred in state.preference.items():
+        if endpoint.protocols.get(wire.VERSION_NAMES[version]):
             endpoint.server_preference[wire.VERSION_NAMES[version]] = preferred
-    best12 = next((v for v in (wire.TLS12, wire.TLS11, wire.TLS10) if found[v].codes), None)
-    # The full handshakes connect one after another: one slot of each bound covers them.
-    async with prober.conn.per_host, prober.conn.overall:
-        full = await asyncio.get_running_loop().run_in_executor(
-            executor,
-            full_handshakes,
-            prober.target.host,
-            prober.target.port,
-            prober.target.sni,
-            limits.timeout,
-            bool(found13.codes),
-            _SSL_VERSIONS.get(best12) if best12 is not None else None,
-        )
-    endpoint.connections += full.connections
+    endpoint.notes += prober.notes
+    full = state.full
+    if full is None:
+        return
     if full.tls13_chain:
         endpoint.certificate_chains["TLSv1.3"] = full.tls13_chain
     endpoint.session_resumption = {k: full.resumption.get(k) for k in RESUMPTION_KINDS}
     endpoint.http, endpoint.hsts_max_age = full.http, full.hsts_max_age
     endpoint.client_certificate_required |= full.client_certificate_required
-    endpoint.notes += prober.notes + full.notes
+    endpoint.notes += full.notes
 
 
-def _dead(reply: _Exchange) -> bool:
-    return reply.error is not None and reply.flight.hello is None
+def _confirm(endpoint: Endpoint, state: _State) -> None:
+    """Hello-only acceptance stands for a protocol only if a full handshake under it was not
+    cut by the server; when every handshake tried was cut, the server never completes one."""
+    assert state.full is not None
+    completed = state.full.completed
+    cut = [p for p, done in completed.items() if done is False]
+    if cut and not any(completed.values()):
+        endpoint.error = "handshake never completes: the server answers hellos, then closes"
+        endpoint.protocols = {p: False for p in endpoint.protocols}
+        return
+    for name in cut:
+        endpoint.protocols[name] = False
+        version = next(v for v, n in wire.VERSION_NAMES.items() if n == name)
+        state.found[version] = _Accepted()
+        endpoint.notes.append(f"{name}: hellos are answered but no handshake completes")
 
 
-async def _sslv2(prober: Prober) -> bool:
-    kinds = [s.code for s in suites.sslv2()]
-    reply = await prober.conn.exchange(wire.sslv2_client_hello(kinds), sslv2=True)
-    try:
-        return bool(wire.parse_sslv2_server_hello(reply.raw).kinds)
-    except wire.WireError:
-        return False
-
-
-def _record_suites(endpoint: Endpoint, found13: _Accepted, found: dict[int, _Accepted]) -> None:
+def _record_suites(endpoint: Endpoint, state: _State) -> None:
+    found13 = state.found.get(wire.TLS13, _Accepted())
     groups: list[int] = list(found13.groups)
     dh_bits: dict[str, int] = {}
     stapled: bool | None = None
     renegotiation: bool | None = None
     if found13.codes:
         endpoint.cipher_suites["TLSv1.3"] = [suites.name_of(c) for c in found13.codes]
-    for version, accepted in sorted(found.items(), reverse=True):
+        endpoint.groups_by_protocol["TLSv1.3"] = [_group_name(g) for g in found13.groups]
+    for version in _LEGACY:
+        accepted = state.found.get(version, _Accepted())
         if not accepted.codes:
             continue
         name = wire.VERSION_NAMES[version]
@@ -398,9 +460,15 @@ def _record_suites(endpoint: Endpoint, found13: _Accepted, found: dict[int, _Acc
                 continue
             if kx.dh_bits is not None:
                 dh_bits[suite.name] = kx.dh_bits
-            if kx.group is not None and kx.group not in groups:
-                groups.append(kx.group)
-    endpoint.groups = [wire.GROUP_NAMES.get(g, f"0x{g:04x}") for g in groups]
+        seen = state.groups.get(version, [])
+        if seen:
+            endpoint.groups_by_protocol[name] = [_group_name(g) for g in seen]
+        groups += [g for g in seen if g not in groups]
+    endpoint.groups = [_group_name(g) for g in groups]
     endpoint.dh_bits = dh_bits
     endpoint.ocsp_stapling = stapled
     endpoint.secure_renegotiation = renegotiation
+
+
+def _group_name(group: int) -> str:
+    return wire.GROUP_NAMES.get(group, f"0x{group:04x}")

@@ -12,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TextIO
 
 from triplock.facts.tls import Endpoint
-from triplock.tlsscan.probe import Limits, Target, probe
+from triplock.tlsscan.connector import Limits, Target
+from triplock.tlsscan.probe import probe
 
 Progress = Callable[[int, int], None]
 PROBE_PARALLELISM = 5

@@ -1,5 +1,6 @@
-"""What needs full handshakes (the ssl module): the TLS 1.3 certificate chain, session
-resumption by id, ticket and TLS 1.3 PSK, and HSTS when the port speaks HTTP.
+"""What needs full handshakes (the ssl module): that a handshake completes under each protocol
+the hellos found, the TLS 1.3 certificate chain, session resumption by id, ticket and TLS 1.3
+PSK, and HSTS when the port speaks HTTP.
 
 Blocking by nature; the scanner runs it in a worker thread.
 """
@@ -28,6 +29,20 @@ class FullResult:
     client_certificate_required: bool = False
     connections: int = 0
     notes: list[str] = field(default_factory=list)
+    # by protocol: True when a handshake completed (or the server ended it with an alert, as a
+    # server requiring a client certificate does), False when the server cut it, None when
+    # this client could not try (a protocol or suites the ssl module lacks, a timeout)
+    completed: dict[str, bool | None] = field(default_factory=dict)
+    timed_out: bool = False  # a handshake ran out of time: the observations are not whole
+
+
+_SSL_NAMES = {"TLSv1": "TLSv1.0"}  # SSLSocket.version() spelling -> ours
+_NAMES = {
+    ssl.TLSVersion.TLSv1_3: "TLSv1.3",
+    ssl.TLSVersion.TLSv1_2: "TLSv1.2",
+    ssl.TLSVersion.TLSv1_1: "TLSv1.1",
+    ssl.TLSVersion.TLSv1: "TLSv1.0",
+}
 
 
 def _context(version: ssl.TLSVersion, tickets: bool = True) -> ssl.SSLContext:
@@ -46,8 +61,11 @@ def _context(version: ssl.TLSVersion, tickets: bool = True) -> ssl.SSLContext:
 
 
 class _Session:
-    def __init__(self, host: str, port: int, sni: str | None, timeout: float) -> None:
+    def __init__(
+        self, host: str, port: int, sni: str | None, timeout: float, answered: Callable[[], None]
+    ) -> None:
         self.host, self.port, self.sni, self.timeout = host, port, sni, timeout
+        self.answered = answered
         self.result = FullResult()
 
     @contextmanager
@@ -64,6 +82,10 @@ class _Session:
         except BaseException:
             raw.close()
             raise
+        self.answered()
+        negotiated = tls.version()
+        if negotiated is not None:
+            self.result.completed[_SSL_NAMES.get(negotiated, negotiated)] = True
         try:
             yield tls, time.monotonic() - started
         finally:
@@ -142,27 +164,49 @@ class _Session:
             self.result.resumption["session_ticket"] = False
             self.result.resumption["session_id"] = resumed
 
+    def handshake(self, version: ssl.TLSVersion) -> None:
+        with self.connect(_context(version)):
+            pass
+
 
 def full_handshakes(
     host: str,
     port: int,
     sni: str | None,
     timeout: float,
-    tls13: bool,
-    tls12_version: ssl.TLSVersion | None,
+    versions: list[ssl.TLSVersion],
+    answered: Callable[[], None] = lambda: None,
 ) -> FullResult:
-    """Run the full-handshake observations; failures become notes, never exceptions."""
-    session = _Session(host, port, sni, timeout)
-    steps: list[tuple[str, Callable[[], None]]] = []
-    if tls13:
-        steps.append(("TLS 1.3", session.tls13))
-    if tls12_version is not None:
-        steps.append((tls12_version.name, partial(session.tls12, tls12_version)))
-    for label, step in steps:
+    """Run the full-handshake observations for the protocols the hellos found (TLS 1.3 and
+    the best older one observe, the others only complete a handshake); failures become
+    notes, never exceptions. `answered` is called on each completed handshake."""
+    session = _Session(host, port, sni, timeout, answered)
+    steps: list[tuple[ssl.TLSVersion, Callable[[], None]]] = []
+    older = [v for v in versions if v != ssl.TLSVersion.TLSv1_3]
+    if ssl.TLSVersion.TLSv1_3 in versions:
+        steps.append((ssl.TLSVersion.TLSv1_3, session.tls13))
+    if older:
+        steps.append((older[0], partial(session.tls12, older[0])))
+    steps += [(v, partial(session.handshake, v)) for v in older[1:]]
+    for version, step in steps:
+        name = _NAMES[version]
         try:
             step()
-        except ssl.SSLError as e:
-            session.result.notes.append(f"{label} full handshake failed: {e.reason or e}")
-        except (OSError, ValueError) as e:
-            session.result.notes.append(f"{label} full handshake failed: {e}")
+        except (ssl.SSLError, OSError, ValueError) as e:
+            session.result.timed_out |= isinstance(e, TimeoutError)
+            if name not in session.result.completed:
+                session.result.completed[name] = _outcome(e)
+            reason = e.reason if isinstance(e, ssl.SSLError) and e.reason else e
+            session.result.notes.append(f"{name} full handshake failed: {reason}")
     return session.result
+
+
+def _outcome(error: BaseException) -> bool | None:
+    """What a failed handshake says: False when the server cut it without a word, True when
+    it ended it with an alert (it speaks the protocol), None when this client could not try."""
+    if isinstance(error, ssl.SSLEOFError | ConnectionResetError | BrokenPipeError):
+        return False
+    reason = str(error.reason or "") if isinstance(error, ssl.SSLError) else ""
+    if "ALERT" in reason and "PROTOCOL_VERSION" not in reason:
+        return True
+    return None

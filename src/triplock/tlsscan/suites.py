@@ -425,7 +425,7 @@ def _bits(enc: str) -> int:
         return 56
     if enc.startswith(("CHACHA20", "KUZNYECHIK", "MAGMA", "28147")):
         return 256
-    number = re.search(r"(\d+)", enc)
+    number = re.search(r"_(\d+)", enc)  # the key size, not the digit of RC4 or SM4
     return int(number.group(1)) if number else 128
 
 

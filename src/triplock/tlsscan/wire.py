@@ -92,6 +92,10 @@ def _vec8(data: bytes) -> bytes:
     return _u8(len(data)) + data
 
 
+def _u16s(values: list[int]) -> bytes:
+    return struct.pack(f"!{len(values)}H", *values)
+
+
 def _vec16(data: bytes) -> bytes:
     return _u16(len(data)) + data
 
@@ -126,10 +130,9 @@ def client_hello(
             host = sni.encode("idna")
             extensions += _ext(EXT_SERVER_NAME, _vec16(b"\x00" + _vec16(host)))
         group_list = groups if groups is not None else (TLS13_GROUPS if tls13 else TLS12_GROUPS)
-        extensions += _ext(EXT_SUPPORTED_GROUPS, _vec16(b"".join(_u16(g) for g in group_list)))
+        extensions += _ext(EXT_SUPPORTED_GROUPS, _vec16(_u16s(group_list)))
         extensions += _ext(EXT_EC_POINT_FORMATS, _vec8(b"\x00\x01\x02"))
-        sig_algs = b"".join(_u16(a) for a in SIGNATURE_ALGORITHMS)
-        extensions += _ext(EXT_SIGNATURE_ALGORITHMS, _vec16(sig_algs))
+        extensions += _ext(EXT_SIGNATURE_ALGORITHMS, _vec16(_u16s(SIGNATURE_ALGORITHMS)))
         extensions += _ext(EXT_STATUS_REQUEST, b"\x01\x00\x00\x00\x00")
         extensions += _ext(EXT_SESSION_TICKET, b"")
         extensions += _ext(EXT_EXTENDED_MASTER_SECRET, b"")
@@ -144,7 +147,7 @@ def client_hello(
         _u16(min(version, TLS12))
         + os.urandom(32)
         + _vec8(session_id)
-        + _vec16(b"".join(_u16(s) for s in offered))
+        + _vec16(_u16s(offered))
         + _vec8(b"\x00")
     )
     # RFC 7685: some servers choke on hellos of 256 to 511 bytes; pad those to 512.

@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
@@ -22,6 +23,10 @@ class KmsError(Exception):
     """A KMS that cannot be opened, a wrong passphrase or PIN, or a wrapped key that fails."""
 
 
+class KmsOptionError(KmsError):
+    """A KMS named wrongly (an unknown kind, no location): the command line's fault."""
+
+
 @dataclass(frozen=True)
 class WrappedKey:
     """A data key encrypted under one version of a KMS primary key: safe to store anywhere."""
@@ -30,14 +35,20 @@ class WrappedKey:
     key_id: str
     version: int
     ciphertext: bytes  # nonce || AES-GCM ciphertext || tag
+    # The id of the keyring (or token) that wrapped it, so that a replaced keyring is reported
+    # as such; None in files written before it was recorded. Diagnostic only: not in the AAD.
+    keyring: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kms": self.kms,
             "key_id": self.key_id,
             "version": self.version,
             "ciphertext": base64.b64encode(self.ciphertext).decode(),
         }
+        if self.keyring is not None:
+            out["keyring"] = self.keyring
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WrappedKey:
@@ -47,6 +58,7 @@ class WrappedKey:
                 str(data["key_id"]),
                 int(data["version"]),
                 base64.b64decode(data["ciphertext"], validate=True),
+                None if data.get("keyring") is None else str(data["keyring"]),
             )
         except (KeyError, TypeError, ValueError) as e:
             raise KmsError(f"malformed wrapped key: {e}") from e
@@ -86,6 +98,14 @@ class Kms(Protocol):
     @property
     def primary_version(self) -> int: ...
 
+    @property
+    def keyring_id(self) -> str | None:
+        """What identifies this keyring or token in the keys it wraps (None: not recorded)."""
+        ...
+
+    @property
+    def versions(self) -> list[int]: ...
+
     def wrap(self, data_key: bytes, context: bytes = b"") -> WrappedKey:
         """Encrypt a data key under the current primary version."""
         ...
@@ -97,6 +117,20 @@ class Kms(Protocol):
     def rotate(self) -> int:
         """Make a fresh primary version (old ones stay for unwrapping); return its number."""
         ...
+
+    def retire(self, version: int) -> None:
+        """Destroy an old version; whatever it still wraps can never be decrypted again."""
+        ...
+
+
+def check_keyring(wrapped: WrappedKey, keyring_id: str | None, where: str) -> None:
+    """A key wrapped by another keyring (or token) is reported as such, before its tag fails."""
+    if wrapped.keyring is not None and wrapped.keyring != keyring_id:
+        raise KmsError(
+            f"wrong keyring: the data key was wrapped by keyring {wrapped.keyring}, and {where} "
+            f"is keyring {keyring_id or '(no id)'} (was it replaced? a replaced keyring is kept "
+            "next to it as NAME.TIMESTAMP.bak)"
+        )
 
 
 def generate_data_key(kms: Kms, context: bytes = b"") -> tuple[bytes, WrappedKey]:
@@ -118,7 +152,7 @@ class KmsSpec:
 
     `secret_file` / `secret_env` name where the passphrase or PIN is (never the value)."""
 
-    kind: str  # "file" or "pkcs11"
+    kind: str  # a Backend's kind (see triplock.keys.kms.backends())
     location: str  # keyring path, or PKCS#11 token label
     secret_file: str | None = None
     secret_env: str | None = None
@@ -126,7 +160,8 @@ class KmsSpec:
     key_id: str = "triplock"
     options: dict[str, str] = field(default_factory=dict)
 
-    def secret(self) -> bytes:
+    def secret(self, what: str = "secret") -> bytes:
+        """The passphrase or PIN (`what` names it in the error when there is none)."""
         if self.secret_file:
             try:
                 with open(self.secret_file, "rb") as handle:
@@ -135,18 +170,26 @@ class KmsSpec:
                 raise KmsError(f"cannot read {self.secret_file}: {e.strerror}") from e
         if self.secret_env and os.environ.get(self.secret_env):
             return os.environ[self.secret_env].encode()
-        what = "passphrase" if self.kind == "file" else "PIN"
         where = f" or set {self.secret_env}" if self.secret_env else ""
         raise KmsError(f"no KMS {what}: give a {what} file{where}")
 
 
-def open_kms(spec: KmsSpec) -> Kms:
-    if spec.kind == "file":
-        from triplock.keys.kms.file import FileKms
+@dataclass(frozen=True)
+class CreateOptions:
+    """What `keys kms init` passes to a backend's `create`."""
 
-        return FileKms.open(spec.location, spec.secret())
-    if spec.kind == "pkcs11":
-        from triplock.keys.kms.pkcs11 import Pkcs11Kms
+    force: bool = False
+    # The id of the keyring that --force may replace, typed back by the user.
+    destroy: str | None = None
+    scrypt_n: int | None = None
 
-        return Pkcs11Kms.open(spec.location, spec.secret(), spec.module, spec.key_id)
-    raise KmsError(f"unknown KMS kind {spec.kind!r} (choose file or pkcs11)")
+
+@dataclass(frozen=True)
+class Backend:
+    """A KMS backend, as a module of this package declares it (BACKEND = Backend(...))."""
+
+    kind: str  # the KIND of --kms KIND:WHERE
+    where: str  # what WHERE names, for help texts: "KEYRING", "TOKEN_LABEL"
+    location_is_path: bool  # WHERE is a file path (made absolute for Spark executors)
+    open: Callable[[KmsSpec], Kms]
+    create: Callable[[KmsSpec, CreateOptions], Kms]

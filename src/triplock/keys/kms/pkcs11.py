@@ -1,15 +1,27 @@
 """A KMS backed by an HSM through PKCS#11 (tested against SoftHSM2).
 
 Each primary key version is an AES-256 secret key on the token, labelled KEY_ID.vN, created
-sensitive and non-extractable: it never leaves the HSM. Data keys are wrapped with CKM_AES_GCM
-inside the token, under a fresh random nonce and associated data naming the key and version."""
+sensitive and non-extractable, usable to encrypt and decrypt only: it never leaves the HSM, and
+cannot wrap, sign or derive. Data keys are wrapped with CKM_AES_GCM inside the token, under a
+fresh random nonce and associated data naming the key and version. Only `create` (`keys kms
+init`) makes a key: opening a key id the token does not hold is an error, so a typo in
+--key-id leaves the token unchanged."""
 
 from __future__ import annotations
 
 import re
 from typing import Any, ClassVar
 
-from triplock.keys.kms.interface import KmsError, WrappedKey, new_nonce, wrap_aad
+from triplock.keys.kms.interface import (
+    Backend,
+    CreateOptions,
+    KmsError,
+    KmsSpec,
+    WrappedKey,
+    check_keyring,
+    new_nonce,
+    wrap_aad,
+)
 
 DEFAULT_MODULE = "/usr/lib/softhsm/libsofthsm2.so"
 _LABEL = re.compile(r"^(?P<key>.+)\.v(?P<version>[0-9]+)$")
@@ -18,16 +30,46 @@ _LABEL = re.compile(r"^(?P<key>.+)\.v(?P<version>[0-9]+)$")
 class Pkcs11Kms:
     kind: ClassVar[str] = "pkcs11"
 
-    def __init__(self, session: Any, key_id: str, keys: dict[int, Any]) -> None:
+    def __init__(
+        self, session: Any, key_id: str, keys: dict[int, Any], token: str, serial: str
+    ) -> None:
         self._session = session
         self._key_id = key_id
         self._keys = keys
+        self._token = token
+        self._serial = serial  # the token's serial number: its keyring id
 
     @classmethod
     def open(
         cls, token_label: str, pin: bytes, module: str | None = None, key_id: str = "triplock"
     ) -> Pkcs11Kms:
-        """Log in to the token; create version 1 of the key if the token has none yet."""
+        """Log in to the token and find the versions of `key_id`; there must be one."""
+        kms = cls._login(token_label, pin, module, key_id)
+        if not kms._keys:
+            kms.close()
+            raise KmsError(
+                f"PKCS#11 token {token_label!r} holds no key {key_id!r} "
+                "(check --key-id; `triplock keys kms init` creates it)"
+            )
+        return kms
+
+    @classmethod
+    def create(
+        cls, token_label: str, pin: bytes, module: str | None = None, key_id: str = "triplock"
+    ) -> Pkcs11Kms:
+        """Version 1 of a new key; a key id the token already holds is refused."""
+        kms = cls._login(token_label, pin, module, key_id)
+        if kms._keys:
+            kms.close()
+            raise KmsError(
+                f"PKCS#11 token {token_label!r} already holds key {key_id!r} "
+                f"(versions {', '.join(map(str, sorted(kms._keys)))}): use rotate"
+            )
+        kms.rotate()
+        return kms
+
+    @classmethod
+    def _login(cls, token_label: str, pin: bytes, module: str | None, key_id: str) -> Pkcs11Kms:
         import pkcs11
 
         try:
@@ -49,18 +91,24 @@ class Pkcs11Kms:
             match = _LABEL.match(str(obj[pkcs11.Attribute.LABEL]))
             if match and match["key"] == key_id:
                 keys[int(match["version"])] = obj
-        kms = cls(session, key_id, keys)
-        if not keys:
-            kms.rotate()
-        return kms
+        serial = token.serial.decode(errors="replace").strip()
+        return cls(session, key_id, keys, token_label, f"pkcs11-{serial}")
 
     @property
     def key_id(self) -> str:
         return self._key_id
 
     @property
+    def keyring_id(self) -> str:
+        return self._serial
+
+    @property
     def primary_version(self) -> int:
         return max(self._keys)
+
+    @property
+    def versions(self) -> list[int]:
+        return sorted(self._keys)
 
     def rotate(self) -> int:
         import pkcs11
@@ -72,14 +120,28 @@ class Pkcs11Kms:
             label=f"{self._key_id}.v{number}",
             id=f"{self._key_id}.v{number}".encode(),
             store=True,
+            capabilities=pkcs11.MechanismFlag.ENCRYPT | pkcs11.MechanismFlag.DECRYPT,
             template={
                 pkcs11.Attribute.SENSITIVE: True,
                 pkcs11.Attribute.EXTRACTABLE: False,
                 pkcs11.Attribute.ENCRYPT: True,
                 pkcs11.Attribute.DECRYPT: True,
+                pkcs11.Attribute.WRAP: False,
+                pkcs11.Attribute.UNWRAP: False,
+                pkcs11.Attribute.SIGN: False,
+                pkcs11.Attribute.VERIFY: False,
+                pkcs11.Attribute.DERIVE: False,
             },
         )
         return number
+
+    def retire(self, version: int) -> None:
+        if version == self.primary_version:
+            raise KmsError(f"version {version} is the primary: rotate first, then retire it")
+        key = self._keys.pop(version, None)
+        if key is None:
+            raise KmsError(f"the token has no version {version} of {self._key_id!r}")
+        key.destroy()
 
     def wrap(self, data_key: bytes, context: bytes = b"") -> WrappedKey:
         import pkcs11
@@ -92,7 +154,7 @@ class Pkcs11Kms:
             mechanism=pkcs11.Mechanism.AES_GCM,
             mechanism_param=pkcs11.GCMParams(nonce, aad, 128),
         )
-        return WrappedKey(self.kind, self._key_id, version, nonce + bytes(body))
+        return WrappedKey(self.kind, self._key_id, version, nonce + bytes(body), self._serial)
 
     def unwrap(self, wrapped: WrappedKey, context: bytes = b"") -> bytes:
         import pkcs11
@@ -102,6 +164,7 @@ class Pkcs11Kms:
                 f"the data key was wrapped by {wrapped.kms} key {wrapped.key_id!r}, "
                 f"not by this token's key {self._key_id!r}"
             )
+        check_keyring(wrapped, self._serial, f"token {self._token!r}")
         key = self._keys.get(wrapped.version)
         if key is None:
             raise KmsError(f"the token has no version {wrapped.version} of {self._key_id!r}")
@@ -120,3 +183,16 @@ class Pkcs11Kms:
 
     def close(self) -> None:
         self._session.close()
+
+
+def _open(spec: KmsSpec) -> Pkcs11Kms:
+    return Pkcs11Kms.open(spec.location, spec.secret("PIN"), spec.module, spec.key_id)
+
+
+def _create(spec: KmsSpec, options: CreateOptions) -> Pkcs11Kms:
+    return Pkcs11Kms.create(spec.location, spec.secret("PIN"), spec.module, spec.key_id)
+
+
+BACKEND = Backend(
+    kind=Pkcs11Kms.kind, where="TOKEN_LABEL", location_is_path=False, open=_open, create=_create
+)

@@ -1,0 +1,197 @@
+"""Connections to one target: the target itself, the bounds (per host, overall), one
+hello-and-read exchange with its deadline, counted and retried once. Knows TLS only as far as
+reading a server's first flight (wire.FlightParser) needs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from triplock.redact import show
+from triplock.tlsscan import wire
+
+READ_LIMIT = 1 << 20  # bytes read per exchange before the server counts as hostile
+
+
+class TargetError(ValueError):
+    """A target that is not host:port."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    host: str
+    port: int
+    sni: str | None
+
+    @property
+    def label(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+def parse_target(text: str, sni: str | None = None, default_port: int = 443) -> Target:
+    """host:port, [v6]:port, a bare host (port 443) or an https:// URL (credentials dropped)."""
+    spec = text.strip()
+    if "://" in spec:
+        spec = spec.split("://", 1)[1].split("/", 1)[0]
+    spec = spec.rpartition("@")[2]
+    shown = show(None, text) if "@" not in text else spec
+    if spec.startswith("["):
+        host, sep, rest = spec[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise TargetError(f"bad IPv6 target {shown!r} (use [addr]:port)")
+        port_text = rest[1:] if rest else str(default_port)
+    elif spec.count(":") == 1:
+        host, port_text = spec.split(":")
+    elif ":" in spec:
+        raise TargetError(f"bad target {shown!r}: put an IPv6 address in brackets")
+    else:
+        host, port_text = spec, str(default_port)
+    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise TargetError(f"bad target {shown!r} (expected host:port)")
+    name = sni if sni is not None else (host if wire.is_hostname(host) else None)
+    return Target(host, int(port_text), name)
+
+
+@dataclass
+class Limits:
+    timeout: float = 5.0
+    per_host: int = 5
+    overall: int = 256
+
+
+@dataclass
+class Exchange:
+    flight: wire.Flight
+    error: str | None = None  # transport trouble: timeout, reset, garbage
+    raw: bytes = b""
+    transient: bool = False  # worth one retry (a reset or a connect timeout)
+
+
+@dataclass
+class Connector:
+    """Connections to one target, bounded per host and overall, counted, retried once."""
+
+    target: Target
+    limits: Limits
+    per_host: asyncio.Semaphore
+    overall: asyncio.Semaphore
+    connections: int = 0
+    last_answer: float = field(default_factory=time.monotonic)  # when a byte last came in
+
+    queued: int = 0  # exchanges waiting for a slot of the bounds (not for the server)
+
+    def answered(self) -> None:
+        self.last_answer = time.monotonic()
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """One connection's share of the per-host and overall bounds."""
+        self.queued += 1
+        try:
+            await self.per_host.acquire()
+            try:
+                await self.overall.acquire()
+            except BaseException:
+                self.per_host.release()
+                raise
+        finally:
+            self.queued -= 1
+        try:
+            yield
+        finally:
+            self.overall.release()
+            self.per_host.release()
+
+    async def exchange(self, payload: bytes, raw: bool = False) -> Exchange:
+        """One exchange; `raw` returns the first answer (a whole SSLv2 record) unparsed."""
+        result = await self._once(payload, raw)
+        if result.transient:
+            await asyncio.sleep(0.05)
+            result = await self._once(payload, raw)
+        return result
+
+    async def _once(self, payload: bytes, unparsed: bool) -> Exchange:
+        parser = wire.FlightParser()
+        raw = bytearray()
+        async with self.slot():
+            self.connections += 1
+            # One deadline for the whole exchange (asyncio.timeout: no task per read).
+            deadline = asyncio.get_running_loop().time() + self.limits.timeout
+            try:
+                async with asyncio.timeout_at(deadline):
+                    reader, writer = await asyncio.open_connection(
+                        self.target.host, self.target.port
+                    )
+            except TimeoutError:
+                return Exchange(parser.flight, "connect timed out", transient=True)
+            except ConnectionResetError:
+                return Exchange(parser.flight, "connection reset", transient=True)
+            except OSError as e:
+                return Exchange(parser.flight, f"cannot connect: {e.strerror or e}")
+            try:
+                writer.write(payload)
+                async with asyncio.timeout_at(deadline):
+                    error = await self._read(reader, parser, raw, unparsed)
+                if error is not None:
+                    return Exchange(parser.flight, error)
+            except TimeoutError:
+                return Exchange(parser.flight, _timeout_message(raw, self.limits))
+            except (ConnectionResetError, BrokenPipeError):
+                if not raw:
+                    return Exchange(parser.flight, "connection reset", transient=True)
+                return Exchange(parser.flight, "connection reset mid-handshake")
+            except OSError as e:
+                return Exchange(parser.flight, f"connection failed: {e.strerror or e}")
+            finally:
+                writer.transport.abort()
+        if unparsed:
+            return Exchange(parser.flight, None, bytes(raw))
+        if parser.flight.error:
+            return Exchange(parser.flight, f"not TLS: {parser.flight.error}")
+        if raw and not parser.flight.complete and parser.flight.hello is None:
+            return Exchange(parser.flight, "truncated reply: the connection closed mid-record")
+        return Exchange(parser.flight)
+
+    async def _read(
+        self,
+        reader: asyncio.StreamReader,
+        parser: wire.FlightParser,
+        raw: bytearray,
+        unparsed: bool,
+    ) -> str | None:
+        """Read into `raw` and `parser` until the flight is complete or the peer closes; an
+        error message when the peer is not what it should be."""
+        while not parser.flight.complete:
+            data = await reader.read(65536)
+            if not data:
+                return None
+            self.answered()
+            raw += data
+            if len(raw) > READ_LIMIT:
+                return "the server sent more than 1 MiB"
+            if unparsed:
+                if _sslv2_complete(raw):
+                    return None
+                continue
+            if raw.startswith(b"HTTP/"):
+                return "plain HTTP on the port, not TLS"
+            parser.feed(bytes(data))
+        return None
+
+
+def _sslv2_complete(raw: bytearray) -> bool:
+    if len(raw) < 2:
+        return False
+    if not raw[0] & 0x80:
+        return True  # not SSLv2 framing: nothing more to wait for
+    return len(raw) >= 2 + (((raw[0] & 0x7F) << 8) | raw[1])
+
+
+def _timeout_message(raw: bytearray, limits: Limits) -> str:
+    if raw:
+        return f"the server stalled mid-handshake ({len(raw)} bytes in {limits.timeout:g} s)"
+    return f"no answer within {limits.timeout:g} s"
