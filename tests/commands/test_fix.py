@@ -46,7 +46,8 @@ def test_default_prints_a_diff_changes_nothing_and_exits_1(tmp_path: Path) -> No
 
 def test_write_applies_keeps_mode_and_a_second_run_changes_nothing(tmp_path: Path) -> None:
     conf = _tree(tmp_path)
-    inode = conf.stat().st_ino
+    witness = tmp_path / "witness"  # outside the audited tree
+    os.link(conf, witness)  # a second name of the original inode
     first = run_cli("fix", "--write", "--format", "json", str(tmp_path / "deploy"))
     assert first.code == 0, first.err
     text = conf.read_text()
@@ -55,7 +56,7 @@ def test_write_applies_keeps_mode_and_a_second_run_changes_nothing(tmp_path: Pat
     assert "fs.s3a.secret.key" not in text
     assert text.startswith("# demo conf, crypto off\nspark.master                  local[2]\n")
     assert conf.stat().st_mode & 0o7777 == 0o640
-    assert conf.stat().st_ino != inode  # renamed over, not rewritten in place
+    assert witness.read_text() == CONF  # renamed over, not rewritten in place
     assert os.listdir(conf.parent) == ["spark-defaults.conf"]  # no temporary file left
     report = first.json()
     by_rule = {(c["rule_id"], c["action"]): c for c in report["changes"]}
@@ -170,3 +171,11 @@ def test_chmod_fix_in_diff_and_write(tmp_path: Path) -> None:
     run_cli("fix", "--write", str(tmp_path / "deploy"))
     assert key.stat().st_mode & 0o777 == 0o600
     assert run_cli("fix", "-f", "json", str(tmp_path)).json()["changes"] == []
+
+
+def test_without_write_a_linked_tree_is_not_changed(tmp_path: Path) -> None:
+    conf = _tree(tmp_path)
+    (tmp_path / "link").symlink_to(tmp_path / "deploy")
+    result = run_cli("fix", str(tmp_path / "link"))
+    assert result.code == 1 and "+spark.network.crypto.enabled  true" in result.out
+    assert conf.read_text() == CONF

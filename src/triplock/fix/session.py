@@ -98,9 +98,12 @@ def _copy(paths: list[str], scratch: str) -> list[str]:
     for i, path in enumerate(paths):
         dest = os.path.join(scratch, str(i), os.path.basename(os.path.abspath(path)))
         os.makedirs(os.path.dirname(dest))
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.copytree(path, dest, symlinks=True)
+        # A named path that is a link is copied as what it points to: a copied link would lead
+        # the rounds back to the original files.
+        source = os.path.realpath(path)
+        if os.path.isdir(source):
+            shutil.copytree(source, dest, symlinks=True)
         else:
-            shutil.copy2(path, dest, follow_symlinks=False)
+            shutil.copy2(source, dest)
         copies.append(dest)
     return copies
