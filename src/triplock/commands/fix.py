@@ -17,7 +17,7 @@ def register(sub: Any) -> None:
         "with minimal edits. Without --write, print the changes as a unified diff and exit 1 "
         "when there are any; with --write, write them atomically and audit again.",
     )
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to audit and fix")
     p.add_argument("--write", action="store_true", help="apply the changes to the files")
     p.add_argument(
         "-f",
