@@ -14,7 +14,7 @@ from triplock.waivers import (
     WaiverEntry,
     WaiverError,
     WaiverStep,
-    glob_regex,
+    glob_match,
     parse_entries,
     scan_inline,
 )
@@ -287,10 +287,13 @@ def test_object_globs_and_expiry_on_a_hand_built_result() -> None:
 
 
 def test_glob() -> None:
-    assert glob_regex("deploy/**/*.conf").fullmatch("deploy/a/b/x.conf")
-    assert glob_regex("deploy/**/*.conf").fullmatch("deploy/x.conf")
-    assert not glob_regex("deploy/*.conf").fullmatch("deploy/a/x.conf")
-    assert glob_regex("spark-?").fullmatch("spark-1")
+    assert glob_match("deploy/**/*.conf", "deploy/a/b/x.conf")
+    assert glob_match("deploy/**/*.conf", "deploy/x.conf")
+    assert not glob_match("deploy/*.conf", "deploy/a/x.conf")
+    assert glob_match("spark-?", "spark-1")
+    assert not glob_match("spark-?", "spark-/")
+    assert glob_match("**", "a/b") and not glob_match("*", "a/b")
+    assert glob_match("a/***/b", "a/x/y/b") and glob_match("a/***/b", "a/b")  # a run is `**`
 
 
 def test_inline_waivers_come_from_the_text_discovery_read(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -15,12 +16,32 @@ from triplock.model import InputError, InputRecord, Location
 
 T = TypeVar("T")
 
-_TEMPLATE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*|\$\(|`|\{\{.*?\}\}")
+_VARIABLE = re.compile(r"\$[A-Za-z_]")
 
 
 def is_templated(value: str) -> bool:
-    """True when a value holds a shell/Hadoop variable, command substitution or Helm template."""
-    return bool(_TEMPLATE.search(value))
+    """True when a value holds a shell/Hadoop variable, command substitution or Helm template.
+
+    `${...}` and `{{...}}` are found with str.find: as regex alternatives, every unclosed `${`
+    or `{{` rescanned the rest of the value (quadratic)."""
+    if "`" in value or "$(" in value or _VARIABLE.search(value):
+        return True
+    brace = value.find("${")
+    if brace >= 0 and value.find("}", brace + 2) >= 0:
+        return True
+    return _has_helm_action(value)
+
+
+def _has_helm_action(value: str) -> bool:
+    """`{{` closed by `}}` on the same line; the first `{{` of a line decides for the line."""
+    start = value.find("{{")
+    while start >= 0:
+        end = value.find("\n", start)
+        end = len(value) if end < 0 else end
+        if value.find("}}", start + 2, end) >= 0:
+            return True
+        start = value.find("{{", end)
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +82,17 @@ class Inventory:
         return self._facts.get(kind, [])  # type: ignore[return-value]
 
     def remove(self, fact: object) -> None:
-        self._facts[type(fact)].remove(fact)
+        self.remove_all([fact])
+
+    def remove_all(self, facts: Iterable[object]) -> None:
+        """Remove these very facts (by identity), one pass per fact type: list.remove per fact
+        compared dataclasses field by field, quadratic in the facts of a type."""
+        gone: dict[type, set[int]] = defaultdict(set)
+        for fact in facts:
+            gone[type(fact)].add(id(fact))
+        for kind, ids in gone.items():
+            kept = self._facts[kind]
+            kept[:] = [f for f in kept if id(f) not in ids]  # in place: of() hands out the list
 
     def kinds(self) -> list[type]:
         return [k for k, v in self._facts.items() if v]

@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from triplock.model import AuditResult, Finding, InputError, Location, Status, Waiver
@@ -29,7 +30,9 @@ INLINE_MARKER = "triplock:"  # every inline waiver holds it; discovery keeps the
 
 _INLINE = re.compile(r"(?:^|\s)(?:#|!|<!--)\s*triplock:\s*ignore\b(?P<body>.*?)(?:-->|$)")
 _IDS = re.compile(r"^\s*(?P<ids>[A-Za-z0-9][\w.-]*(?:\s*,\s*[A-Za-z0-9][\w.-]*)*)(?=\s|$)")
-_ARG = re.compile(r'(?P<name>[a-z]+)=(?:"(?P<quoted>[^"]*)"|(?P<bare>\S+))')
+# The lookbehind starts a name only where a word starts: `[a-z]+=` alone rescans a long word
+# from each of its letters.
+_ARG = re.compile(r'(?<![a-z])(?P<name>[a-z]+)=(?:"(?P<quoted>[^"]*)"|(?P<bare>\S+))')
 _COMMENT_ONLY = re.compile(r"^\s*(?:#|!|<!--)")
 
 
@@ -62,8 +65,7 @@ class WaiverEntry:
         if self.path is not None and not _path_matches(self.path, finding.location, self.base):
             return False
         return self.object is None or (
-            finding.location.object is not None
-            and glob_regex(self.object).fullmatch(finding.location.object) is not None
+            finding.location.object is not None and glob_match(self.object, finding.location.object)
         )
 
     def waiver(self) -> Waiver:
@@ -164,35 +166,96 @@ def _known_rule(name: str) -> bool:
     return any(name in (r.meta.id, r.meta.slug) for r in all_rules())
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """A glob as a regex: `**` crosses directories, `*` and `?` do not."""
-    out: list[str] = []
+# Glob tokens. A run of two or more `*` is one `**` (`**/` when a slash follows).
+_LITERAL, _ONE, _STAR, _ANY, _DIRS = range(5)
+
+
+@lru_cache(maxsize=1024)
+def _glob_tokens(pattern: str) -> tuple[tuple[int, str], ...]:
+    tokens: list[tuple[int, str]] = []
     i = 0
     while i < len(pattern):
         c = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
+        if c != "*":
+            tokens.append((_ONE, "") if c == "?" else (_LITERAL, c))
+            i += 1
             continue
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        out.append({"*": "[^/]*", "?": "[^/]"}.get(c, re.escape(c)))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
+        end = i
+        while end < len(pattern) and pattern[end] == "*":
+            end += 1
+        if end - i == 1:
+            tokens.append((_STAR, ""))
+        elif pattern.startswith("/", end):
+            tokens.append((_DIRS, ""))
+            end += 1
+        else:
+            tokens.append((_ANY, ""))
+        i = end
+    return tuple(tokens)
+
+
+def glob_match(pattern: str, name: str) -> bool:
+    """Whether a glob matches all of `name`: `**` crosses directories, `**/` is zero or more
+    directories, `*` and `?` do not cross a `/`.
+
+    Runs the glob as a set of states over `name`, one step a character, so time is at most
+    len(pattern) x len(name): the regex it replaces backtracked exponentially (`**a**a...c`
+    against a 40-character name did not finish in a minute)."""
+    tokens = _glob_tokens(pattern)
+    states = _closure({0}, tokens)
+    for c in name:
+        states = _closure({n for state in states for n in _step(tokens, state, c)}, tokens)
+        if not states:
+            return False
+    return len(tokens) in states
+
+
+def _step(tokens: tuple[tuple[int, str], ...], state: int, c: str) -> tuple[int, ...]:
+    """The states after reading `c` in `state`. State i: before token i; len(tokens): the
+    whole glob read; len(tokens) + 1 + i: inside the `.*/` of the `**/` token i."""
+    end = len(tokens)
+    if state > end:
+        return (state, state - end) if c == "/" else (state,)
+    if state == end:
+        return ()
+    kind, literal = tokens[state]
+    if kind == _LITERAL:
+        return (state + 1,) if c == literal else ()
+    if kind == _ONE:
+        return (state + 1,) if c != "/" else ()
+    if kind == _STAR:
+        return (state,) if c != "/" else ()
+    if kind == _ANY:
+        return (state,)
+    return (end + 1 + state, state + 1) if c == "/" else (end + 1 + state,)
+
+
+def _closure(states: set[int], tokens: tuple[tuple[int, str], ...]) -> set[int]:
+    """The states plus those reached without reading a character (an empty `*`, `**`, `**/`)."""
+    out = set(states)
+    stack = list(states)
+    while stack:
+        state = stack.pop()
+        if (
+            state < len(tokens)
+            and tokens[state][0] in (_STAR, _ANY, _DIRS)
+            and state + 1 not in out
+        ):
+            out.add(state + 1)
+            stack.append(state + 1)
+    return out
 
 
 def _path_matches(pattern: str, loc: Location, base: str) -> bool:
     if loc.path is None:
-        return loc.url is not None and glob_regex(pattern).fullmatch(loc.url) is not None
+        return loc.url is not None and glob_match(pattern, loc.url)
     absolute = os.path.abspath(loc.path).replace(os.sep, "/")
     if os.path.isabs(pattern):
-        return glob_regex(pattern).fullmatch(absolute) is not None
+        return glob_match(pattern, absolute)
     relative = os.path.relpath(absolute, os.path.abspath(base)).replace(os.sep, "/")
     if "/" not in pattern:
         relative = relative.rsplit("/", 1)[-1]
-    return glob_regex(pattern).fullmatch(relative) is not None
+    return glob_match(pattern, relative)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +285,7 @@ def scan_inline(text: str) -> tuple[list[InlineWaiver], list[tuple[int, str]]]:
     lines = text.splitlines()
     found: list[InlineWaiver] = []
     problems: list[tuple[int, str]] = []
+    after = 0  # the line after the stack of waiver comments last walked (each walked once)
     for index, line in enumerate(lines):
         m = _INLINE.search(line)
         if m is None:
@@ -234,7 +298,7 @@ def scan_inline(text: str) -> tuple[list[InlineWaiver], list[tuple[int, str]]]:
         rules, reason, expires = parsed
         targets = [number]
         if _COMMENT_ONLY.match(line):
-            after = index + 1
+            after = max(after, index + 1)
             while after < len(lines) and _is_waiver_comment(lines[after]):
                 after += 1
             targets.append(after + 1)

@@ -57,3 +57,10 @@ def launch_start(argv: list[str]) -> int | None:
     if program in ("spark-class", "java") and SUBMIT_CLASS in argv:
         return argv.index(SUBMIT_CLASS) + 1
     return None
+
+
+def clusters_flag(text: str, letter: str, sign: str = "-") -> bool:
+    """Whether `text` is a cluster of single-letter options holding `letter` (`-sk`, `+ex`).
+    Tested with str methods: `-[a-zA-Z]*k[a-zA-Z]*` backtracks quadratically on `-kkk...k1`."""
+    letters = text[1:]
+    return text[:1] == sign and letters.isascii() and letters.isalpha() and letter in letters

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from triplock.facts.shell import ShellCommand
+from triplock.facts.shell import ShellCommand, clusters_flag
 from triplock.model import Evidence, Fix, FixAction, Severity
 from triplock.redact import show_command
 from triplock.rules.registry import Context, Outcome, fail, passed, rule
@@ -60,7 +60,7 @@ def tls_verification_disabled(command: ShellCommand, ctx: Context) -> Iterator[O
 
 def _short_flag(text: str, switches: tuple[str, ...]) -> bool:
     """curl's combined short options: -sk, -kfsSL."""
-    return "-k" in switches and bool(re.fullmatch(r"-[a-zA-Z]*k[a-zA-Z]*", text))
+    return "-k" in switches and clusters_flag(text, "k")
 
 
 def _carries_secret(command: ShellCommand) -> bool:

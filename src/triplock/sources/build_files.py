@@ -21,9 +21,10 @@ from triplock.sources.interface import InputFile
 _DOCKERFILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:[.-][\w.-]+)?$|\.[Dd]ockerfile$")
 _REQUIREMENTS = re.compile(r"^(?:requirements[\w.-]*\.txt|pyproject\.toml|setup\.py|Pipfile)$")
 _VERSION = r"v?(\d+\.\d+(?:\.\d+)?)"
-_ARG = re.compile(rf"^\s*(?:ARG|ENV)\s+SPARK_VERSION[=\s]+[\"']?{_VERSION}", re.MULTILINE)
+# [^\S\n]*, not \s*: a line-start \s* ran across every blank line (quadratic in them).
+_ARG = re.compile(rf"^[^\S\n]*(?:ARG|ENV)\s+SPARK_VERSION[=\s]+[\"']?{_VERSION}", re.MULTILINE)
 _FROM = re.compile(
-    rf"^\s*FROM\s+(?:--\S+\s+)*\S*spark[^\s:]*:(?:spark-)?{_VERSION}", re.MULTILINE | re.I
+    rf"^[^\S\n]*FROM\s+(?:--\S+\s+)*\S*spark[^\s:]*:(?:spark-)?{_VERSION}", re.MULTILINE | re.I
 )
 _PYSPARK = re.compile(rf"(?<![\w-])pyspark(?:\[[\w,]+\])?\s*(?:==|===|~=)\s*{_VERSION}", re.I)
 _IMAGE_KEYS = ("spark.kubernetes.container.image", "spark.kubernetes.driver.container.image")

@@ -13,6 +13,7 @@ import base64
 import binascii
 import os
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -33,6 +34,7 @@ from triplock.inventory import Inventory, Setting
 from triplock.model import Location
 from triplock.safe_read import DEFAULT_MAX_BYTES, ReadError, read_capped
 from triplock.sources.interface import InputFile, SourceError
+from triplock.sources.text_lines import LineCounter
 
 PASSWORD_ENV = "TRIPLOCK_KEYSTORE_PASSWORD"
 PASSWORD_FILE_OPTION = "keystore_password_file"
@@ -65,9 +67,9 @@ _PEM_SUFFIXES = (".pem", ".crt", ".cer", ".cert", ".key", ".ca-bundle")
 _DER_SUFFIXES = (".der", ".cer", ".crt", ".key")
 _PKCS12_SUFFIXES = (".p12", ".pfx")
 _KEYSTORE_SUFFIXES = (".jks", ".jceks", ".keystore", ".truststore", *_PKCS12_SUFFIXES)
-_PEM_BLOCK = re.compile(
-    r"-----BEGIN (?P<label>[A-Z0-9 ]+)-----\r?\n(?P<body>.*?)-----END (?P=label)-----", re.DOTALL
-)
+_PEM_BEGIN = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n")
+# A lookahead, so that an END line sharing its dashes with the one before it is found too.
+_PEM_END = re.compile(r"(?=-----END ([A-Z0-9 ]+)-----)")
 _CERT_LABELS = {"CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE"}
 _TRADITIONAL_KEYS = {"RSA PRIVATE KEY": "pkcs1", "EC PRIVATE KEY": "sec1", "DSA PRIVATE KEY": "dsa"}
 _SPARK_STORE = re.compile(r"^spark\.ssl(?P<ns>\.[A-Za-z]+)?\.(?P<what>keyStore|trustStore)$")
@@ -160,8 +162,9 @@ class CertsSource:
                     known.add(os.path.realpath(ref.resolved))
                     inventory.add(pending)
         given = _given_passwords(options, inventory)
-        for pending in list(inventory.of(PendingKeystore)):
-            inventory.remove(pending)
+        pendings = list(inventory.of(PendingKeystore))
+        inventory.remove_all(pendings)
+        for pending in pendings:
             try:
                 store = _open(pending, _candidates(pending, refs, given))
             except SourceError as e:
@@ -198,19 +201,20 @@ def _parse_pem(file: InputFile, mode: int | None, inventory: Inventory) -> None:
     text = file.data.decode("latin-1")
     certs: list[tuple[int, bytes]] = []
     keys: list[PrivateKeyInfo] = []
-    for match in _PEM_BLOCK.finditer(text):
-        label = match["label"]
-        line = text.count("\n", 0, match.start()) + 1
+    lines = LineCounter(text)
+    for block in _pem_blocks(text):
+        label = block.label
+        line = lines.line_at(block.start)
         where = Location(path=file.path, line=line)
         if label in _CERT_LABELS:
-            der = _pem_body(match["body"], file.path, line)
+            der = _pem_body(block.body, file.path, line)
             try:
                 CertInfo.from_der(der)
             except ValueError as e:
                 raise SourceError(f"line {line}: malformed certificate ({e})") from e
             certs.append((line, der))
         elif label.endswith("PRIVATE KEY"):
-            keys.append(_pem_key(label, match[0], match["body"], file.path, where, mode))
+            keys.append(_pem_key(label, block.text, block.body, file.path, where, mode))
     for info in keys:
         inventory.add(info)
     if certs:
@@ -227,6 +231,38 @@ def _parse_pem(file: InputFile, mode: int | None, inventory: Inventory) -> None:
             )
             chain.role = infer_role(chain.certificates, chain.has_private_key)
         inventory.add(chain)
+
+
+@dataclass(frozen=True, slots=True)
+class _PemBlock:
+    label: str
+    start: int
+    text: str  # BEGIN line to END line
+    body: str
+
+
+def _pem_blocks(text: str) -> Iterator[_PemBlock]:
+    """Each BEGIN line with the first END line of its label after it, blocks not overlapping.
+
+    Every END line is listed once, by label, and consumed in order: a lazy `.*?` up to a
+    back-referenced END rescanned the rest of the text for every BEGIN line without one.
+    """
+    ends: dict[str, deque[tuple[int, int]]] = {}
+    for m in _PEM_END.finditer(text):
+        ends.setdefault(m[1], deque()).append((m.start(), m.start() + len(m[1]) + 14))
+    done = 0
+    for begin in _PEM_BEGIN.finditer(text):
+        if begin.start() < done:
+            continue
+        queue = ends.get(begin[1])
+        while queue and queue[0][0] < begin.end():
+            queue.popleft()
+        if not queue:
+            continue
+        end_start, done = queue.popleft()
+        yield _PemBlock(
+            begin[1], begin.start(), text[begin.start() : done], text[begin.end() : end_start]
+        )
 
 
 def _pem_body(body: str, path: str, line: int) -> bytes:

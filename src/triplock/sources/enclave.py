@@ -13,12 +13,14 @@ from triplock.inventory import Inventory, Setting, is_templated
 from triplock.model import Location
 from triplock.sources.interface import InputFile, SourceError
 from triplock.sources.json_input import list_field, loads
+from triplock.sources.text_lines import QuotedStrings
 from triplock.sources.toml_lines import TomlDocument, TomlError, load
 
 _SUFFIXES = (".manifest", ".manifest.template", ".manifest.sgx")
-_MANIFEST_KEY = re.compile(r"^\s*(loader|libos|sgx|fs|sys)\.[\w.\"\-]+\s*=", re.MULTILINE)
+_MANIFEST_KEY = re.compile(r"^[^\S\n]*(loader|libos|sgx|fs|sys)\.[\w.\"\-]+\s*=", re.MULTILINE)
 _GRAPHENE = re.compile(r"graphene|GRAPHENE")
-_LEGACY_LINE = re.compile(r"^\s*([A-Za-z_][\w.\-]*)\s*=\s*(.*?)\s*$")
+# The value is stripped by the caller: a lazy `(.*?)\s*$` rescans every run of inner blanks.
+_LEGACY_LINE = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*=(.*)")
 _LITERAL_KEY_PREFIXES = ("fs.insecure__keys.",)
 _LITERAL_KEYS = ("sgx.insecure__protected_files_key", "sgx.protected_files_key")
 
@@ -82,7 +84,7 @@ def _looks_legacy(text: str) -> bool:
     """Graphene's pre-TOML syntax: unquoted values such as `loader.exec = file:/bin/app`."""
     for line in text.splitlines():
         m = _LEGACY_LINE.match(line)
-        value = m.group(2) if m else ""
+        value = m.group(2).strip() if m else ""
         unquoted = value and value[0] not in "\"'[{" and not value[0].isdigit()
         if unquoted and value not in ("true", "false"):
             return True
@@ -229,7 +231,7 @@ def _read_legacy(file: InputFile, text: str) -> EnclaveManifest:
         match = _LEGACY_LINE.match(stripped)
         if not match:
             raise SourceError(f"line {number}: expected `key = value`")
-        key, value = match.group(1), match.group(2).strip("\"'")
+        key, value = match.group(1), match.group(2).strip().strip("\"'")
         loc = Location(path=path, line=number, object=key)
         templated = is_templated(value)
         if key.startswith("sgx.trusted_files."):
@@ -273,12 +275,12 @@ def _read_occlum(file: InputFile) -> EnclaveManifest:
         raise SourceError(f"not valid JSON: {e.msg} (line {e.lineno})") from e
     if not isinstance(data, dict):
         raise SourceError("Occlum.json must hold a JSON object")
-    lines = text.splitlines()
+    strings = QuotedStrings(text.splitlines())
     path = file.path
     m = EnclaveManifest(path, Framework.OCCLUM, Location(path=path))
 
     def loc(*parts: str, needle: str | None = None) -> Location:
-        return Location(path=path, line=_json_line(lines, parts, needle), object=".".join(parts))
+        return Location(path=path, line=_json_line(strings, parts, needle), object=".".join(parts))
 
     for section in ("metadata", "resource_limits", "process", "feature"):
         block = data.get(section)
@@ -302,11 +304,11 @@ def _read_occlum(file: InputFile) -> EnclaveManifest:
         for entry in list_field(env, "untrusted", "env."):
             # Occlum lists names here; a `NAME=value` entry's value is dropped, never shown.
             name = str(entry).partition("=")[0]
-            m.env.append(EnclaveEnv(name, None, True, loc("env", "untrusted", needle=f'"{entry}"')))
+            m.env.append(EnclaveEnv(name, None, True, loc("env", "untrusted", needle=str(entry))))
     for mount in _occlum_mounts(data.get("mount")):
         target, source = str(mount.get("target", "")), str(mount.get("source", ""))
         kind = str(mount.get("type", ""))
-        where = loc("mount", needle=f'"{source or target}"')
+        where = loc("mount", needle=source or target)
         options = mount.get("options")
         literal = options.get("key") if isinstance(options, dict) else None
         key_name = "sealing" if kind == "sefs" else None  # SEFS derives keys from sealing
@@ -329,18 +331,14 @@ def _occlum_mounts(value: Any) -> Iterator[dict[str, Any]]:
             yield from _occlum_mounts(options.get("layers"))
 
 
-def _json_line(lines: list[str], parts: tuple[str, ...], needle: str | None) -> int | None:
-    """The line of a nested key: each part searched after the previous one's line."""
+def _json_line(strings: QuotedStrings, parts: tuple[str, ...], needle: str | None) -> int | None:
+    """The line of a nested key: each part, then the string `needle`, searched after the
+    previous one's line."""
     line = 0
     for part in parts:
-        for i in range(line, len(lines)):
-            if f'"{part}"' in lines[i]:
-                line = i
-                break
-        else:
+        found = strings.first(part, line)
+        if found is None:
             return None
-    if needle:
-        for i in range(line, len(lines)):
-            if needle in lines[i]:
-                return i + 1
-    return line + 1
+        line = found
+    found = strings.first(needle, line) if needle else None
+    return (line if found is None else found) + 1

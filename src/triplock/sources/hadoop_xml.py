@@ -271,8 +271,7 @@ class HadoopXmlSource:
 
     def link(self, inventory: Inventory) -> None:
         files = list(inventory.of(HadoopXmlFile))
-        for f in files:
-            inventory.remove(f)
+        inventory.remove_all(files)
         included = set().union(*(f.included for f in files)) if files else set()
         by_dir: dict[str, list[HadoopXmlFile]] = {}
         for f in files:

@@ -33,6 +33,7 @@ from triplock.facts.kube import (
 )
 from triplock.inventory import Inventory, Setting, is_templated
 from triplock.sources.properties import MalformedProperties, parse_properties
+from triplock.sources.text_lines import LineCounter
 
 # Where each workload kind keeps its pod spec.
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
@@ -47,9 +48,8 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 _RBAC_GROUP = "rbac.authorization.k8s.io"
-_XML_PROPERTY = re.compile(
-    r"<name>\s*(?P<name>[^<]*?)\s*</name>\s*<value>(?P<value>[^<]*)</value>", re.DOTALL
-)
+# Names are stripped by the caller: `\s*([^<]*?)\s*` backtracks over every run of blanks.
+_XML_PROPERTY = re.compile(r"<name>(?P<name>[^<]*)</name>\s*<value>(?P<value>[^<]*)</value>")
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*(?P<v>.*)$")
 
 
@@ -345,9 +345,10 @@ def embedded_entries(file_key: str, text: str, key_line: int) -> Iterator[DataEn
     line after its key)."""
     name = file_key.lower()
     if name.endswith(".xml") or text.lstrip().startswith("<"):
+        lines = LineCounter(text)
         for m in _XML_PROPERTY.finditer(text):
-            line = key_line + 1 + text.count("\n", 0, m.start("name"))
-            yield DataEntry(m["name"], m["value"].strip(), line, "data", file_key, "hadoop")
+            line = key_line + lines.line_at(m.start("name"))
+            yield DataEntry(m["name"].strip(), m["value"].strip(), line, "data", file_key, "hadoop")
         return
     if name.endswith((".conf", ".properties")):
         try:

@@ -10,6 +10,7 @@ import json
 from triplock.facts.ceph import RookCaps, RookCluster, RookCsiKms, RookKms, RookObjectStore, Spot
 from triplock.facts.kube import ObjectRef, YMap, scalar_text
 from triplock.inventory import Inventory
+from triplock.sources.text_lines import QuotedStrings
 
 ROOK_KINDS = frozenset({"CephCluster", "CephObjectStore", "CephObjectStoreUser", "CephClient"})
 # The ConfigMaps Ceph-CSI reads its volume-encryption KMS settings from (JSON per KMS id).
@@ -140,9 +141,10 @@ def _csi_kms(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
         if not isinstance(settings, dict):
             continue
         key_line = data.line_of(kms_id)
+        strings = QuotedStrings(text.splitlines()) if "\n" in text else None
         details: dict[str, Spot] = {}
         for name, value in settings.items():
-            line = _json_line(text, name, key_line)
+            line = _json_line(strings, name, key_line)
             if name == "vaultCAVerify":
                 skip = str(value).strip().lower() == "false"
                 details["VAULT_SKIP_VERIFY"] = Spot("true" if skip else "false", line)
@@ -150,7 +152,7 @@ def _csi_kms(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
                 details[_CSI_NAMES.get(str(name)) or str(name)] = Spot(value, line)
         token_spot = next(
             (
-                Spot(settings[name], _json_line(text, name, key_line))
+                Spot(settings[name], _json_line(strings, name, key_line))
                 for name in ("tenantTokenName", "vaultTokenName")
                 if isinstance(settings.get(name), str)
             ),
@@ -160,10 +162,9 @@ def _csi_kms(doc: YMap, ref: ObjectRef, inventory: Inventory) -> None:
         inventory.add(RookCsiKms(ref, kms_id, kms))
 
 
-def _json_line(text: str, name: str, key_line: int) -> int:
+def _json_line(strings: QuotedStrings | None, name: str, key_line: int) -> int:
     """The manifest line of `"name"` inside a JSON value (a block scalar's text starts on the
-    line after its key; a one-line value is on the key's line)."""
-    at = text.find(f'"{name}"')
-    if at < 0 or "\n" not in text:
-        return key_line
-    return key_line + 1 + text.count("\n", 0, at)
+    line after its key; a one-line value, `strings` None, is on the key's line). The value's
+    strings are indexed once: a search of the text per name was quadratic in the names."""
+    at = strings.first(name, 0) if strings is not None else None
+    return key_line if at is None else key_line + 1 + at

@@ -4,6 +4,7 @@ Lines (one report per line, as `kubectl logs` of the probe DaemonSet prints them
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, ClassVar
 
 from triplock.facts.tee import HostTee
@@ -14,6 +15,7 @@ from triplock.sources.interface import InputFile, SourceError
 from triplock.sources.json_input import list_field, loads
 
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".log", ".txt")
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 
 
 class ProbeJsonSource:
@@ -27,12 +29,13 @@ class ProbeJsonSource:
 
     def parse(self, file: InputFile, inventory: Inventory) -> None:
         reports = list(_documents(file.text))
+        lines = _HostnameLines(file.text)
         hosts = 0
         for line, report in reports:
             if not isinstance(report, dict) or report.get("kind") != KIND:
                 raise SourceError(f"line {line}: not a {KIND} report")
             for host in list_field(report, "hosts", f"line {line}: "):
-                inventory.add(_host(host, file, line))
+                inventory.add(_host(host, file.path, line, lines))
                 hosts += 1
         if not hosts:
             raise SourceError("the probe report lists no host")
@@ -66,16 +69,30 @@ def _documents(text: str) -> list[tuple[int, Any]]:
     return docs
 
 
-def _host(data: Any, file: InputFile, line: int) -> HostTee:
+class _HostnameLines:
+    """The first line naming each JSON string on a line that holds "hostname", indexed once
+    (searching the text again for every host was quadratic in the number of hosts)."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._lines: dict[str, int] | None = None
+
+    def of(self, name: str) -> int:
+        if self._lines is None:
+            self._lines = {}
+            for number, line in enumerate(self._text.splitlines(), start=1):
+                if "hostname" in line:
+                    for token in _JSON_STRING.findall(line):
+                        self._lines.setdefault(token, number)
+        return self._lines.get(json.dumps(name), 1)
+
+
+def _host(data: Any, path: str, line: int, lines: _HostnameLines) -> HostTee:
     if not isinstance(data, dict) or not isinstance(data.get("hostname"), str):
         raise SourceError(f"line {line}: a host entry without a hostname")
     name = data["hostname"]
     for key in _LISTS:
         list_field(data, key, f"line {line}: host {name}: ")
     if line == 1:  # one multi-line document: point at the host's own line
-        needle = json.dumps(name)
-        line = next(
-            (i for i, t in enumerate(file.text.splitlines(), 1) if needle in t and "hostname" in t),
-            1,
-        )
-    return HostTee.from_dict(data, Location(path=file.path, line=line, object=f"host {name}"))
+        line = lines.of(name)
+    return HostTee.from_dict(data, Location(path=path, line=line, object=f"host {name}"))

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from triplock.facts.shell import Arg, ShellCommand, launch_start
+from triplock.facts.shell import Arg, ShellCommand, clusters_flag, launch_start
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, is_templated
 from triplock.model import Location
@@ -34,7 +34,7 @@ from triplock.sources.spark_submit import spark_app_from_argv
 _SHELL_SUFFIXES = (".sh", ".bash", ".ksh", ".zsh", ".cmd", ".command")
 _SHEBANG = re.compile(r"^#!\s*\S*(?:/|\s)(?:env\s+)?(?:ba|da|k|z)?sh\b")
 _LAUNCH_LINE = re.compile(
-    r"^\s*(?:\S*/)?(?:spark-submit|pyspark|spark-sql|spark-shell|sparkR)\b|"
+    r"^[^\S\n]*(?:\S*/)?(?:spark-submit|pyspark|spark-sql|spark-shell|sparkR)\b|"
     r"org\.apache\.spark\.deploy\.SparkSubmit",
     re.MULTILINE,
 )
@@ -50,20 +50,35 @@ _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _VAR_INDEX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\[([@*])\]$")
 
 
-@dataclass
 class _Var:
-    elements: list[Arg]
-    is_array: bool = False
+    """A variable's value: array elements, or one string. `A+=x` on a string is kept as a
+    piece, and the pieces are joined when the value is next read (joining on every `+=` was
+    quadratic in a run of appends)."""
+
+    def __init__(self, elements: list[Arg], is_array: bool = False) -> None:
+        self._elements = elements
+        self.is_array = is_array
+        self._appended: list[Arg] = []
+
+    @property
+    def elements(self) -> list[Arg]:
+        self._settle()
+        return self._elements
+
+    def append_text(self, value: Arg) -> None:
+        self._appended.append(value)
 
     def joined(self) -> Arg:
-        if not self.elements:
-            return Arg("", None)
-        return Arg(
-            " ".join(a.text for a in self.elements),
-            self.elements[0].line,
-            any(a.templated for a in self.elements),
-            tuple(r for a in self.elements for r in a.refs),
-        )
+        self._settle()
+        return _joined(self._elements)
+
+    def _settle(self) -> None:
+        if self._appended:
+            old = _joined(self._elements)
+            text = old.text + "".join(a.text for a in self._appended)
+            templated = old.templated or any(a.templated for a in self._appended)
+            self._elements = [Arg(text, old.line, templated)]
+            self._appended = []
 
     def pieces(self) -> list[Arg]:
         """Unquoted expansion: every element split on whitespace; a piece is templated only
@@ -73,6 +88,17 @@ class _Var:
             for element in (self.elements if self.is_array else [self.joined()])
             for piece in element.text.split()
         ]
+
+
+def _joined(elements: list[Arg]) -> Arg:
+    if not elements:
+        return Arg("", None)
+    return Arg(
+        " ".join(a.text for a in elements),
+        elements[0].line,
+        any(a.templated for a in elements),
+        tuple(r for a in elements for r in a.refs),
+    )
 
 
 class _Fields:
@@ -116,8 +142,8 @@ def _with_ref(arg: Arg, ref: str) -> Arg:
 
 def _compact_substitution(text: str) -> str:
     """$(cmd args...) shown as one whitespace-free token, so word splitting keeps it whole."""
-    body = substitution_body(text).strip()
-    first = body.split()[0] if body.split() else ""
+    words = substitution_body(text).split(maxsplit=1)
+    first = words[0] if words else ""
     return f"$({first}…)" if first else "$(…)"
 
 
@@ -140,14 +166,19 @@ class _Interpreter:
 
     def _simple(self, items: list[Word | ArrayAssign]) -> None:
         self.run_substitutions(items)
-        while items and isinstance(items[0], Word) and _literal(items[0]) in _KEYWORDS:
-            items = items[1:]
-        if not items or (isinstance(items[0], Word) and _literal(items[0]) in _SKIP_WHOLE):
+        # Indexes, not items[1:] per word: slicing in a loop is quadratic in a long command.
+        start = 0
+        while start < len(items) and _literal(items[start]) in _KEYWORDS:
+            start += 1
+        items = items[start:]
+        if not items or _literal(items[0]) in _SKIP_WHOLE:
             return
-        assignments: list[Word | ArrayAssign] = []
-        while items and (isinstance(items[0], ArrayAssign) or _assignment_name(items[0])):
-            assignments.append(items[0])
-            items = items[1:]
+        count = 0
+        while count < len(items) and (
+            isinstance(items[count], ArrayAssign) or _assignment_name(items[count])
+        ):
+            count += 1
+        assignments, items = items[:count], items[count:]
         if not items:
             for a in assignments:
                 self._assign(a)
@@ -176,11 +207,11 @@ class _Interpreter:
     def _set(self, args: list[Arg]) -> None:
         texts = [a.text for a in args]
         for i, t in enumerate(texts):
-            if re.fullmatch(r"-[a-zA-Z]*x[a-zA-Z]*", t) or (
+            if clusters_flag(t, "x") or (
                 t == "-o" and i + 1 < len(texts) and texts[i + 1] == "xtrace"
             ):
                 self.xtrace = True
-            elif re.fullmatch(r"\+[a-zA-Z]*x[a-zA-Z]*", t) or (
+            elif clusters_flag(t, "x", sign="+") or (
                 t == "+o" and i + 1 < len(texts) and texts[i + 1] == "xtrace"
             ):
                 self.xtrace = False
@@ -211,10 +242,7 @@ class _Interpreter:
             if var.is_array:
                 var.elements.append(value)
             else:
-                old = var.joined()
-                var.elements = [
-                    Arg(old.text + value.text, old.line, old.templated or value.templated)
-                ]
+                var.append_text(value)
         else:
             self.env[name] = _Var([value])
 
@@ -262,12 +290,8 @@ class _Interpreter:
         ]
         for word in words:
             for part in word.parts:
-                body = substitution_body(part.text) if part.kind == "subst" else ""
-                if body.strip():
-                    try:
-                        self.run(lex(body, word.line))
-                    except ShellSyntaxError:
-                        continue
+                if part.body:
+                    self.run(list(part.body))
 
     def _lookup(self, inner: str) -> tuple[_Var | None, str, bool]:
         """The variable an expansion names, how to show it when unknown, and whether its
@@ -292,8 +316,8 @@ def _is_simple_name(text: str) -> bool:
     return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*|[@*#?$!0-9-]", text))
 
 
-def _literal(word: Word) -> str | None:
-    if all(p.kind == "lit" for p in word.parts):
+def _literal(word: Word | ArrayAssign) -> str | None:
+    if isinstance(word, Word) and all(p.kind == "lit" for p in word.parts):
         return "".join(p.text for p in word.parts)
     return None
 
@@ -310,26 +334,28 @@ def _assignment_name(item: Word | ArrayAssign) -> str | None:
 
 def _strip_wrappers(argv: list[Arg]) -> list[Arg]:
     """Drop exec/nohup/sudo/env/nice prefixes so argv[0] is the program that runs."""
-    while argv:
-        program = posixpath.basename(argv[0].text)
+    i = 0  # an index, not argv[1:] per word: slicing in a loop is quadratic
+    while i < len(argv):
+        program = posixpath.basename(argv[i].text)
         if program in _WRAPPERS:
-            argv = argv[1:]
+            i += 1
         elif program == "sudo":
-            argv = argv[1:]
-            while argv and argv[0].text.startswith("-"):
-                takes_value = argv[0].text in ("-u", "-g", "-C", "-h", "-p", "-U")
-                argv = argv[2:] if takes_value else argv[1:]
+            i += 1
+            while i < len(argv) and argv[i].text.startswith("-"):
+                i += 2 if argv[i].text in ("-u", "-g", "-C", "-h", "-p", "-U") else 1
         elif program == "env":
-            argv = argv[1:]
-            while argv and (argv[0].text.startswith("-") or _ASSIGNMENT.match(argv[0].text)):
-                argv = argv[1:]
+            i += 1
+            while i < len(argv) and (
+                argv[i].text.startswith("-") or _ASSIGNMENT.match(argv[i].text)
+            ):
+                i += 1
         elif program == "nice":
-            argv = argv[1:]
-            if argv and argv[0].text == "-n":
-                argv = argv[2:]
+            i += 1
+            if i < len(argv) and argv[i].text == "-n":
+                i += 2
         else:
-            return argv
-    return argv
+            break
+    return argv[i:]
 
 
 def read_script(text: str, path: str) -> tuple[list[ShellCommand], list[SparkApp]]:
@@ -415,8 +441,7 @@ def link_properties_files(inventory: Inventory) -> None:
         app.settings = merged
         app.base = base.name
         consumed[id(base)] = base
-    for base in consumed.values():
-        inventory.remove(base)
+    inventory.remove_all(consumed.values())
 
 
 class _PropertiesFiles:

@@ -15,7 +15,16 @@ from typing import Literal
 PartKind = Literal["lit", "var", "subst"]
 
 
+# Command substitutions and array assignments nest no deeper than this; deeper is an input
+# error (a hostile script nested a million deep otherwise ran for minutes, then overflowed).
+MAX_NESTING = 32
+
+
 class ShellSyntaxError(ValueError):
+    pass
+
+
+class NestingTooDeep(ShellSyntaxError):
     pass
 
 
@@ -24,6 +33,7 @@ class Part:
     kind: PartKind
     text: str  # literal text; the inside of ${...} or the name of $NAME; raw $(...) text
     quoted: bool
+    body: tuple[Token, ...] = ()  # a substitution's commands, lexed in the same pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +65,12 @@ _ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"'
 
 
 class _Lexer:
-    def __init__(self, text: str, first_line: int) -> None:
+    def __init__(self, text: str, first_line: int, depth: int = 0) -> None:
         self.s = text
         self.i = 0
         self.line = first_line
         self.heredocs: list[tuple[str, bool]] = []
+        self.depth = depth  # substitutions and array assignments open around self.i
 
     def error(self, message: str) -> ShellSyntaxError:
         return ShellSyntaxError(f"{message} (line {self.line})")
@@ -70,11 +81,14 @@ class _Lexer:
 
     def tokens(self, until: str | None = None) -> list[Token]:
         out: list[Token] = []
+        parens = 0  # subshells opened inside a $( ... ) or NAME=( ... ) being read
         while self.i < len(self.s):
             c = self.s[self.i]
-            if until is not None and c == until:
+            if until is not None and c == until and not parens:
                 self.i += 1
                 return out
+            if until is not None and c in "()":
+                parens += 1 if c == "(" else -1
             if c in " \t":
                 self.i += 1
             elif c == "\\" and self.peek(1) == "\n":
@@ -156,8 +170,7 @@ class _Lexer:
                 m = _ASSIGN_PREFIX.match(prefix)
                 if c == "(" and m:
                     self.i += 1
-                    inner = self.tokens(until=")")
-                    words = tuple(t for t in inner if isinstance(t, Word))
+                    words = tuple(t for t in self._nested_tokens() if isinstance(t, Word))
                     return ArrayAssign(m.group(1), bool(m.group(2)), words, line)
                 break
             if c == "\\":
@@ -174,7 +187,7 @@ class _Lexer:
             elif c == "$":
                 parts.append(self._dollar(quoted=False))
             elif c == "`":
-                parts.append(Part("subst", self._backtick(), False))
+                parts.append(self._backtick(quoted=False))
             else:
                 start = self.i
                 while self.i < len(self.s) and self.s[self.i] not in " \t\n;&|<>()\\'\"$`":
@@ -216,7 +229,7 @@ class _Lexer:
                 if c == "$":
                     parts.append(self._dollar(quoted=True))
                 else:
-                    parts.append(Part("subst", self._backtick(), True))
+                    parts.append(self._backtick(quoted=True))
                 continue
             if c == "\n":
                 self.line += 1
@@ -231,7 +244,9 @@ class _Lexer:
         if nxt == "{":
             inner = self._balanced(self.i + 1, "{", "}")
             return Part("var", inner, quoted)
-        if nxt == "(":
+        if nxt == "(" and self.peek(2) != "(":
+            return self._command_substitution(quoted)
+        if nxt == "(":  # arithmetic $((...)): no commands to read
             start = self.i
             self._balanced(self.i + 1, "(", ")")
             return Part("subst", self.s[start : self.i], quoted)
@@ -275,16 +290,53 @@ class _Lexer:
             j += 1
         raise self.error(f"unterminated {open_}")
 
-    def _backtick(self) -> str:
+    def _nested_tokens(self) -> list[Token]:
+        """The tokens up to the `)` that closes what self.i is inside, one level deeper."""
+        if self.depth >= MAX_NESTING:
+            raise NestingTooDeep(f"nested deeper than {MAX_NESTING} levels (line {self.line})")
+        self.depth += 1
+        try:
+            return self.tokens(until=")")
+        finally:
+            self.depth -= 1
+
+    def _command_substitution(self, quoted: bool) -> Part:
+        """$(...), its commands lexed in this pass. A body that does not lex (a stray quote
+        the shell would also reject) keeps its raw text and runs nothing; that fallback
+        rescans only an outermost substitution, so every character is read at most twice."""
+        start, line, heredocs = self.i, self.line, list(self.heredocs)
+        self.i += 2
+        try:
+            body = tuple(self._nested_tokens())
+        except NestingTooDeep:
+            raise
+        except ShellSyntaxError:
+            if self.depth:
+                raise
+            self.i, self.line, self.heredocs = start, line, heredocs
+            self._balanced(self.i + 1, "(", ")")
+            body = ()
+        return Part("subst", self.s[start : self.i], quoted, body)
+
+    def _backtick(self, quoted: bool) -> Part:
         end = self.i + 1
         while end < len(self.s) and self.s[end] != "`":
             end += 2 if self.s[end] == "\\" else 1
         if end >= len(self.s):
             raise self.error("unterminated backquote")
         text = self.s[self.i : end + 1]
+        line = self.line
         self.line += text.count("\n")
         self.i = end + 1
-        return text
+        if self.depth >= MAX_NESTING:
+            raise NestingTooDeep(f"nested deeper than {MAX_NESTING} levels (line {line})")
+        try:
+            body = tuple(_Lexer(substitution_body(text), line, self.depth + 1).tokens())
+        except NestingTooDeep:
+            raise
+        except ShellSyntaxError:
+            body = ()
+        return Part("subst", text, quoted, body)
 
     def _ansi_c(self) -> str:
         self.i += 1  # the opening quote
@@ -304,14 +356,25 @@ class _Lexer:
 
 
 def _merge(parts: list[Part]) -> list[Part]:
-    """Join adjacent literal parts of the same quoting, so a word reads as few parts."""
+    """Join adjacent literal parts of the same quoting, so a word reads as few parts (joined
+    once per run: adding them up one by one was quadratic in a run of escaped characters)."""
     out: list[Part] = []
-    for p in parts:
-        if out and p.kind == "lit" and out[-1].kind == "lit" and out[-1].quoted == p.quoted:
-            out[-1] = Part("lit", out[-1].text + p.text, p.quoted)
+    run: list[str] = []
+    quoted = False
+    for p in [*parts, Part("var", "", False)]:  # the sentinel ends the last run
+        if p.kind == "lit" and (not run or p.quoted == quoted):
+            run.append(p.text)
+            quoted = p.quoted
+            continue
+        if run:
+            out.append(Part("lit", "".join(run), quoted))
+            run = []
+        if p.kind == "lit":
+            run.append(p.text)
+            quoted = p.quoted
         else:
             out.append(p)
-    return out
+    return out[:-1]
 
 
 def lex(text: str, first_line: int = 1) -> list[Token]:

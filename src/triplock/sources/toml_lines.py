@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from triplock.sources.text_lines import QuotedStrings
 
 _MARK = "\u2983tpl{}\u2984"
 _MARK_RE = re.compile("\u2983tpl(\\d+)\u2984")
@@ -35,6 +37,10 @@ class TomlDocument:
     key_lines: dict[str, int]  # dotted key (array tables as key[i]) -> 1-based line
     placeholders: list[str]
     conditional: set[int]  # lines inside {% if %} blocks: present only under some condition
+    strings: QuotedStrings = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.strings = QuotedStrings(self.lines)
 
     def restore(self, value: str) -> str:
         """A parsed string with its Jinja placeholders put back."""
@@ -51,12 +57,10 @@ class TomlDocument:
         return None
 
     def find_after(self, needle: str, start: int | None) -> int | None:
-        """The first line at or after `start` that contains `needle` (as preprocessed)."""
-        first = (start or 1) - 1
-        for i in range(first, len(self.lines)):
-            if needle in self.lines[i]:
-                return i + 1
-        return start
+        """The first line at or after `start` holding the string `needle` (as preprocessed),
+        else `start`."""
+        found = self.strings.first(needle, (start or 1) - 1)
+        return start if found is None else found + 1
 
 
 def load(text: str) -> TomlDocument:
@@ -93,6 +97,7 @@ class _Scanner:
         self.depth = 0
         self.comment = False
         self.branches: list[bool] = []  # per open {% if %}: whether this branch is dropped
+        self.dropped = 0  # how many of them are (any(branches) per character was quadratic)
 
     @property
     def line(self) -> int:
@@ -111,7 +116,7 @@ class _Scanner:
                 i += 1
             elif text.startswith(("{%", "{#"), i) and not self.comment:
                 i = self._statement(i)
-            elif any(self.branches):
+            elif self.dropped:
                 self.out.append(" ")
                 i += 1
             elif self.comment:
@@ -139,9 +144,10 @@ class _Scanner:
             self.branches.append(False)
             self.conditional.add(self.line)
         elif word in ("elif", "else") and self.branches:
+            self.dropped += not self.branches[-1]
             self.branches[-1] = True
         elif word == "endif" and self.branches:
-            self.branches.pop()
+            self.dropped -= self.branches.pop()
         self._blank(i, end)
         return end
 
