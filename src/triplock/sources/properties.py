@@ -83,6 +83,14 @@ def _logical_lines(text: str) -> Iterator[tuple[str, int]]:
 
 
 def _split(line: str, line_no: int) -> Property:
+    key_len, value_start = key_value_bounds(line)
+    return Property(
+        _unescape(line[:key_len], line_no), _unescape(line[value_start:], line_no), line_no
+    )
+
+
+def key_value_bounds(line: str) -> tuple[int, int]:
+    """(end of the key, start of the value) in a logical line without leading whitespace."""
     limit = len(line)
     key_len = 0
     value_start = limit
@@ -107,9 +115,7 @@ def _split(line: str, line_no: int) -> Property:
             else:
                 break
         value_start += 1
-    return Property(
-        _unescape(line[:key_len], line_no), _unescape(line[value_start:], line_no), line_no
-    )
+    return key_len, value_start
 
 
 def _unescape(s: str, line_no: int) -> str:

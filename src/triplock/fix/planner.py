@@ -1,0 +1,135 @@
+"""From an audit's findings to the edits of each file: which failures have a fix triplock can
+apply, one edit per key and file (conflicts resolved), and why the others are left."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from triplock.fix import editor_for
+from triplock.fix.interface import Edit
+from triplock.fix.select import Selection
+from triplock.model import AuditResult, Finding, FixAction, Status
+
+_PLACEHOLDER = re.compile(r"^<[^>]*>$")  # a value the rule cannot know: `<owner users/groups>`
+
+
+@dataclass(frozen=True, slots=True)
+class Chmod:
+    finding: Finding
+    path: str
+    mode: int
+
+
+@dataclass
+class Plan:
+    edits: dict[str, list[Edit]] = field(default_factory=dict)  # path -> its edits, in order
+    kinds: dict[str, str] = field(default_factory=dict)  # path -> input kind
+    chmods: list[Chmod] = field(default_factory=list)
+    left: list[tuple[Finding, str]] = field(default_factory=list)  # not applied, with why
+
+
+def plan(result: AuditResult, selection: Selection) -> Plan:
+    kinds = {record.path: record.kind for record in result.inputs}
+    out = Plan()
+    wanted: dict[str, list[Edit]] = defaultdict(list)
+    for finding in result.findings:
+        if finding.status is not Status.FAIL or finding.baselined:
+            continue
+        if not selection.wants(finding):
+            continue
+        why = _why_not(finding, kinds)
+        if why is not None:
+            out.left.append((finding, why))
+            continue
+        fix = finding.fix
+        assert fix is not None
+        if fix.action is FixAction.CHMOD:
+            out.chmods.append(Chmod(finding, fix.target, int(fix.value or "0600", 8)))
+            continue
+        path = _path(finding)
+        wanted[path].append(Edit(finding, fix.action, fix.target, fix.value))
+        out.kinds[path] = kinds[path]
+    for path, edits in wanted.items():
+        kept, conflicts = _one_per_key(edits)
+        out.edits[path] = kept
+        out.left.extend(conflicts)
+    return out
+
+
+def why_left(finding: Finding) -> str:
+    """Why a failure the re-audit still shows was not fixed automatically."""
+    if finding.waiver is not None:
+        return f"waived: {finding.waiver.reason}"
+    if finding.fix is None:
+        return f"no automatic fix: {finding.rule.remediation}"
+    if finding.fix.action is FixAction.MANUAL:
+        return f"manual step: {finding.fix.target}"
+    return "not applied"
+
+
+def _why_not(finding: Finding, kinds: dict[str, str]) -> str | None:
+    fix = finding.fix
+    if finding.waiver is not None or fix is None or fix.action is FixAction.MANUAL:
+        return why_left(finding)
+    if fix.action is FixAction.REPLACE:
+        return f"needs a value only you know: replace {fix.target} with {fix.value}"
+    if fix.value is not None and _PLACEHOLDER.match(fix.value):
+        return f"needs a value only you know: {fix.target} = {fix.value}"
+    if fix.action is FixAction.CHMOD:
+        return None if fix.value and _is_mode(fix.value) else "no file mode given"
+    path = _path(finding)
+    if path not in kinds or path == "-":
+        return "the file is not one of the inputs (stdin or another file)"
+    if editor_for(kinds[path]) is None:
+        return f"no editor for {kinds[path]} files yet"
+    return None
+
+
+def _is_mode(text: str) -> bool:
+    return len(text) in (3, 4) and all(c in "01234567" for c in text)
+
+
+def _path(finding: Finding) -> str:
+    fix = finding.fix
+    return (fix.path if fix is not None and fix.path else None) or finding.location.path or "-"
+
+
+def _one_per_key(edits: list[Edit]) -> tuple[list[Edit], list[tuple[Finding, str]]]:
+    """Identical edits of one key collapse into one; when they disagree, the most severe
+    finding's edit wins and the others are left, saying which rule won."""
+    by_key: dict[str, list[Edit]] = defaultdict(list)
+    for edit in edits:
+        by_key[edit.key].append(edit)
+    kept: list[Edit] = []
+    left: list[tuple[Finding, str]] = []
+    for same in by_key.values():
+        winner = max(same, key=lambda e: (e.finding.severity.rank, _neg_id(e)))
+        kept.append(winner)
+        for edit in same:
+            if (edit.action, edit.value) != (winner.action, winner.value):
+                left.append(
+                    (
+                        edit.finding,
+                        f"conflicts with {winner.finding.rule.id}, whose fix of "
+                        f"{edit.key} was applied",
+                    )
+                )
+    return kept, left
+
+
+def _neg_id(edit: Edit) -> tuple[int, ...]:
+    """Lower rule ids win ties: a stable order whatever the findings' order."""
+    return tuple(-ord(c) for c in edit.finding.rule.id)
+
+
+def inside(path: str, roots: list[str]) -> bool:
+    """Whether `path`, symlinks resolved, lies inside one of the audited `roots`."""
+    real = os.path.realpath(path)
+    for root in roots:
+        base = os.path.realpath(root)
+        if real == base or real.startswith(base.rstrip(os.sep) + os.sep):
+            return True
+    return False
