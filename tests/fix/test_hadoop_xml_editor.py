@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, need, need_command
-from tests.sources.test_hadoop_differential import JARS, PROGRAM
+from tests.helpers.jvm import HADOOP_JARS as JARS
+from tests.helpers.jvm import HADOOP_PROGRAM as PROGRAM
 from triplock.facts.hadoop import current_name
 from triplock.fix.hadoop_xml import EDITOR
 from triplock.fix.interface import Edit, EditorError

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.sources.test_properties_jvm import CORPUS, _generated, _jvm_parse
+from tests.helpers.jvm import PROPERTIES_CORPUS as CORPUS
+from tests.helpers.jvm import generated_properties as _generated
+from tests.helpers.jvm import jvm_parse_properties as _jvm_parse
 from triplock.fix.interface import Edit, EditorError
 from triplock.fix.properties import EDITOR
 from triplock.model import Finding, FixAction, Location, Severity, Status

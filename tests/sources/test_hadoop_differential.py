@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT, need, need_command
+from tests.helpers.jvm import HADOOP_JARS as JARS
+from tests.helpers.jvm import HADOOP_PROGRAM as PROGRAM
 from triplock.facts.hadoop import HadoopConf, current_name, deprecations
 from triplock.inventory import Inventory
 from triplock.sources import all_sources
@@ -29,8 +31,6 @@ pytestmark = pytest.mark.jvm
 
 ENVIRONMENT = {"HADOOP_FUZZ_SET": "from-env", "HADOOP_FUZZ_EMPTY": ""}
 FIXTURES = ROOT / "tests" / "fixtures" / "hadoop"
-PROGRAM = FIXTURES / "ConfDump.java"
-JARS = ROOT / ".venv" / "lib" / "python3.11" / "site-packages" / "pyspark" / "jars"
 DEFAULTS = json.loads((ROOT / "src" / "triplock" / "data" / "hadoop-defaults.json").read_text())
 SYSTEM_PROPERTIES = {
     "http.policy": "HTTPS_ONLY",

@@ -7,80 +7,14 @@ file the JVM rejects must be rejected by triplock too.
 
 from __future__ import annotations
 
-import base64
-import random
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, need_command
+from tests.helpers.jvm import PROPERTIES_CORPUS as CORPUS
+from tests.helpers.jvm import generated_properties as _generated
+from tests.helpers.jvm import jvm_parse_properties as _jvm_parse
 from triplock.sources.properties import MalformedProperties, parse_properties
-
-CORPUS = ROOT / "tests" / "fixtures" / "properties"
-PROGRAM = Path(__file__).parent / "jvm" / "LoadProperties.java"
-# Pieces that exercise every branch of the JDK's LineReader and load0.
-_PIECES = [
-    "spark.k",
-    "a",
-    "é",
-    "✓",
-    " ",
-    "  ",
-    "\t",
-    "\f",
-    "=",
-    ":",
-    "==",
-    "\\",
-    "\\\\",
-    "\\\n",
-    "\\\r\n",
-    "\n",
-    "\r\n",
-    "\r",
-    "\n\n",
-    "#",
-    "!",
-    "\\u0041",
-    "\\u00e9",
-    "\\t",
-    "\\n",
-    "\\=",
-    "\\:",
-    "\\ ",
-    "\\#",
-    "x y",
-    "$VAR",
-    "${x}",
-]
-
-
-def _generated(count: int) -> list[str]:
-    rng = random.Random(20261127)
-    return ["".join(rng.choice(_PIECES) for _ in range(rng.randint(1, 40))) for _ in range(count)]
-
-
-def _jvm_parse(paths: list[Path]) -> dict[int, dict[str, str] | str]:
-    java = need_command("java")
-    out = subprocess.run(
-        [java, str(PROGRAM), *map(str, paths)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    ).stdout
-    parsed: dict[int, dict[str, str] | str] = {i: {} for i in range(len(paths))}
-    for line in out.splitlines():
-        index, first, *rest = line.split(" ", 2)
-        if first == "ERROR":
-            parsed[int(index)] = "ERROR"
-            continue
-        entries = parsed[int(index)]
-        assert isinstance(entries, dict)
-        value = rest[0] if rest else ""
-        entries[base64.b64decode(first).decode()] = base64.b64decode(value).decode()
-    return parsed
 
 
 def _ours(path: Path) -> dict[str, str] | str:
