@@ -143,3 +143,6 @@ def test_the_table_lists_failures_from_the_most_severe_down() -> None:
     ]
     assert len(severities) > 20
     assert severities == sorted(severities, reverse=True)
+    counted = sum(int(m[1]) for m in re.finditer(r"^\w+ failures \((\d+)\)$", out, re.MULTILINE))
+    summary = re.search(r"(\d+) failing findings", out)
+    assert summary is not None and counted == int(summary[1])

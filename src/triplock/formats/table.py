@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from rich.console import Console
 from rich.table import Table
@@ -100,13 +100,16 @@ def _findings(out: _Lines, result: AuditResult) -> None:
         out.blank()
         out.add("No failing or unknown findings.")
         return
+    # A group's count is every finding of its kind, also those shown under a same-cause head
+    # of another group, so that the counts add up to the summary line.
+    counts = Counter(_group(f) for f in shown)
     shown, same_cause = _by_cause(shown)
     groups: dict[tuple[int, int], list[Finding]] = defaultdict(list)
     for f in shown:
         groups[_group(f)].append(f)
     for key in sorted(groups):
         findings = groups[key]
-        count = len(findings) + sum(len(same_cause.get(id(f), ())) for f in findings)
+        count = counts[key]
         out.blank()
         out.add(f"{_group_title(key, findings[0])} ({count})", "bold")
         by_file: dict[str, list[Finding]] = defaultdict(list)
