@@ -22,6 +22,21 @@ def add_fail_on(p: argparse.ArgumentParser, help: str, default: str | None = Non
     )
 
 
+def add_formats_and_outputs(p: argparse.ArgumentParser, formats_help: str) -> None:
+    """-f/--format and -o/--output, repeatable and paired in order (see pair_outputs)."""
+    p.add_argument(
+        "-f", "--format", action="append", dest="formats", metavar="FORMAT", help=formats_help
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        dest="outputs",
+        metavar="FILE",
+        help="write the output to FILE (repeatable, paired with --format in order)",
+    )
+
+
 def fail_threshold(args: argparse.Namespace, fallback: str = "high") -> Severity | None:
     """The severity at which failing findings make the exit status 1; None: never."""
     name = NEVER if args.soft_fail else (args.fail_on or fallback)

@@ -6,7 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from triplock.commands._args import add_fail_on, comma_list, fail_threshold, pair_outputs
+from triplock.commands._args import (
+    add_fail_on,
+    add_formats_and_outputs,
+    comma_list,
+    fail_threshold,
+    pair_outputs,
+)
 from triplock.model import SEVERITY_NAMES
 
 
@@ -20,22 +26,10 @@ def register(sub: Any) -> None:
     p.add_argument(
         "paths", nargs="+", metavar="PATH", help="files or directories to audit; - reads stdin"
     )
-    p.add_argument(
-        "-f",
-        "--format",
-        action="append",
-        dest="formats",
-        metavar="FORMAT",
-        help="output format (repeatable): table (default on a terminal), json (default "
+    add_formats_and_outputs(
+        p,
+        "output format (repeatable): table (default on a terminal), json (default "
         f"otherwise); one of {', '.join(_format_names())}",
-    )
-    p.add_argument(
-        "-o",
-        "--output",
-        action="append",
-        dest="outputs",
-        metavar="FILE",
-        help="write the output to FILE (repeatable, paired with --format in order)",
     )
     add_fail_on(p, "exit 1 when a failing finding has this severity or higher (default: high)")
     p.add_argument(

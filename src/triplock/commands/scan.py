@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from triplock.commands._args import add_fail_on, fail_threshold, pair_outputs
+from triplock.commands._args import (
+    add_fail_on,
+    add_formats_and_outputs,
+    fail_threshold,
+    pair_outputs,
+)
 
 if TYPE_CHECKING:
     from triplock.facts.tls import Endpoint
@@ -32,23 +37,11 @@ def register(sub: Any) -> None:
         help="read more targets from FILE, one per line (# comments)",
     )
     p.add_argument("--sni", metavar="NAME", help="server name to send (default: the host name)")
-    p.add_argument(
-        "-f",
-        "--format",
-        action="append",
-        dest="formats",
-        metavar="FORMAT",
-        help="output format (repeatable, as for audit): table (default on a terminal), json "
+    add_formats_and_outputs(
+        p,
+        "output format (repeatable, as for audit): table (default on a terminal), json "
         "(default otherwise; the scan contract with endpoint details), sarif, markdown, html, "
         "junit, summary",
-    )
-    p.add_argument(
-        "-o",
-        "--output",
-        action="append",
-        dest="outputs",
-        metavar="FILE",
-        help="write the output to FILE (repeatable, paired with --format in order)",
     )
     add_fail_on(p, "exit 1 when a failing finding has this severity or higher", default="high")
     p.add_argument(
