@@ -8,7 +8,7 @@ import pkgutil
 
 from triplock.fix.interface import Editor
 
-_SKIP = {"interface", "planner", "apply", "catalog", "select", "session", "write"}
+_SKIP = {"interface", "planner", "apply", "catalog", "select", "session", "write", "material"}
 
 
 def editor_for(kind: str) -> Editor | None:
