@@ -12,6 +12,7 @@ as environment variables (spark.kubernetes.driver.secretKeyRef.*)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from cryptography import x509
@@ -31,6 +32,7 @@ KEY_PASSWORD_ENV, TRUST_PASSWORD_ENV = (
     "SPARK_SSL_KEY_STORE_PASSWORD",
     "SPARK_SSL_TRUST_STORE_PASSWORD",
 )
+TLS13_SUITES = "TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256,TLS_CHACHA20_POLY1305_SHA256"
 _SECRET_KEYS = {KEY_PASSWORD_ENV: "key-store-password", TRUST_PASSWORD_ENV: "trust-store-password"}
 
 
@@ -43,21 +45,29 @@ class SparkTlsProvider:
         out = Provided()
         for finding in failures:
             target = target_of(finding, result)
-            settings = _settings(target, options, out) if not isinstance(target, str) else target
+            if isinstance(target, str):
+                out.left.append((finding, target))
+                continue
+            assert finding.fix is not None  # spark.ssl.NS.enabled=true, the rule's own fix
+            namespace = finding.fix.target.removesuffix(".enabled")
+            settings = _settings(target, namespace, options, out)
             if isinstance(settings, str):
                 out.left.append((finding, settings))
                 continue
-            assert finding.fix is not None and not isinstance(target, str)
-            settings[finding.fix.target] = "true"  # spark.ssl.NS.enabled, the rule's own fix
+            settings[finding.fix.target] = "true"
             out.edits.setdefault(target.path, []).extend(
                 Edit(finding, FixAction.SET, key, value) for key, value in settings.items()
             )
         return out
 
 
-def _settings(target: SparkTarget, options: MaterialOptions, out: Provided) -> dict[str, str] | str:
-    """The keystore and truststore settings for `target` (material made or reused), or why
-    there are none."""
+def _settings(
+    target: SparkTarget, namespace: str, options: MaterialOptions, out: Provided
+) -> dict[str, str] | str:
+    """The keystore and truststore settings of `namespace` (spark.ssl.ui, ...) for `target`
+    (material made or reused), or why there are none. Spark 4.3 was seen not to inherit these
+    from spark.ssl.* (the UI then failed every handshake, and spoke TLS 1.2 with CBC suites),
+    so they go to the namespace, TLS 1.3 only with its AEAD suites."""
     if options.secrets_dir is None:
         return NEEDS_SECRETS_DIR
     material = Material(options.secrets_dir, SECRET, out)
@@ -74,13 +84,15 @@ def _settings(target: SparkTarget, options: MaterialOptions, out: Provided) -> d
     except (KeystoreError, certs.IssuerError, ManifestError, OSError, ValueError) as e:
         return f"cannot make the TLS material: {e}"
     settings = {
-        "spark.ssl.keyStore": f"{where}/{KEYSTORE}",
-        "spark.ssl.keyStoreType": "PKCS12",
-        "spark.ssl.keyStorePassword": f"${{env:{KEY_PASSWORD_ENV}}}",
-        "spark.ssl.keyPassword": f"${{env:{KEY_PASSWORD_ENV}}}",
-        "spark.ssl.trustStore": f"{where}/{TRUSTSTORE}",
-        "spark.ssl.trustStoreType": "PKCS12",
-        "spark.ssl.trustStorePassword": f"${{env:{TRUST_PASSWORD_ENV}}}",
+        f"{namespace}.keyStore": f"{where}/{KEYSTORE}",
+        f"{namespace}.keyStoreType": "PKCS12",
+        f"{namespace}.keyStorePassword": f"${{env:{KEY_PASSWORD_ENV}}}",
+        f"{namespace}.keyPassword": f"${{env:{KEY_PASSWORD_ENV}}}",
+        f"{namespace}.trustStore": f"{where}/{TRUSTSTORE}",
+        f"{namespace}.trustStoreType": "PKCS12",
+        f"{namespace}.trustStorePassword": f"${{env:{TRUST_PASSWORD_ENV}}}",
+        f"{namespace}.protocol": "TLSv1.3",
+        f"{namespace}.enabledAlgorithms": TLS13_SUITES,
     }
     if target.kubernetes:
         settings.update(pod_mount(SECRET, MOUNT))
@@ -110,43 +122,54 @@ def _stores(
     """The keystore and truststore, made when missing (with a new CA when none is given)."""
     if material.existing(KEYSTORE) is not None and material.existing(TRUSTSTORE) is not None:
         return
-    issuer, chain_tail = _issuer(material, options)
+    signer = _signer(material, options)
     key = certs.new_key("ec")
     names = ["localhost", "127.0.0.1"]
     host = target.settings.get("spark.driver.host")
     if host and host not in names:
         names.append(host)
-    leaf = certs.leaf(key, issuer, names[0], names)
+    leaf = certs.leaf(key, signer.issuer, names[0], names)
     material.ensure(
         KEYSTORE,
-        keystore_bytes(key, [leaf, *chain_tail], passwords[KEY_PASSWORD_ENV], "spark"),
+        keystore_bytes(key, [leaf, *signer.chain], passwords[KEY_PASSWORD_ENV], "spark"),
         f"PKCS12 keystore of the Spark UIs (a certificate for {', '.join(names)})",
     )
     material.ensure(
         TRUSTSTORE,
-        truststore_bytes([issuer.cert], passwords[TRUST_PASSWORD_ENV]),
+        truststore_bytes([signer.anchor], passwords[TRUST_PASSWORD_ENV]),
         "PKCS12 truststore holding the CA that signed the keystore's certificate",
     )
 
 
-def _issuer(
-    material: Material, options: MaterialOptions
-) -> tuple[certs.Issuer, list[x509.Certificate]]:
-    """The CA that signs: --ca, else a new one (its key and certificate kept beside the stores).
-    Returns it with the certificates a server sends after its leaf."""
+@dataclass(frozen=True)
+class _Signer:
+    issuer: certs.Issuer
+    chain: list[x509.Certificate]  # what a server sends after its leaf
+    anchor: x509.Certificate  # what clients trust
+
+
+def _signer(material: Material, options: MaterialOptions) -> _Signer:
+    """The CA that signs: --ca (sent after the leaf, as a scanner cannot tell a leaf signed by
+    an unknown root from a chain missing its intermediates), else a new root and intermediate
+    (keys and certificates kept beside the stores)."""
     if options.ca_cert and options.ca_key:
         with open(options.ca_cert, "rb") as handle:
             ca = certs.load_certs(handle.read())[0]
         with open(options.ca_key, "rb") as handle:
-            issuer = certs.Issuer(ca, certs.load_key(handle.read()))
-        return issuer, [] if ca.issuer == ca.subject else [ca]
-    key = certs.new_key("ec")
-    root = certs.root_ca(key, "triplock Spark UI CA")
-    material.ensure("ca.key", certs.key_pem(key), "private key of the new CA (keep it offline)")
-    material.ensure(
-        "ca.pem", certs.cert_pem(root), "certificate of the new CA: trust it in clients"
+            return _Signer(certs.Issuer(ca, certs.load_key(handle.read())), [ca], ca)
+    root_key, inter_key = certs.new_key("ec"), certs.new_key("ec")
+    root = certs.root_ca(root_key, "triplock Spark UI root CA")
+    inter = certs.intermediate_ca(
+        inter_key, certs.Issuer(root, root_key), "triplock Spark UI intermediate CA"
     )
-    return certs.Issuer(root, key), []
+    for name, data, what in (
+        ("ca.key", certs.key_pem(root_key), "private key of the new root CA (keep it offline)"),
+        ("ca.pem", certs.cert_pem(root), "certificate of the new root CA (trust it)"),
+        ("intermediate.key", certs.key_pem(inter_key), "private key of its intermediate CA"),
+        ("intermediate.pem", certs.cert_pem(inter), "certificate of its intermediate CA"),
+    ):
+        material.ensure(name, data, what)
+    return _Signer(certs.Issuer(inter, inter_key), [inter], root)
 
 
 PROVIDER = SparkTlsProvider()
