@@ -96,6 +96,8 @@ def _run(
     return result
 
 
+# Two local clusters (three JVMs each) and a TLS scan: on a loaded machine more than the default.
+@pytest.mark.timeout(1800)
 def test_fixed_conf_runs_a_shuffle_authenticated_encrypted_with_ui_tls(tmp_path: Path) -> None:
     conf = _conf(tmp_path)
     plain = _run(conf.parent, tmp_path / "local-plain", ["--properties-file", str(conf)], {}, [])
