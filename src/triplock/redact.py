@@ -6,6 +6,7 @@ passwords inside URLs, `key=value` lists, JSON and headers are masked where they
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -74,3 +75,31 @@ def show_command(argv: Iterable[str], secret_positions: Iterable[int] = ()) -> s
         else:
             out.append(arg)
     return " ".join(out)
+
+
+def show_script(text: str) -> str:
+    """A shell script for display (a diff): on each line the secrets the classifier finds are
+    masked where they sit, as arguments of the line's words or as `NAME=value`; every other
+    character, and every line ending, is kept."""
+    out: list[str] = []
+    for line in _LINES.findall(text):
+        words = list(_WORD.finditer(line))
+        starts = [w.start() + len(w.group()) - len(w.group().lstrip("'\"")) for w in words]
+        bare = [w.group().strip("'\"") for w in words]
+        spans: list[Span] = []
+        for found in argument_secrets(bare):
+            at = starts[found.index]
+            spans.append(Span(at + found.span.start, at + found.span.end))
+        for at, word in zip(starts, bare, strict=True):
+            key, eq, value = word.partition("=")
+            if eq and value[:1] in ("$", "`", "("):
+                continue  # a substitution or an array opens here: code, not the value
+            if eq and show(key.lstrip("-"), value) != value:
+                spans.append(Span(at + len(key) + 1, at + len(word)))
+            spans.extend(Span(at + s.start, at + s.end) for s in embedded_secrets(word))
+        out.append(mask_spans(line, spans, MASK))
+    return "".join(out)
+
+
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_WORD = re.compile(r"[^\s]+")
