@@ -12,7 +12,8 @@ import pytest
 from tests.helpers import run_cli, write
 from triplock.fix import apply, planner
 from triplock.fix.select import Selection
-from triplock.fix.write import Terminated, WriteRefused, write_atomic
+from triplock.fix.write import WriteRefused, write_atomic
+from triplock.interrupt import Terminated
 
 SECRET = "CANARYs3cr3tV4lu3xQ9zW"
 CONF = f"""# demo conf, crypto off
