@@ -83,7 +83,7 @@ def test_the_diff_shows_the_change_and_masks_the_secrets_around_it(tmp_path: Pat
     [
         ("FLAGS=-k\ncurl $FLAGS https://h\n", "not written as a word of the curl command"),
         ('ARGS=(-s -k)\ncurl "${ARGS[@]}" https://h\n', "not written as a word of the curl"),
-        ("eval curl -k https://h\n", "runs through eval"),
+        ("eval curl -k https://h\n", "manual step: the curl command at line 2 runs through eval"),
         ("X=`curl -k https://h`\n", "not written as a word of the curl command"),
         ("curl -ok https://h\n", "may take it as its value"),
     ],
@@ -94,6 +94,7 @@ def test_what_cannot_be_edited_exactly_is_left_with_why(
     text, left = _fix(tmp_path, "#!/bin/bash\n" + script)
     assert text == "#!/bin/bash\n" + script
     assert len(left["SHELL-001"]) == 1 and why in left["SHELL-001"][0]
+    assert left["SHELL-001"][0].startswith("manual step: ")
 
 
 def test_each_command_is_fixed_even_with_the_same_switch(tmp_path: Path) -> None:
@@ -108,8 +109,8 @@ def test_spark_settings_on_a_launch_line_are_left_for_the_user(tmp_path: Path) -
     text, left = _fix(tmp_path, script)
     assert text == script
     assert left["SPARK-010"] == [
-        "a script gets only safe edits: set spark.network.crypto.enabled=true in the "
-        "properties file this launch loads, or add it to the command yourself"
+        "manual step: set spark.network.crypto.enabled=true in the properties file this "
+        "launch loads, or on the command yourself (a script gets only safe edits)"
     ]
 
 

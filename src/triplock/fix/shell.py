@@ -74,10 +74,10 @@ class ShellEditor:
 def _not_edited(edit: Edit) -> str:
     if edit.action is FixAction.SET:
         return (
-            f"a script gets only safe edits: set {edit.key}={edit.value} in the properties "
-            "file this launch loads, or add it to the command yourself"
+            f"manual step: set {edit.key}={edit.value} in the properties file this launch "
+            "loads, or on the command yourself (a script gets only safe edits)"
         )
-    return f"a script gets only safe edits: remove {edit.key} from the command yourself"
+    return f"manual step: remove {edit.key} from the command (a script gets only safe edits)"
 
 
 def _is_switch(key: str) -> bool:
@@ -135,15 +135,20 @@ def _switch_spans(
     program = next((p for p in programs if any(_runs(c, p, line) for c in commands)), programs[0])
     mine = [c for c in commands if _runs(c, program, line)]
     if any(c.through_eval for c in mine):
-        return f"the {program} command at line {line} runs through eval: remove {edit.key} by hand"
+        return (
+            f"manual step: the {program} command at line {line} runs through eval; "
+            f"remove {edit.key}"
+        )
     words = [w for c in mine for w in c.words if _written_switch(_literal(w), program)]
     valued = [w for c in mine for w in c.words if _switch(_literal(w), program)]
     if len(valued) > len(words):
-        return f"a {program} option before the k may take it as its value: remove -k by hand"
+        return (
+            f"manual step: an option before the k of {program} may take it as its value; remove -k"
+        )
     if not words or any(w.start < 0 for w in words) or len(words) != _received(text, line, program):
         return (
-            f"{edit.key} is not written as a word of the {program} command at line {line} "
-            "(it comes from a variable or a substitution): remove it where it is written"
+            f"manual step: {edit.key} is not written as a word of the {program} command at line "
+            f"{line} (it comes from a variable or a substitution); remove it where it is written"
         )
     return [_removal(text, w, program) for w in words]
 
