@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import need_command, run_cli, write
+from triplock.fix.interface import Edit
+from triplock.fix.shell import EDITOR
+from triplock.model import Finding, FixAction, Location, Severity, Status
+from triplock.rules.registry import all_rules
 
 
 def _fix(tmp_path: Path, script: str) -> tuple[str, dict[str, list[str]]]:
@@ -121,3 +125,76 @@ def test_a_script_that_does_not_lex_is_not_touched(tmp_path: Path) -> None:
     assert path.read_text() == script
     assert [e["path"] for e in result.json()["errors"]] == [str(path)]
     assert "shell syntax" in result.json()["errors"][0]["reason"]
+
+
+def _edit(action: FixAction, key: str, line: int, value: str | None = None) -> Edit:
+    rule = all_rules()[0].meta
+    finding = Finding(rule, Status.FAIL, "m", Location("run.sh", line), Severity.HIGH)
+    return Edit(finding, action, key, value)
+
+
+LAUNCH = """#!/bin/bash
+spark-submit \\
+  --master k8s://https://api:6443 \\
+  --conf spark.authenticate=true \\
+  --conf "spark.authenticate.secret=CANARYs3cr3tV4lu3" \\
+  -c spark.kubernetes.authenticate.submission.oauthToken=CANARYt0k3n \\
+  app.py
+"""
+
+
+def test_a_literal_conf_secret_becomes_its_file_form_when_the_file_is_named(
+    tmp_path: Path,
+) -> None:
+    """The edits a provider of generated material (or a file the user names) gives: an unset
+    of the secret with sets of its file forms on the same command line."""
+    path = "/mnt/secrets/spark-auth/secret"
+    edits = [
+        _edit(FixAction.UNSET, "spark.authenticate.secret", 5),
+        _edit(FixAction.SET, "spark.authenticate.secret.driver.file", 5, path),
+        _edit(FixAction.SET, "spark.authenticate.secret.executor.file", 5, path),
+        _edit(FixAction.UNSET, "spark.kubernetes.authenticate.submission.oauthToken", 6),
+        _edit(FixAction.SET, "spark.kubernetes.authenticate.submission.oauthTokenFile", 6, "t k"),
+    ]
+    edited = EDITOR.apply(LAUNCH, "shell", edits)
+    assert edited.text == LAUNCH.replace(
+        '"spark.authenticate.secret=CANARYs3cr3tV4lu3"',
+        f"spark.authenticate.secret.driver.file={path} "
+        f"--conf spark.authenticate.secret.executor.file={path}",
+    ).replace(
+        "spark.kubernetes.authenticate.submission.oauthToken=CANARYt0k3n",
+        "spark.kubernetes.authenticate.submission.oauthTokenFile='t k'",
+    )
+    assert edited.left == ()
+    assert sorted((c.edit.key, c.before, c.after) for c in edited.changes)[0] == (
+        "spark.authenticate.secret",
+        5,
+        5,
+    )
+    assert len(edited.changes) == 5
+    script = write(tmp_path, "run.sh", LAUNCH)
+    assert {"SPARK-002", "SPARK-005"} <= _failing(tmp_path)
+    script.write_text(edited.text)
+    subprocess.run([need_command("bash"), "-n", str(script)], check=True)
+    assert not {"SPARK-002", "SPARK-005"} & _failing(tmp_path)
+    assert "CANARY" not in edited.text
+
+
+def _failing(tree: Path) -> set[str]:
+    audit = run_cli("audit", "--format", "json", str(tree)).json()
+    return {f["rule_id"] for f in audit["findings"] if f["status"] == "fail"}
+
+
+def test_a_conf_secret_from_a_variable_keeps_its_words_and_says_why() -> None:
+    script = LAUNCH.replace("CANARYs3cr3tV4lu3", "$SECRET")
+    edits = [
+        _edit(FixAction.UNSET, "spark.authenticate.secret", 5),
+        _edit(FixAction.SET, "spark.authenticate.secret.driver.file", 5, "/s"),
+    ]
+    edited = EDITOR.apply(script, "shell", edits)
+    assert edited.text == script
+    assert [why for _, why in edited.left] == [
+        "manual step: spark.authenticate.secret is not one literal --conf word of the command "
+        "at line 5 (it comes from a variable or is given twice); replace it with "
+        "spark.authenticate.secret.driver.file=/s"
+    ] * 2

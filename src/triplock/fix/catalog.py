@@ -36,8 +36,11 @@ Editors today: {editors}. A format without an editor has its fixes listed as lef
 
 Shell scripts get only safe edits: the switches that turn TLS verification off (`curl -k` /
 `--insecure`, `wget --no-check-certificate`, `kubectl`/`helm --insecure-skip-tls-verify`) leave
-the command the finding points to when they are words written there; a switch from a variable,
-through `eval` or inside backquotes, and every Spark setting on a launch line, is a manual step.
+the command the finding points to when they are words written there, and a literal `--conf`
+secret becomes its file form (`spark.authenticate.secret.{{driver,executor}}.file`,
+`...oauthTokenFile`) when the file is known (generated material); a switch or secret from a
+variable, through `eval` or inside backquotes, a secret whose file is not known, and every other
+Spark setting on a launch line, is a manual step.
 
 Values are chosen so that the service keeps running: a literal keystore, LDAP, S3A or Spark TLS
 password is a manual step (store it in a credential store named by

@@ -3,19 +3,21 @@ that cannot change anything else the script does. It removes the switches that t
 verification off (curl -k/--insecure, wget --no-check-certificate, kubectl and helm
 --insecure-skip-tls-verify) from the command a finding points to, when they are words written
 in that command: the word goes with the blanks before it, or with its own continuation line,
-so quoting, continuations and here-documents stay byte for byte. A switch that comes from a
-variable, through eval or from inside `...` is refused, and every other fix on a script (a
-Spark setting on a launch line) is left with why."""
+so quoting, continuations and here-documents stay byte for byte. A literal `--conf` secret
+becomes its file form when the edits name the file (_shell_conf.py). A switch or secret that
+comes from a variable, through eval or from inside `...` is refused, and every other fix on a
+script (a Spark setting on a launch line) is left with why."""
 
 from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
-from triplock.facts.shell import clusters_flag
+from triplock.facts.shell import Arg, ShellCommand, clusters_flag
+from triplock.fix._shell_conf import file_forms, replacement
 from triplock.fix.interface import Change, Edit, Edited, EditorError
 from triplock.model import FixAction
 from triplock.redact import show_script
@@ -56,7 +58,16 @@ class ShellEditor:
             raise EditorError(f"shell syntax: {e}") from None
         spans: list[tuple[int, int, str, Edit]] = []
         left: list[tuple[Edit, str]] = []
+        handled: set[int] = set()  # ids of the edits a file form took care of
         for edit in edits:
+            if edit.action is FixAction.UNSET and not _is_switch(edit.key):
+                forms = file_forms(edit, edits)
+                if forms:
+                    spans.extend(_to_file(text, commands, edit, forms, left))
+                    handled.update(id(e) for e in (edit, *forms))
+        for edit in edits:
+            if id(edit) in handled:
+                continue
             if edit.action is not FixAction.UNSET or not _is_switch(edit.key):
                 left.append((edit, _not_edited(edit)))
                 continue
@@ -69,6 +80,28 @@ class ShellEditor:
 
     def masked(self, text: str) -> str:
         return show_script(text)
+
+
+def _to_file(
+    text: str,
+    commands: list[_Command],
+    secret: Edit,
+    forms: list[Edit],
+    left: list[tuple[Edit, str]],
+) -> list[tuple[int, int, str, Edit]]:
+    """A literal `--conf KEY=secret` rewritten to its file forms; the sets it carries out get
+    an empty span at its end, so each has its Change."""
+    line = secret.finding.location.line
+    words = [list(c.words) for c in commands if any(w.line == line for w in c.words)]
+    received = _received(text, line, lambda c, a: a.text.partition("=")[0] == secret.key, True)
+    found = replacement(words[0] if len(words) == 1 else [], secret, forms, received)
+    if isinstance(found, str):
+        left.extend((e, found) for e in (secret, *forms))
+        return []
+    return [
+        (found.start, found.end, found.text, secret),
+        *((found.end, found.end, "", e) for e in forms),
+    ]
 
 
 def _not_edited(edit: Edit) -> str:
@@ -145,7 +178,8 @@ def _switch_spans(
         return (
             f"manual step: an option before the k of {program} may take it as its value; remove -k"
         )
-    if not words or any(w.start < 0 for w in words) or len(words) != _received(text, line, program):
+    received = _received(text, line, lambda c, a: c.program == program and _switch(a.text, program))
+    if not words or any(w.start < 0 for w in words) or len(words) != received:
         return (
             f"manual step: {edit.key} is not written as a word of the {program} command at line "
             f"{line} (it comes from a variable or a substitution); remove it where it is written"
@@ -176,9 +210,14 @@ def _written_switch(word: str | None, program: str) -> bool:
     return set(word[1 : word.index("k")]) <= _CURL_BARE
 
 
-def _received(text: str, line: int | None, program: str) -> int:
-    """How many switches the command at `line` receives once the script's variables are
-    expanded, as the audit read it."""
+def _received(
+    text: str,
+    line: int | None,
+    wanted: Callable[[ShellCommand, Arg], bool],
+    anywhere: bool = False,
+) -> int:
+    """How many `wanted` arguments the command at `line` (its program's line, or `anywhere`
+    in it) receives once the script's variables are expanded, as the audit read it."""
     from triplock.sources.shell import read_script
 
     try:
@@ -188,9 +227,9 @@ def _received(text: str, line: int | None, program: str) -> int:
     return sum(
         1
         for c in commands
-        if c.location.line == line and c.program == program
+        if c.location.line == line or (anywhere and any(a.line == line for a in c.args))
         for a in c.args[1:]
-        if _switch(a.text, program)
+        if wanted(c, a)
     )
 
 
