@@ -49,11 +49,11 @@ def replacement(
     KEY settings the command gets once its variables are expanded (the audit's reading)."""
     line = secret.finding.location.line
     written = [
-        (_literal(before), w)
+        (literal(before), w)
         for before, w in pairwise(words)
-        if _literal(before) in _CONF
+        if literal(before) in _CONF
         and w.line == line
-        and (_literal(w) or "").partition("=")[0] == secret.key
+        and (literal(w) or "").partition("=")[0] == secret.key
     ]
     if len(written) != 1 or received != 1 or written[0][1].start < 0:
         return (
@@ -66,7 +66,8 @@ def replacement(
     return Replacement(word.start, word.end, f" {conf} ".join(settings))
 
 
-def _literal(word: Word) -> str | None:
+def literal(word: Word) -> str | None:
+    """The word's text when it holds no expansion, else None."""
     if all(p.kind == "lit" for p in word.parts):
         return "".join(p.text for p in word.parts)
     return None

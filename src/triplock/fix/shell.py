@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from triplock.facts.shell import Arg, ShellCommand, clusters_flag
-from triplock.fix._shell_conf import file_forms, replacement
+from triplock.fix._shell_conf import file_forms, literal, replacement
 from triplock.fix.interface import Change, Edit, Edited, EditorError
 from triplock.model import FixAction
 from triplock.redact import show_script
@@ -140,7 +140,7 @@ def _command(words: list[Word]) -> _Command:
     their options."""
     through_eval = False
     for word in words:
-        text = _literal(word)
+        text = literal(word)
         if text == "eval":
             through_eval = True
         elif text is None or not (
@@ -151,12 +151,6 @@ def _command(words: list[Word]) -> _Command:
         ):
             return _Command(word, tuple(words), through_eval)
     return _Command(None, tuple(words), through_eval)
-
-
-def _literal(word: Word) -> str | None:
-    if all(p.kind == "lit" for p in word.parts):
-        return "".join(p.text for p in word.parts)
-    return None
 
 
 def _switch_spans(
@@ -172,8 +166,8 @@ def _switch_spans(
             f"manual step: the {program} command at line {line} runs through eval; "
             f"remove {edit.key}"
         )
-    words = [w for c in mine for w in c.words if _written_switch(_literal(w), program)]
-    valued = [w for c in mine for w in c.words if _switch(_literal(w), program)]
+    words = [w for c in mine for w in c.words if _written_switch(literal(w), program)]
+    valued = [w for c in mine for w in c.words if _switch(literal(w), program)]
     if len(valued) > len(words):
         return (
             f"manual step: an option before the k of {program} may take it as its value; remove -k"
@@ -191,7 +185,7 @@ def _runs(command: _Command, program: str, line: int | None) -> bool:
     word = command.program
     if word is None or word.line != line:
         return False
-    return posixpath.basename(_literal(word) or "") == program
+    return posixpath.basename(literal(word) or "") == program
 
 
 def _switch(word: str | None, program: str) -> bool:
@@ -238,7 +232,7 @@ def _removal(text: str, word: Word, program: str) -> tuple[int, int, str]:
     goes with its line; otherwise with the blanks before it (or after it, first on a line)."""
     start, end = word.start, word.end
     raw = text[start:end]
-    if program == "curl" and _literal(word) not in _SWITCHES["curl"]:
+    if program == "curl" and literal(word) not in _SWITCHES["curl"]:
         return start, end, raw.replace("k", "", 1)
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
