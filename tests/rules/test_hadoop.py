@@ -173,6 +173,15 @@ def test_3des_when_no_aes_suite(tmp_path: Path) -> None:
     assert f.status.value == "fail" and "3des" in f.message and f.severity is Severity.MEDIUM
 
 
+def test_sasl_privacy_without_an_aes_suite_is_3des_or_rc4(tmp_path: Path) -> None:
+    write(tmp_path, "hdfs-site.xml", xml(("dfs.data.transfer.protection", "privacy")))
+    f = only(tmp_path, "HADOOP-009")
+    assert f.status.value == "fail" and "DIGEST-MD5's 3des or rc4" in f.message
+    assert f.fix is not None and f.fix.value == "AES/CTR/NoPadding"
+    write(tmp_path, "hdfs-site.xml", xml(("dfs.data.transfer.protection", "authentication")))
+    assert statuses(tmp_path, "HADOOP-009") == []
+
+
 def test_aes_with_128_bit_keys_is_low(tmp_path: Path) -> None:
     write(
         tmp_path,
