@@ -16,7 +16,7 @@ from tests.helpers.hadoop import (
     statuses,
     xml,
 )
-from triplock.model import Severity
+from triplock.model import FixAction, Severity
 
 # An MIT keytab v2 header and one entry's length: enough for the keytab source to claim it.
 KEYTAB_BYTES = b"\x05\x02\x00\x00\x00\x2a" + bytes(42)
@@ -219,6 +219,26 @@ def test_web_simple_auth_with_filter(tmp_path: Path) -> None:
     )
     f = only(tmp_path, "HADOOP-014")
     assert f.status.value == "fail" and f.severity is Severity.MEDIUM
+    # Kerberos for the web UIs needs the HTTP principal and keytab first: a manual step.
+    assert f.fix is not None and f.fix.action is FixAction.MANUAL
+    assert f.fix.target.startswith("set hadoop.http.authentication.kerberos.principal and ")
+
+
+def test_web_kerberos_is_set_once_its_principal_and_keytab_are(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "core-site.xml",
+        xml(
+            (
+                "hadoop.http.filter.initializers",
+                "org.apache.hadoop.security.AuthenticationFilterInitializer",
+            ),
+            ("hadoop.http.authentication.kerberos.principal", "HTTP/_HOST@EXAMPLE.COM"),
+            ("hadoop.http.authentication.kerberos.keytab", "/etc/security/spnego.keytab"),
+        ),
+    )
+    f = only(tmp_path, "HADOOP-014")
+    assert f.fix is not None and (f.fix.action, f.fix.value) == (FixAction.SET, "kerberos")
 
 
 def test_literal_secret_is_masked_everywhere() -> None:
