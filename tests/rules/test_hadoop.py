@@ -205,15 +205,18 @@ def test_http_only_is_high_http_and_https_medium() -> None:
     assert only(INSECURE, "HADOOP-008").severity is Severity.MEDIUM
 
 
+_AUTH_FILTER = (
+    "hadoop.http.filter.initializers",
+    "org.apache.hadoop.security.AuthenticationFilterInitializer",
+)
+
+
 def test_web_simple_auth_with_filter(tmp_path: Path) -> None:
     write(
         tmp_path,
         "core-site.xml",
         xml(
-            (
-                "hadoop.http.filter.initializers",
-                "org.apache.hadoop.security.AuthenticationFilterInitializer",
-            ),
+            _AUTH_FILTER,
             ("hadoop.http.authentication.simple.anonymous.allowed", "false"),
         ),
     )
@@ -229,10 +232,7 @@ def test_web_kerberos_is_set_once_its_principal_and_keytab_are(tmp_path: Path) -
         tmp_path,
         "core-site.xml",
         xml(
-            (
-                "hadoop.http.filter.initializers",
-                "org.apache.hadoop.security.AuthenticationFilterInitializer",
-            ),
+            _AUTH_FILTER,
             ("hadoop.http.authentication.kerberos.principal", "HTTP/_HOST@EXAMPLE.COM"),
             ("hadoop.http.authentication.kerberos.keytab", "/etc/security/spnego.keytab"),
         ),
