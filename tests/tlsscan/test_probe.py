@@ -68,6 +68,37 @@ def test_ipv6_target_reaches_an_ipv6_listener() -> None:
     assert ep.error is not None and "plain HTTP" in ep.error
 
 
+def test_a_name_reaches_the_address_that_listens() -> None:
+    """ "localhost" may resolve to ::1 before 127.0.0.1: the probe connects to the address
+    that listens (an IPv4-only plain-HTTP server) for each of its exchanges."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    port = server.getsockname()[1]
+    answered: list[bytes] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                answered.append(conn.recv(4096)[:1])
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        ep = asyncio.run(
+            probe(parse_target(f"localhost:{port}"), Limits(timeout=2), asyncio.Semaphore(4))
+        )
+    finally:
+        server.close()
+    assert ep.error is not None and "plain HTTP" in ep.error
+    assert len(answered) == ep.connections >= 2  # every exchange reached the listener
+    assert answered[0] == b"\x16"  # a TLS handshake record
+
+
 def test_fleet_reports_progress_and_keeps_order() -> None:
     from triplock.tlsscan.scanner import scan
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import os
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -122,33 +124,31 @@ class Connector:
         raw = bytearray()
         async with self.slot():
             self.connections += 1
-            # One deadline for the whole exchange (asyncio.timeout: no task per read).
-            deadline = asyncio.get_running_loop().time() + self.limits.timeout
+            sock: socket.socket | None = None
             try:
-                async with asyncio.timeout_at(deadline):
+                # One deadline for the whole exchange (asyncio.timeout: no task per read).
+                async with asyncio.timeout(self.limits.timeout):
                     sock = await self._connect()
-            except TimeoutError:
-                return Exchange(parser.flight, "connect timed out", transient=True)
-            except ConnectionResetError:
-                return Exchange(parser.flight, "connection reset", transient=True)
-            except OSError as e:
-                return Exchange(parser.flight, f"cannot connect: {e.strerror or e}")
-            try:
-                async with asyncio.timeout_at(deadline):
-                    await asyncio.get_running_loop().sock_sendall(sock, payload)
+                    sent = sock.send(payload)  # all of it: a new socket's buffer is empty
+                    if sent < len(payload):
+                        await asyncio.get_running_loop().sock_sendall(sock, payload[sent:])
                     error = await self._read(sock, parser, raw, unparsed)
                 if error is not None:
                     return Exchange(parser.flight, error)
             except TimeoutError:
+                if sock is None:
+                    return Exchange(parser.flight, "connect timed out", transient=True)
                 return Exchange(parser.flight, _timeout_message(raw, self.limits))
             except (ConnectionResetError, BrokenPipeError):
                 if not raw:
                     return Exchange(parser.flight, "connection reset", transient=True)
                 return Exchange(parser.flight, "connection reset mid-handshake")
             except OSError as e:
-                return Exchange(parser.flight, f"connection failed: {e.strerror or e}")
+                what = "connection failed" if sock is not None else "cannot connect"
+                return Exchange(parser.flight, f"{what}: {e.strerror or e}")
             finally:
-                sock.close()
+                if sock is not None:
+                    sock.close()
         if unparsed:
             return Exchange(parser.flight, None, bytes(raw))
         if parser.flight.error:
@@ -159,24 +159,29 @@ class Connector:
 
     async def _connect(self) -> socket.socket:
         """A connected non-blocking socket: the target's addresses in order, the first that
-        accepts (as asyncio.open_connection, with the name resolved once per target, and
-        without a stream and transport per exchange: hundreds of short exchanges each)."""
-        loop = asyncio.get_running_loop()
+        accepts (as asyncio.open_connection does, but with the name resolved once per target
+        and no stream, transport or futures beyond one wait: hundreds of exchanges each)."""
         if not self.addresses:
             self.addresses = await _resolve(self.target)
         error: OSError | None = None
-        for family, address in self.addresses:
+        for family, address in list(self.addresses):
             sock = socket.socket(family, socket.SOCK_STREAM)
             sock.setblocking(False)
             try:
-                await loop.sock_connect(sock, address)
-                return sock
-            except OSError as e:
-                sock.close()
-                error = e
+                code = sock.connect_ex(address)
+                if code == errno.EINPROGRESS:
+                    await _ready(sock, write=True)
+                    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code == 0:
+                    if address != self.addresses[0][1]:  # try the one that answers first
+                        self.addresses.remove((family, address))
+                        self.addresses.insert(0, (family, address))
+                    return sock
+                error = OSError(code, os.strerror(code))  # ConnectionResetError for ECONNRESET
             except BaseException:
                 sock.close()
                 raise
+            sock.close()
         raise error or OSError(f"no address for {self.target.host}")
 
     async def _read(
@@ -188,9 +193,12 @@ class Connector:
     ) -> str | None:
         """Read into `raw` and `parser` until the flight is complete or the peer closes; an
         error message when the peer is not what it should be."""
-        loop = asyncio.get_running_loop()
         while not parser.flight.complete:
-            data = await loop.sock_recv(sock, 65536)
+            try:
+                data = sock.recv(65536)
+            except BlockingIOError:
+                await _ready(sock, write=False)
+                continue
             if not data:
                 return None
             self.answered()
@@ -205,6 +213,23 @@ class Connector:
                 return "plain HTTP on the port, not TLS"
             parser.feed(bytes(data))
         return None
+
+
+async def _ready(sock: socket.socket, write: bool) -> None:
+    """Until `sock` is writable (a connect finished) or readable."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    fd = sock.fileno()
+    (loop.add_writer if write else loop.add_reader)(fd, _settle, ready)
+    try:
+        await ready
+    finally:
+        (loop.remove_writer if write else loop.remove_reader)(fd)
+
+
+def _settle(ready: asyncio.Future[None]) -> None:
+    if not ready.done():
+        ready.set_result(None)
 
 
 async def _resolve(target: Target) -> list[tuple[int, Any]]:
