@@ -328,6 +328,7 @@ def main() -> int:
         names = list(servers)
         targets = [servers[n].target for n in names]
         rows: dict[str, dict[str, Any]] = {}
+        load_before = os.getloadavg()[0]
         wall, ours, own_count = best_of(args.runs, lambda: run_triplock(targets))
         rows["triplock"] = {"wall": wall, "suites": ours}
         default_wall = best_of(args.runs, lambda: run_triplock(targets, per_host=5))[0]
@@ -337,6 +338,7 @@ def main() -> int:
             rows["sslyze"] = {"wall": wall, "suites": theirs}
         wall, theirs = run_sslscan(targets)
         rows["sslscan"] = {"wall": wall, "suites": theirs}
+        load_after = os.getloadavg()[0]
         relay = Relay([servers[n].port for n in names])
         relayed = [f"127.0.0.1:{relay.port_for(servers[n].port)}" for n in names]
         runners: dict[str, Callable[[], object]] = {
@@ -350,7 +352,11 @@ def main() -> int:
             rows[tool]["connections"] = relay.total()
         relay.stop()
         print(f"farm: {len(names)} servers on 127.0.0.1 ({', '.join(names)})")
-        print(f"whole commands, best of {args.runs}, {PER_PORT} connections per port at once\n")
+        print(f"whole commands, best of {args.runs}, {PER_PORT} connections per port at once")
+        print(
+            f"load average (1 min) {load_before:.2f} before the timed runs, {load_after:.2f} "
+            f"after, on {os.cpu_count()} CPUs\n"
+        )
         print(f"{'tool':<10} {'wall s':>8} {'connections':>12} {'wall x':>8} {'conns x':>8}")
         base = rows["triplock"]
         for tool, row in rows.items():
