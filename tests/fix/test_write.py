@@ -117,3 +117,22 @@ def test_sigterm_during_the_diffs_scratch_rounds_removes_the_scratch_copy(
     result = run_cli("fix", str(tmp_path / "deploy"))
     assert result.code == 143
     assert os.listdir(scratch) == []
+
+
+def test_material_is_not_created_when_an_edit_cannot_be_written(tmp_path: Path) -> None:
+    """A generated secret without the edit that puts it to use (or the reverse) is half a
+    fix: a created file waits for every edited file, like the edits wait for each other."""
+    from triplock.audit import AuditOptions, audit
+    from triplock.fix import planner
+    from triplock.fix.planner import Created
+    from triplock.fix.select import Selection
+
+    conf, _ = _tree(tmp_path)
+    roots = [str(tmp_path / "deploy")]
+    prepared = apply.prepare(planner.plan(audit(AuditOptions(paths=roots)), Selection()), roots)
+    secret = tmp_path / "secrets" / "spark-auth"
+    prepared.created[str(secret)] = Created(b"generated", secret=True)
+    conf.chmod(0o444)
+    errors = {e.path: e.reason for e in apply.write(prepared)}
+    assert errors[str(secret)].startswith("not changed: another file cannot be written")
+    assert not secret.exists()
