@@ -10,41 +10,13 @@ import os
 import pkgutil
 import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from triplock import __version__
+from triplock.interrupt import Terminated, terminate_like_interrupt
 
 
 class UsageError(Exception):
     """Bad arguments or unusable input: exit code 2 with a one-line message."""
-
-
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP, raised in the main thread like KeyboardInterrupt for SIGINT, so that
-    every `finally` and `except BaseException` cleans up (temporary files above all)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextmanager
-def _terminate_like_interrupt() -> Iterator[None]:
-    def handler(signum: int, frame: object) -> None:
-        raise Terminated(signum)
-
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers belong to the main thread
-        return
-    wanted = (signal.SIGTERM, signal.SIGHUP)
-    previous = {s: signal.signal(s, handler) for s in wanted}
-    try:
-        yield
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -81,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        with _terminate_like_interrupt():
+        with terminate_like_interrupt():
             code: int = args.run(args)
     except UsageError as e:
         print(f"triplock: error: {e}", file=sys.stderr)
