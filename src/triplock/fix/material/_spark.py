@@ -53,7 +53,10 @@ def target_of(finding: Finding, result: AuditResult) -> SparkTarget | str:
             SparkTarget(path, kind, {}) if editor_for(kind) else f"no editor for {kind} files yet"
         )
     if kind != "spark-conf":
-        return f"generated material is put to use in spark-defaults.conf or manifests, not {kind}"
+        return (
+            f"manual step: set it where this {kind} input launches Spark, with material from "
+            "--secrets-dir (fix puts it to use in spark-defaults.conf and manifests only)"
+        )
     try:
         with open(path, encoding="utf-8") as handle:
             entries = parse_properties(handle.read())
