@@ -29,7 +29,7 @@ editor for that format yet. `--only`/`--exclude` take rule ids, slugs, controls 
 `changes` (path, rule_id, action, key, before_line, after_line; never a value) and `remaining`
 (rule_id, severity, location, why).
 
-Editors today: {editors}. Kubernetes YAML, shell scripts and enclave manifests are not edited
+Editors today: {editors}. Shell scripts and enclave manifests are not edited
 yet: their fixes are listed as left.
 
 ## Rule by rule, on `{path}`

@@ -1,0 +1,530 @@
+"""Editor for Kubernetes manifests and Helm values files: text-level edits at the exact place of
+the node a fix names, so multi-document files, comments, anchors, flow style, quoting and
+indentation stay byte for byte. What cannot be edited exactly is refused and left, with why.
+
+Which object: the finding's object label (`Deployment/ns/name`), else the object holding its
+line, else the file's only object. What `Edit.key` names in it:
+- `--flag`: a flag in a container's `command`/`args` list (a static pod's kube-apiserver);
+- in a Spark custom resource (SparkApplication, ...): `spark.*` is a `spec.sparkConf` key, any
+  other key not naming a field of the object a `spec.hadoopConf` key;
+- a dotted path from the object's root (`stringData.token`, `spec.template.spec.x`), or, in a
+  workload, from its pod spec (`automountServiceAccountToken`); `name[sel]` picks the list item
+  whose `name` is `sel` (or the item at index `sel`): `containers[app].env[MODE].value`;
+- in a Helm values file, a dotted values path, its value written as the YAML text given.
+Dotted keys are matched longest first against the keys present (`enclave-key.pem`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from triplock.fix.interface import Change, Edit, Edited, EditorError
+from triplock.fix.yaml_tree import (
+    STR_TAG,
+    Alias,
+    Document,
+    Mapping,
+    Node,
+    Scalar,
+    Sequence,
+    last_end,
+    parse,
+    resolved_tag,
+)
+from triplock.model import FixAction
+from triplock.redact import MASK, show
+from triplock.sources.helm_template import is_helm_template
+from triplock.sources.kube_objects import POD_SPEC_PATHS
+from triplock.sources.kube_spark import SPARK_KINDS
+
+_ROOT_FIELDS = frozenset({"apiVersion", "kind", "metadata", "spec", "data", "stringData"})
+_FIELD = re.compile(r"^[a-z][A-Za-z0-9]*$")  # how Kubernetes API fields are named
+_STEP = 2  # indentation of a mapping the editor has to create
+
+
+class Refused(Exception):
+    """This edit cannot be made exactly; the message says why (the edit is left)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Seg:
+    key: str
+    select: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    segs: tuple[_Seg, ...]
+    string: bool  # the value is a string whatever it looks like (a conf value, a flag)
+    verbatim: bool = False  # the value is YAML text (Helm values fixes)
+    whole: bool = False  # the segments are keys as they are, never split or joined
+
+
+@dataclass(frozen=True, slots=True)
+class _Splice:
+    start: int
+    end: int
+    text: str
+    line: int  # 0-based line of the change in the text before
+
+
+class YamlEditor:
+    kinds: ClassVar[frozenset[str]] = frozenset({"kubernetes", "helm-values"})
+
+    def apply(self, text: str, kind: str, edits: list[Edit]) -> Edited:
+        if is_helm_template(text):
+            raise EditorError("an unrendered Helm template: fix the chart's values instead")
+        parse(text)  # a file that is not YAML is refused whole
+        current = text
+        done: list[tuple[Edit, int | None, int | None]] = []
+        moves: list[tuple[int, int, int]] = []  # (line, lines removed, lines added)
+        left: list[tuple[Edit, str]] = []
+        for edit in edits:
+            try:
+                splice = _splice(current, kind, edit)
+            except Refused as e:
+                left.append((edit, str(e)))
+                continue
+            if splice is None:
+                continue
+            old = current[splice.start : splice.end]
+            current = current[: splice.start] + splice.text + current[splice.end :]
+            removed, added = old.count("\n"), splice.text.count("\n")
+            line = splice.line
+            before = None if not old else line
+            after = None if not splice.text else line
+            if before is None and after is not None:
+                after = current.count("\n", 0, splice.start)
+            done.append((edit, before, after))
+            moves.append((line, removed, added))
+        changes = [
+            Change(edit, _back(before, moves[:i]), _forward(after, moves[i + 1 :]))
+            for i, (edit, before, after) in enumerate(done)
+        ]
+        return Edited(current, tuple(changes), tuple(left))
+
+    def masked(self, text: str) -> str:
+        try:
+            docs = parse(text)
+        except EditorError:
+            return "".join(c if c in "\r\n" else "" for c in text)  # unreadable: no value
+        spans: list[tuple[int, int, str]] = []
+        for doc in docs:
+            if doc.root is not None:
+                _secret_spans(doc.root, None, False, spans)
+        out, done = [], 0
+        for start, end, shown in sorted(spans):
+            if start < done:
+                continue
+            out.append(text[done:start] + shown + "\n" * text.count("\n", start, end))
+            done = end
+        return "".join(out) + text[done:]
+
+
+# ---- where the change goes -------------------------------------------------------------------
+
+
+def _splice(text: str, kind: str, edit: Edit) -> _Splice | None:
+    docs = parse(text)
+    obj, doc = _object(text, docs, kind, edit)
+    if edit.key.startswith("--"):
+        return _flag(text, obj, doc, edit)
+    target = _target(obj, kind, edit.key)
+    found = _resolve(obj, doc, target)
+    if edit.action is FixAction.UNSET:
+        if isinstance(found, _Missing):
+            return None
+        return _unset(text, found)
+    value, tag = _wanted(edit.value or "", target)
+    if isinstance(found, _Missing):
+        return _insert(text, found, value, tag)
+    return _replace(text, found[-1][2], value, tag)
+
+
+def _objects(docs: list[Document]) -> list[Mapping]:
+    out: list[Mapping] = []
+    for doc in docs:
+        if isinstance(doc.root, Mapping):
+            items = doc.root.get("items")
+            kind = _text(doc.root.get("kind"))
+            if kind is not None and kind.endswith("List") and isinstance(items, Sequence):
+                out.extend(i for i in items.items if isinstance(i, Mapping))
+            else:
+                out.append(doc.root)
+    return out
+
+
+def _object(text: str, docs: list[Document], kind: str, edit: Edit) -> tuple[Mapping, Document]:
+    objects = _objects(docs)
+    owner = {id(o): d for d in docs for o in _objects([d])}
+    if kind == "helm-values":
+        if len(objects) != 1:
+            raise Refused("a values file holds one mapping")
+        return objects[0], owner[id(objects[0])]
+    where = edit.finding.location
+    mine = [o for o in objects if _label(o) == where.object] or objects
+    line = (where.line or 0) - 1
+    if len(mine) > 1 and line >= 0:
+        mine = [o for o in mine if o.line <= line <= _line(text, last_end(o))] or mine
+    if len(mine) > 1 and _segments(edit.key)[0].key not in _ROOT_FIELDS:
+        spark = [o for o in mine if _text(o.get("kind")) in SPARK_KINDS]
+        mine = spark if len(spark) == 1 else mine
+    if len(mine) != 1:
+        raise Refused(f"cannot tell which of the file's {len(mine)} objects to edit")
+    return mine[0], owner[id(mine[0])]
+
+
+def _label(obj: Mapping) -> str:
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else Mapping(0, 0, 0, 0, None, None)
+    kind = _text(obj.get("kind")) or "Pod"
+    name = _text(meta.get("name")) or _text(meta.get("generateName")) or "<unnamed>"
+    namespace = _text(meta.get("namespace"))
+    return f"{kind}/{namespace}/{name}" if namespace else f"{kind}/{name}"
+
+
+def _text(node: Node | None) -> str | None:
+    return node.value if isinstance(node, Scalar) else None
+
+
+def _target(obj: Mapping, kind: str, key: str) -> _Target:
+    if kind == "helm-values":
+        return _Target(_segments(key), string=False, verbatim=True)
+    segs = _segments(key)
+    object_kind = _text(obj.get("kind")) or "Pod"
+    first = segs[0].key
+    if object_kind in SPARK_KINDS and first not in _ROOT_FIELDS and "." in key:
+        base = ("spec", "template") if object_kind == "ScheduledSparkApplication" else ("spec",)
+        conf = "sparkConf" if key.startswith("spark.") else "hadoopConf"
+        return _Target(tuple(_Seg(k) for k in (*base, conf, key)), string=True, whole=True)
+    string = len(segs) > 1 and segs[-1].key == "value" and segs[-2].key.startswith("env")
+    if first in _ROOT_FIELDS or obj.get(first) is not None:
+        return _Target(segs, string)
+    if object_kind in POD_SPEC_PATHS and _FIELD.match(first):
+        return _Target((*(_Seg(k) for k in POD_SPEC_PATHS[object_kind]), *segs), string)
+    raise Refused(f"{key} names no field of a {object_kind}")
+
+
+def _segments(key: str) -> tuple[_Seg, ...]:
+    segs: list[_Seg] = []
+    for part in _split(key):
+        if part.endswith("]") and "[" in part:
+            name, select = part[:-1].split("[", 1)
+            segs.append(_Seg(name, select))
+        else:
+            segs.append(_Seg(part))
+    return tuple(segs)
+
+
+def _split(key: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(key):
+        depth += (c == "[") - (c == "]")
+        if c == "." and depth == 0:
+            parts.append(key[start:i])
+            start = i + 1
+    parts.append(key[start:])
+    return parts
+
+
+# A path found: the (mapping, key, value) of each step from the object down to the target.
+_Path = list[tuple[Mapping, Scalar, Node]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Missing:
+    mapping: Mapping  # the deepest mapping found, where the rest is to be added
+    keys: tuple[str, ...]  # the keys to add under it, outermost first
+    depth: int  # how deep `mapping` lies (0: the object)
+
+
+def _resolve(obj: Mapping, doc: Document, target: _Target) -> _Path | _Missing:
+    node: Node = obj
+    path: _Path = []
+    segs = target.segs
+    i = 0
+    while i < len(segs):
+        mapping = _usable(node, doc)
+        if not isinstance(mapping, Mapping):
+            raise Refused(f"{segs[i].key} sits under a value that is not a mapping")
+        if mapping.get("<<") is not None:
+            raise Refused("a merge key (<<) may supply this field: edit it by hand")
+        n, pair = _match(mapping, segs[i:], target.whole)
+        if pair is None:
+            rest = segs[i:]
+            if any(s.select is not None for s in rest):
+                raise Refused(f"no {rest[0].key} to pick {rest[0].select} from")
+            return _Missing(mapping, tuple(s.key for s in rest), len(path))
+        key, value = pair
+        path.append((mapping, key, value))
+        select = segs[i + n - 1].select
+        if select is not None:
+            value = _pick(_usable(value, doc), select, doc)
+        node = value
+        i += n
+    _usable(node, doc)
+    return path
+
+
+def _usable(node: Node, doc: Document) -> Node:
+    if isinstance(node, Alias):
+        raise Refused(f"the field sits behind an alias (*{node.anchor})")
+    if node.anchor is not None and node.anchor in doc.aliased:
+        raise Refused(f"the field sits inside anchor &{node.anchor}, which an alias shares")
+    return node
+
+
+def _match(
+    mapping: Mapping, segs: tuple[_Seg, ...], whole: bool
+) -> tuple[int, tuple[Scalar, Node] | None]:
+    """How many segments the longest present key takes, and its (key, value)."""
+    longest = 1 if whole else len(segs)
+    for n in range(longest, 0, -1):
+        if any(s.select is not None for s in segs[: n - 1]):
+            continue
+        pair = mapping.pair(".".join(s.key for s in segs[:n]))
+        if pair is not None:
+            return n, pair
+    return 1, None
+
+
+def _pick(node: Node, select: str, doc: Document) -> Node:
+    if not isinstance(node, Sequence):
+        raise Refused(f"[{select}] picks from a value that is not a list")
+    if select.isdigit():
+        if int(select) >= len(node.items):
+            raise Refused(f"the list has no item {select}")
+        return _usable(node.items[int(select)], doc)
+    named = [i for i in node.items if isinstance(i, Mapping) and _text(i.get("name")) == select]
+    if len(named) != 1:
+        raise Refused(f"{len(named)} list items are named {select}")
+    return _usable(named[0], doc)
+
+
+# ---- the edits --------------------------------------------------------------------------------
+
+
+def _wanted(value: str, target: _Target) -> tuple[str, str]:
+    """The value to write and the YAML tag it must have."""
+    if target.verbatim:
+        docs = parse(f"x: {value}\n")
+        root = docs[0].root if docs else None
+        node = root.get("x") if isinstance(root, Mapping) else None
+        if not isinstance(node, Scalar) or "\n" in value:
+            raise Refused(f"the fix's value {value!r} is not one YAML scalar")
+        return node.value, node.resolved
+    if target.string:
+        return value, STR_TAG
+    return value, resolved_tag(value, plain=True)
+
+
+def _replace(text: str, node: Node, value: str, tag: str) -> _Splice | None:
+    if not isinstance(node, Scalar):
+        raise Refused("the field holds a mapping or a list, not a value")
+    if node.value == value and node.resolved == tag:
+        return None
+    if node.anchor is not None or node.tag is not None:
+        raise Refused("the value carries an anchor or a tag")
+    if node.style in ("|", ">"):
+        raise Refused("the value is a block scalar")
+    return _Splice(node.start, node.end, _scalar(value, tag, node.style), _line(text, node.start))
+
+
+def _scalar(value: str, tag: str, style: str | None = None) -> str:
+    """`value` as YAML text that reads back as `value` with `tag`, in `style` when it can."""
+    if tag == STR_TAG and style == "'" and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    if style is None and _plain(value) == tag:
+        return value
+    if tag == STR_TAG or style == '"':
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def _plain(value: str) -> str | None:
+    """The tag `value` reads back with when written plain, None when it cannot be plain."""
+    try:
+        docs = parse(f"x: {value}\n")
+    except EditorError:
+        return None
+    root = docs[0].root if len(docs) == 1 else None
+    node = root.get("x") if isinstance(root, Mapping) and len(root.pairs) == 1 else None
+    if not isinstance(node, Scalar) or node.style is not None or node.value != value:
+        return None
+    return node.resolved
+
+
+def _insert(text: str, missing: _Missing, value: str, tag: str) -> _Splice:
+    mapping = missing.mapping
+    if mapping.flow or not mapping.pairs:
+        raise Refused("the mapping is in flow style ({...}): add the key by hand")
+    column = mapping.pairs[0][0].column
+    offset = _line_end(text, last_end(mapping.pairs[-1][1]))
+    lines = []
+    for depth, key in enumerate(missing.keys):
+        pad = " " * (column + depth * _STEP)
+        last = depth == len(missing.keys) - 1
+        lines.append(f"{pad}{_scalar(key, STR_TAG)}:" + (f" {_scalar(value, tag)}" if last else ""))
+    newline = _newline(text)
+    lead = "" if offset == 0 or text[offset - 1] == "\n" else newline
+    return _Splice(offset, offset, lead + newline.join(lines) + newline, _line(text, offset))
+
+
+def _unset(text: str, path: _Path) -> _Splice:
+    depth = len(path) - 1
+    while depth > 0 and len(path[depth][0].pairs) == 1:
+        depth -= 1  # the last key of its mapping: remove the emptied parent entry instead
+    mapping, key, value = path[depth]
+    if len(mapping.pairs) == 1:
+        raise Refused("removing it would leave the object empty")
+    if mapping.flow:
+        raise Refused("the mapping is in flow style ({...}): remove the key by hand")
+    start = text.rfind("\n", 0, key.start) + 1
+    if text[start : key.start].strip():
+        raise Refused("the key shares its line with a list dash: remove it by hand")
+    end = _line_end(text, last_end(value))
+    return _Splice(start, end, "", _line(text, start))
+
+
+def _flag(text: str, obj: Mapping, doc: Document, edit: Edit) -> _Splice | None:
+    flag = edit.key
+    lists = _command_lists(obj, doc)
+    hits = [(seq, i) for seq in lists for i, item in enumerate(seq.items) if _is_flag(item, flag)]
+    if len(hits) > 1:
+        raise Refused(f"{flag} is given {len(hits)} times")
+    if edit.action is FixAction.UNSET:
+        if not hits:
+            return None
+        seq, i = hits[0]
+        if seq.flow:
+            raise Refused("the command is a flow list ([...]): remove the flag by hand")
+        item = seq.items[i]
+        start = text.rfind("\n", 0, item.start) + 1
+        return _Splice(start, _line_end(text, item.end), "", _line(text, start))
+    wanted = f"{flag}={edit.value or ''}"
+    if hits:
+        seq, i = hits[0]
+        item = seq.items[i]
+        assert isinstance(item, Scalar)
+        if item.value == flag:  # `--flag` `value` as two items
+            if i + 1 >= len(seq.items):
+                raise Refused(f"{flag} has no value after it")
+            return _replace(text, _usable(seq.items[i + 1], doc), edit.value or "", STR_TAG)
+        return _replace(text, item, wanted, STR_TAG)
+    flagged = [s for s in lists if any(_is_flag(i, "--") for i in s.items)]
+    if len(flagged) != 1:
+        raise Refused(f"cannot tell which of {len(flagged)} command lists takes {flag}")
+    seq = flagged[0]
+    if seq.flow:
+        raise Refused("the command is a flow list ([...]): add the flag by hand")
+    last = seq.items[-1]
+    line_start = text.rfind("\n", 0, last.start) + 1
+    dash = text[line_start : last.start]
+    if dash.strip() != "-":
+        raise Refused("the command list's last item does not start its line")
+    offset = _line_end(text, last_end(last))
+    newline = _newline(text)
+    lead = "" if offset == 0 or text[offset - 1] == "\n" else newline
+    line = dash + _scalar(wanted, STR_TAG, last.style if isinstance(last, Scalar) else None)
+    return _Splice(offset, offset, lead + line + newline, _line(text, offset))
+
+
+def _is_flag(node: Node, flag: str) -> bool:
+    if not isinstance(node, Scalar):
+        return False
+    if flag == "--":
+        return node.value.startswith("--")
+    return node.value == flag or node.value.startswith(flag + "=")
+
+
+def _command_lists(obj: Mapping, doc: Document) -> list[Sequence]:
+    kind = _text(obj.get("kind")) or "Pod"
+    node: Node | None = obj
+    for key in POD_SPEC_PATHS.get(kind, ("spec",)):
+        node = node.get(key) if isinstance(node, Mapping) else None
+    lists: list[Sequence] = []
+    for field in ("containers", "initContainers"):
+        containers = node.get(field) if isinstance(node, Mapping) else None
+        for c in containers.items if isinstance(containers, Sequence) else []:
+            if not isinstance(c, Mapping):
+                continue
+            _usable(c, doc)
+            for name in ("command", "args"):
+                found = c.get(name)
+                if isinstance(found, Sequence):
+                    _usable(found, doc)
+                    lists.append(found)
+    return lists
+
+
+# ---- text helpers -----------------------------------------------------------------------------
+
+
+def _line(text: str, index: int) -> int:
+    return text.count("\n", 0, index)
+
+
+def _line_end(text: str, index: int) -> int:
+    """The start of the line after the one holding `index` (a node ending at a line's start,
+    as a block scalar does, ends there)."""
+    if index > 0 and text[index - 1] == "\n":
+        return index
+    end = text.find("\n", index)
+    return len(text) if end < 0 else end + 1
+
+
+def _newline(text: str) -> str:
+    at = text.find("\n")
+    return "\r\n" if at > 0 and text[at - 1] == "\r" else "\n"
+
+
+def _back(line: int | None, moves: list[tuple[int, int, int]]) -> int | None:
+    """A line of the text after `moves` as 1-based line of the text before them."""
+    if line is None:
+        return None
+    for start, removed, added in reversed(moves):
+        if line > start:
+            line -= added - removed
+    return line + 1
+
+
+def _forward(line: int | None, moves: list[tuple[int, int, int]]) -> int | None:
+    if line is None:
+        return None
+    for start, removed, added in moves:
+        if line > start:
+            line += added - removed
+    return line + 1
+
+
+# ---- masking ----------------------------------------------------------------------------------
+
+
+def _is_secret_object(root: Node) -> bool:
+    return isinstance(root, Mapping) and _text(root.get("kind")) == "Secret"
+
+
+def _secret_spans(
+    node: Node, key: str | None, secret: bool, spans: list[tuple[int, int, str]]
+) -> None:
+    if isinstance(node, Scalar):
+        shown = MASK if secret and node.value else show(key, node.value)
+        if shown != node.value:
+            spans.append((node.start, node.end, shown))
+        return
+    if isinstance(node, Sequence):
+        for item in node.items:
+            _secret_spans(item, None, secret, spans)
+        return
+    if not isinstance(node, Mapping):
+        return
+    name = _text(node.get("name"))
+    for k, v in node.pairs:
+        field = _text(k)
+        inner = secret or (_is_secret_object(node) and field in ("data", "stringData"))
+        _secret_spans(v, name if field == "value" and name else field, inner, spans)
+
+
+EDITOR = YamlEditor()
