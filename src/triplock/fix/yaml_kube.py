@@ -164,7 +164,10 @@ def _object(text: str, docs: list[Document], kind: str, edit: Edit) -> tuple[Map
             raise Refused("a values file holds one mapping")
         return objects[0], owner[id(objects[0])]
     where = edit.finding.location
-    mine = [o for o in objects if _label(o) == where.object] or objects
+    mine = [o for o in objects if _label(o) == where.object]
+    if not mine and where.object is not None and "/" in where.object:
+        raise Refused(f"the file holds no {where.object}")
+    mine = mine or objects
     line = (where.line or 0) - 1
     if len(mine) > 1 and line >= 0:
         mine = [o for o in mine if o.line <= line <= _line(text, last_end(o))] or mine

@@ -1,0 +1,271 @@
+"""The YAML editor: the edit at the node's exact place and every other byte kept (multi-document
+files, comments, anchors, flow style, quoting, CRLF), idempotence, and refusals that leave the
+file untouched."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from triplock.fix.interface import Edit, EditorError
+from triplock.fix.yaml_kube import EDITOR
+from triplock.model import Finding, FixAction, Location, Severity, Status
+from triplock.rules.registry import all_rules
+
+_RULE = all_rules()[0].meta
+
+MULTI = """\
+# workloads, with comments everywhere
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web   # the web tier
+  namespace: shop
+spec:
+  template:
+    metadata:
+      labels: {app: web, tier: "front"}
+    spec:
+      # pod spec
+      containers:
+        - name: app
+          image: 'nginx:1.27'
+          env:
+            - name: MODE
+              value: "SIM"   # simulation
+      volumes:
+        - name: data
+          emptyDir: {}
+
+# trailing comment of the pod spec
+---
+apiVersion: sparkoperator.k8s.io/v1beta2
+kind: SparkApplication
+metadata:
+  name: etl
+  namespace: shop
+spec:
+  sparkConf:
+    spark.authenticate: "false"
+    'spark.ui.enabled': true
+  hadoopConf:
+    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+  driver:
+    cores: 1
+"""
+
+
+def _edit(
+    action: FixAction, key: str, value: str | None = None, obj: str | None = None, line: int = 1
+) -> Edit:
+    finding = Finding(_RULE, Status.FAIL, "m", Location("x.yaml", line, object=obj), Severity.HIGH)
+    return Edit(finding, action, key, value)
+
+
+def _set(key: str, value: str, obj: str | None = None, line: int = 1) -> Edit:
+    return _edit(FixAction.SET, key, value, obj, line)
+
+
+def _unset(key: str, obj: str | None = None) -> Edit:
+    return _edit(FixAction.UNSET, key, None, obj)
+
+
+def _apply(text: str, *edits: Edit, kind: str = "kubernetes") -> str:
+    edited = EDITOR.apply(text, kind, list(edits))
+    assert not edited.left, edited.left
+    again = EDITOR.apply(edited.text, kind, list(edits))
+    assert again.text == edited.text and not again.changes  # idempotent
+    return edited.text
+
+
+def test_pod_spec_field_is_inserted_with_its_siblings_indentation() -> None:
+    got = _apply(MULTI, _set("automountServiceAccountToken", "false", "Deployment/shop/web"))
+    want = MULTI.replace(
+        "          emptyDir: {}\n", "          emptyDir: {}\n      automountServiceAccountToken: false\n"
+    )
+    assert got == want
+    docs = list(yaml.safe_load_all(got))
+    assert docs[0]["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
+
+
+def test_spark_conf_keys_are_strings_set_in_place_and_appended() -> None:
+    got = _apply(
+        MULTI,
+        _set("spark.authenticate", "true", "SparkApplication/shop/etl"),
+        _set("spark.io.encryption.keySizeBits", "256", "SparkApplication/shop/etl"),
+        _set("spark.ui.enabled", "false", "SparkApplication/shop/etl"),
+    )
+    want = MULTI.replace('spark.authenticate: "false"', 'spark.authenticate: "true"').replace(
+        "    'spark.ui.enabled': true\n",
+        "    'spark.ui.enabled': \"false\"\n    spark.io.encryption.keySizeBits: \"256\"\n",
+    )
+    assert got == want
+    conf = list(yaml.safe_load_all(got))[1]["spec"]["sparkConf"]
+    assert conf == {
+        "spark.authenticate": "true",
+        "spark.ui.enabled": "false",
+        "spark.io.encryption.keySizeBits": "256",
+    }
+
+
+def test_unsetting_the_last_key_removes_the_emptied_mapping() -> None:
+    got = _apply(MULTI, _unset("fs.s3a.secret.key", "SparkApplication/shop/etl"))
+    assert got == MULTI.replace(
+        "  hadoopConf:\n    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", ""
+    )
+
+
+def test_a_hadoop_key_goes_to_hadoop_conf_and_a_missing_mapping_is_created() -> None:
+    text = MULTI.replace(
+        "  hadoopConf:\n    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", ""
+    )
+    got = _apply(text, _set("fs.s3a.encryption.algorithm", "SSE-KMS", "fs.s3a.encryption.algorithm"))
+    assert got == text + "  hadoopConf:\n    fs.s3a.encryption.algorithm: SSE-KMS\n"
+
+
+def test_list_items_are_picked_by_name_and_quoting_is_kept() -> None:
+    got = _apply(
+        MULTI, _set("containers[app].env[MODE].value", "HW", "Deployment/shop/web"), kind="kubernetes"
+    )
+    assert got == MULTI.replace('value: "SIM"   # simulation', 'value: "HW"   # simulation')
+
+
+def test_a_value_inside_a_flow_mapping_is_replaced_exactly() -> None:
+    got = _apply(MULTI, _set("spec.template.metadata.labels.tier", "back", "Deployment/shop/web"))
+    assert got == MULTI.replace('tier: "front"}', 'tier: "back"}')
+
+
+@pytest.mark.parametrize(
+    ("edit", "why"),
+    [
+        (_set("spec.template.metadata.labels.team", "a", "Deployment/shop/web"), "flow style"),
+        (_unset("spec.template.metadata.labels.app", "Deployment/shop/web"), "flow style"),
+        (_unset("containers[app].name", "Deployment/shop/web"), "list dash"),
+        (_set("containers[nope].image", "x", "Deployment/shop/web"), "0 list items"),
+        (_set("spark.authenticate", "true", "SparkApplication/other/etl"), "holds no"),
+        (_set("metadata.name", "x", None, line=99), "which of"),
+        (_set("RANDOM_ENV", "true", "Deployment/shop/web"), "names no field"),
+    ],
+)
+def test_what_cannot_be_edited_exactly_is_left_with_why(edit: Edit, why: str) -> None:
+    edited = EDITOR.apply(MULTI, "kubernetes", [edit])
+    assert edited.text == MULTI
+    assert [(e, w) for e, w in edited.left if why in w] == [(edit, edited.left[0][1])]
+
+
+ANCHORS = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+    - &base
+      name: a
+      image: x
+      securityContext: {privileged: true}
+    - name: b
+      image: y
+      securityContext: &sc
+        privileged: true
+    - name: c
+      image: z
+      securityContext: *sc
+  nodeSelector: &own
+    disk: ssd
+  tolerations:
+    - <<: *base
+      key: k
+"""
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("containers[b].securityContext.privileged", "anchor &sc"),
+        ("containers[c].securityContext.privileged", "alias (*sc)"),
+        ("containers[a].image", "anchor &base"),
+        ("tolerations[0].operator", "merge key"),
+    ],
+)
+def test_a_field_shared_through_an_anchor_is_left(key: str, why: str) -> None:
+    edited = EDITOR.apply(ANCHORS, "kubernetes", [_set(key, "false", "Pod/p")])
+    assert edited.text == ANCHORS
+    assert len(edited.left) == 1 and why in edited.left[0][1]
+
+
+def test_an_anchor_no_alias_uses_does_not_block_edits_beside_it() -> None:
+    got = _apply(ANCHORS, _set("nodeSelector.disk", "nvme", "Pod/p"))
+    assert got == ANCHORS.replace("disk: ssd", "disk: nvme")
+
+
+def test_flags_of_a_static_pod_are_replaced_or_appended_in_the_list_style() -> None:
+    text = (
+        "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: kube-apiserver\r\n"
+        "  namespace: kube-system\r\nspec:\r\n  containers:\r\n  - name: kube-apiserver\r\n"
+        "    command:\r\n    - kube-apiserver\r\n    - --authorization-mode=AlwaysAllow\r\n"
+        "    - '--audit-log-path=/x'  # audit\r\n    image: k8s\r\n"
+    )
+    obj = "Pod/kube-system/kube-apiserver"
+    got = _apply(
+        text,
+        _set("--authorization-mode", "Node,RBAC", obj),
+        _set("--encryption-provider-config", "/etc/kubernetes/enc/enc.yaml", obj),
+    )
+    assert got == text.replace("AlwaysAllow", "Node,RBAC").replace(
+        "    - '--audit-log-path=/x'  # audit\r\n",
+        "    - '--audit-log-path=/x'  # audit\r\n"
+        "    - '--encryption-provider-config=/etc/kubernetes/enc/enc.yaml'\r\n",
+    )
+    removed = _apply(got, _unset("--authorization-mode", obj))
+    assert "authorization-mode" not in removed and removed.count("\r\n") == got.count("\r\n") - 1
+
+
+def test_a_flag_given_twice_is_left() -> None:
+    text = "kind: Pod\nspec:\n  containers:\n  - name: a\n    command: [x, --v=1, --v=2]\n"
+    edited = EDITOR.apply(text, "kubernetes", [_set("--v", "3", "Pod/<unnamed>")])
+    assert edited.text == text and "2 times" in edited.left[0][1]
+
+
+def test_helm_values_take_the_fix_value_as_yaml() -> None:
+    text = "# chart defaults\nauth:\n  rootPassword: s3cr3t-Default  # change me\n  tls: false\n"
+    got = _apply(
+        text, _set("auth.rootPassword", '""'), _set("auth.tls", "true"), kind="helm-values"
+    )
+    assert got == '# chart defaults\nauth:\n  rootPassword: ""  # change me\n  tls: true\n'
+
+
+def test_change_lines_refer_to_the_text_before_and_after() -> None:
+    obj = "SparkApplication/shop/etl"
+    edited = EDITOR.apply(
+        MULTI,
+        "kubernetes",
+        [_unset("fs.s3a.secret.key", obj), _set("spark.authenticate", "true", obj)],
+    )
+    before = MULTI.splitlines()
+    after = edited.text.splitlines()
+    spans = [(c.before, c.after) for c in edited.changes]
+    assert spans[0][1] is None and before[spans[0][0] - 1] == "  hadoopConf:"
+    assert spans[1][0] == spans[1][1]
+    assert after[spans[1][1] - 1] == '    spark.authenticate: "true"'
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kind: Pod\nspec: [unclosed\n", "kind: Pod\nspec:\n  replicas: {{ .Values.n }}\n"],
+)
+def test_a_file_that_is_not_plain_yaml_is_refused_whole(text: str) -> None:
+    with pytest.raises(EditorError):
+        EDITOR.apply(text, "kubernetes", [_set("automountServiceAccountToken", "false")])
+
+
+def test_masked_hides_secret_values_on_the_same_lines() -> None:
+    text = MULTI + (
+        "---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n"
+        "  token: |\n    abc\n    def\n"
+    )
+    shown = EDITOR.masked(text)
+    assert shown.count("\n") == text.count("\n")
+    assert "wJalrXUtnFEMI" not in shown and "abc" not in shown and "def" not in shown
+    assert "name: s\n" in shown and "nginx:1.27" in shown
+    assert EDITOR.masked("a: [\n  b: wJalrXUtnFEMI\n") == "\n\n"
