@@ -123,6 +123,33 @@ def test_a_hadoop_key_goes_to_hadoop_conf_and_a_missing_mapping_is_created() -> 
     assert got == text + "  hadoopConf:\n    fs.s3a.encryption.algorithm: SSE-KMS\n"
 
 
+def test_a_named_list_item_is_added_in_the_list_style_or_with_its_list() -> None:
+    obj = "Deployment/shop/web"
+    got = _apply(
+        MULTI,
+        _set("volumes[enc].hostPath.path", "/etc/kubernetes/enc", obj),
+        _set("volumes[enc].hostPath.type", "DirectoryOrCreate", obj),
+        _set("containers[app].volumeMounts[enc].mountPath", "/etc/kubernetes/enc", obj),
+        _set("containers[app].volumeMounts[enc].readOnly", "true", obj),
+    )
+    want = MULTI.replace(
+        '              value: "SIM"   # simulation\n',
+        '              value: "SIM"   # simulation\n'
+        "          volumeMounts:\n"
+        "            - name: enc\n"
+        "              mountPath: /etc/kubernetes/enc\n"
+        "              readOnly: true\n",
+    ).replace(
+        "          emptyDir: {}\n",
+        "          emptyDir: {}\n"
+        "        - name: enc\n"
+        "          hostPath:\n"
+        "            path: /etc/kubernetes/enc\n"
+        "            type: DirectoryOrCreate\n",
+    )
+    assert got == want
+
+
 def test_list_items_are_picked_by_name_and_quoting_is_kept() -> None:
     got = _apply(
         MULTI, _set("containers[app].env[MODE].value", "HW", "Deployment/shop/web"), kind="kubernetes"
@@ -141,7 +168,8 @@ def test_a_value_inside_a_flow_mapping_is_replaced_exactly() -> None:
         (_set("spec.template.metadata.labels.team", "a", "Deployment/shop/web"), "flow style"),
         (_unset("spec.template.metadata.labels.app", "Deployment/shop/web"), "flow style"),
         (_unset("containers[app].name", "Deployment/shop/web"), "list dash"),
-        (_set("containers[nope].image", "x", "Deployment/shop/web"), "0 list items"),
+        (_set("containers[5].image", "x", "Deployment/shop/web"), "no item 5"),
+        (_set("spec.template.metadata.labels[x].y", "x", "Deployment/shop/web"), "not a list"),
         (_set("spark.authenticate", "true", "SparkApplication/other/etl"), "holds no"),
         (_set("metadata.name", "x", None, line=99), "which of"),
         (_set("RANDOM_ENV", "true", "Deployment/shop/web"), "names no field"),

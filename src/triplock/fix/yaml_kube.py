@@ -238,9 +238,12 @@ _Path = list[tuple[Mapping, Scalar, Node]]
 
 @dataclass(frozen=True, slots=True)
 class _Missing:
-    mapping: Mapping  # the deepest mapping found, where the rest is to be added
-    keys: tuple[str, ...]  # the keys to add under it, outermost first
-    depth: int  # how deep `mapping` lies (0: the object)
+    """Where the rest of a path is to be added: under `parent`, a mapping, or as a new item
+    of `parent`, a list, whose `name` is `item`."""
+
+    parent: Mapping | Sequence
+    segs: tuple[_Seg, ...]  # what to add under it, outermost first
+    item: str | None = None
 
 
 def _resolve(obj: Mapping, doc: Document, target: _Target) -> _Path | _Missing:
@@ -256,17 +259,19 @@ def _resolve(obj: Mapping, doc: Document, target: _Target) -> _Path | _Missing:
             raise Refused("a merge key (<<) may supply this field: edit it by hand")
         n, pair = _match(mapping, segs[i:], target.whole)
         if pair is None:
-            rest = segs[i:]
-            if any(s.select is not None for s in rest):
-                raise Refused(f"no {rest[0].key} to pick {rest[0].select} from")
-            return _Missing(mapping, tuple(s.key for s in rest), len(path))
+            return _Missing(mapping, segs[i:])
         key, value = pair
         path.append((mapping, key, value))
-        select = segs[i + n - 1].select
-        if select is not None:
-            value = _pick(_usable(value, doc), select, doc)
-        node = value
         i += n
+        select = segs[i - 1].select
+        if select is not None:
+            listed = _usable(value, doc)
+            picked = _pick(listed, select, doc)
+            if picked is None:
+                assert isinstance(listed, Sequence)
+                return _Missing(listed, segs[i:], select)
+            value = picked
+        node = value
     _usable(node, doc)
     return path
 
@@ -293,7 +298,8 @@ def _match(
     return 1, None
 
 
-def _pick(node: Node, select: str, doc: Document) -> Node:
+def _pick(node: Node, select: str, doc: Document) -> Node | None:
+    """The list item `select` names; None when no item has that name (it may be added)."""
     if not isinstance(node, Sequence):
         raise Refused(f"[{select}] picks from a value that is not a list")
     if select.isdigit():
@@ -301,9 +307,9 @@ def _pick(node: Node, select: str, doc: Document) -> Node:
             raise Refused(f"the list has no item {select}")
         return _usable(node.items[int(select)], doc)
     named = [i for i in node.items if isinstance(i, Mapping) and _text(i.get("name")) == select]
-    if len(named) != 1:
+    if len(named) > 1:
         raise Refused(f"{len(named)} list items are named {select}")
-    return _usable(named[0], doc)
+    return _usable(named[0], doc) if named else None
 
 
 # ---- the edits --------------------------------------------------------------------------------
@@ -360,19 +366,50 @@ def _plain(value: str) -> str | None:
 
 
 def _insert(text: str, missing: _Missing, value: str, tag: str) -> _Splice:
-    mapping = missing.mapping
-    if mapping.flow or not mapping.pairs:
-        raise Refused("the mapping is in flow style ({...}): add the key by hand")
-    column = mapping.pairs[0][0].column
-    offset = _line_end(text, last_end(mapping.pairs[-1][1]))
-    lines = []
-    for depth, key in enumerate(missing.keys):
-        pad = " " * (column + depth * _STEP)
-        last = depth == len(missing.keys) - 1
-        lines.append(f"{pad}{_scalar(key, STR_TAG)}:" + (f" {_scalar(value, tag)}" if last else ""))
+    parent = missing.parent
+    if parent.flow:
+        raise Refused("the mapping or list is in flow style: add the field by hand")
+    if isinstance(parent, Mapping):
+        if not parent.pairs:
+            raise Refused("the mapping is empty: add the field by hand")
+        last: Node = parent.pairs[-1][1]
+        lines = _new_lines(parent.pairs[0][0].column, missing.segs, value, tag)
+    else:
+        if not parent.items or not all(isinstance(i, Mapping) for i in parent.items):
+            raise Refused("the list holds no mappings to add a named item beside")
+        last = parent.items[-1]
+        start = text.rfind("\n", 0, last.start) + 1
+        dash = text[start : last.start]
+        if dash.strip() != "-" or not missing.segs:
+            raise Refused("the list's last item does not start its line")
+        assert missing.item is not None
+        first = f"{dash}name: {_scalar(missing.item, STR_TAG)}"
+        lines = [first, *_new_lines(len(dash), missing.segs, value, tag)]
+    offset = _line_end(text, last_end(last))
     newline = _newline(text)
     lead = "" if offset == 0 or text[offset - 1] == "\n" else newline
     return _Splice(offset, offset, lead + newline.join(lines) + newline, _line(text, offset))
+
+
+def _new_lines(column: int, segs: tuple[_Seg, ...], value: str, tag: str) -> list[str]:
+    """`segs` as new block lines from `column`, the last one set to `value`; a segment with a
+    selector becomes a list with one item of that name."""
+    lines: list[str] = []
+    for n, seg in enumerate(segs):
+        pad, key = " " * column, _scalar(seg.key, STR_TAG)
+        if n == len(segs) - 1:
+            if seg.select is not None:
+                raise Refused("a fix sets a field, not a whole list item")
+            lines.append(f"{pad}{key}: {_scalar(value, tag)}")
+            break
+        lines.append(f"{pad}{key}:")
+        column += _STEP
+        if seg.select is not None:
+            if seg.select.isdigit():
+                raise Refused(f"the list {seg.key} has no item {seg.select}")
+            lines.append(f"{' ' * column}- name: {_scalar(seg.select, STR_TAG)}")
+            column += 2
+    return lines
 
 
 def _unset(text: str, path: _Path) -> _Splice:
