@@ -81,7 +81,8 @@ def _apply(text: str, *edits: Edit, kind: str = "kubernetes") -> str:
 def test_pod_spec_field_is_inserted_with_its_siblings_indentation() -> None:
     got = _apply(MULTI, _set("automountServiceAccountToken", "false", "Deployment/shop/web"))
     want = MULTI.replace(
-        "          emptyDir: {}\n", "          emptyDir: {}\n      automountServiceAccountToken: false\n"
+        "          emptyDir: {}\n",
+        "          emptyDir: {}\n      automountServiceAccountToken: false\n",
     )
     assert got == want
     docs = list(yaml.safe_load_all(got))
@@ -97,7 +98,7 @@ def test_spark_conf_keys_are_strings_set_in_place_and_appended() -> None:
     )
     want = MULTI.replace('spark.authenticate: "false"', 'spark.authenticate: "true"').replace(
         "    'spark.ui.enabled': true\n",
-        "    'spark.ui.enabled': \"false\"\n    spark.io.encryption.keySizeBits: \"256\"\n",
+        '    \'spark.ui.enabled\': "false"\n    spark.io.encryption.keySizeBits: "256"\n',
     )
     assert got == want
     conf = list(yaml.safe_load_all(got))[1]["spec"]["sparkConf"]
@@ -119,7 +120,9 @@ def test_a_hadoop_key_goes_to_hadoop_conf_and_a_missing_mapping_is_created() -> 
     text = MULTI.replace(
         "  hadoopConf:\n    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", ""
     )
-    got = _apply(text, _set("fs.s3a.encryption.algorithm", "SSE-KMS", "fs.s3a.encryption.algorithm"))
+    got = _apply(
+        text, _set("fs.s3a.encryption.algorithm", "SSE-KMS", "fs.s3a.encryption.algorithm")
+    )
     assert got == text + "  hadoopConf:\n    fs.s3a.encryption.algorithm: SSE-KMS\n"
 
 
@@ -152,7 +155,9 @@ def test_a_named_list_item_is_added_in_the_list_style_or_with_its_list() -> None
 
 def test_list_items_are_picked_by_name_and_quoting_is_kept() -> None:
     got = _apply(
-        MULTI, _set("containers[app].env[MODE].value", "HW", "Deployment/shop/web"), kind="kubernetes"
+        MULTI,
+        _set("containers[app].env[MODE].value", "HW", "Deployment/shop/web"),
+        kind="kubernetes",
     )
     assert got == MULTI.replace('value: "SIM"   # simulation', 'value: "HW"   # simulation')
 

@@ -32,6 +32,7 @@ from triplock.fix.yaml_tree import (
     last_end,
     parse,
     resolved_tag,
+    walk,
 )
 from triplock.model import FixAction
 from triplock.redact import MASK, show
@@ -139,7 +140,7 @@ def _splice(text: str, kind: str, edit: Edit) -> _Splice | None:
         return _unset(text, found)
     value, tag = _wanted(edit.value or "", target)
     if isinstance(found, _Missing):
-        return _insert(text, found, value, tag)
+        return _insert(text, found, value, tag, _list_indent(obj))
     return _replace(text, found[-1][2], value, tag)
 
 
@@ -365,7 +366,7 @@ def _plain(value: str) -> str | None:
     return node.resolved
 
 
-def _insert(text: str, missing: _Missing, value: str, tag: str) -> _Splice:
+def _insert(text: str, missing: _Missing, value: str, tag: str, dash: int) -> _Splice:
     parent = missing.parent
     if parent.flow:
         raise Refused("the mapping or list is in flow style: add the field by hand")
@@ -373,27 +374,27 @@ def _insert(text: str, missing: _Missing, value: str, tag: str) -> _Splice:
         if not parent.pairs:
             raise Refused("the mapping is empty: add the field by hand")
         last: Node = parent.pairs[-1][1]
-        lines = _new_lines(parent.pairs[0][0].column, missing.segs, value, tag)
+        lines = _new_lines(parent.pairs[0][0].column, missing.segs, value, tag, dash)
     else:
         if not parent.items or not all(isinstance(i, Mapping) for i in parent.items):
             raise Refused("the list holds no mappings to add a named item beside")
         last = parent.items[-1]
         start = text.rfind("\n", 0, last.start) + 1
-        dash = text[start : last.start]
-        if dash.strip() != "-" or not missing.segs:
+        prefix = text[start : last.start]
+        if prefix.strip() != "-" or not missing.segs:
             raise Refused("the list's last item does not start its line")
         assert missing.item is not None
-        first = f"{dash}name: {_scalar(missing.item, STR_TAG)}"
-        lines = [first, *_new_lines(len(dash), missing.segs, value, tag)]
+        first = f"{prefix}name: {_scalar(missing.item, STR_TAG)}"
+        lines = [first, *_new_lines(len(prefix), missing.segs, value, tag, dash)]
     offset = _line_end(text, last_end(last))
     newline = _newline(text)
     lead = "" if offset == 0 or text[offset - 1] == "\n" else newline
     return _Splice(offset, offset, lead + newline.join(lines) + newline, _line(text, offset))
 
 
-def _new_lines(column: int, segs: tuple[_Seg, ...], value: str, tag: str) -> list[str]:
+def _new_lines(column: int, segs: tuple[_Seg, ...], value: str, tag: str, dash: int) -> list[str]:
     """`segs` as new block lines from `column`, the last one set to `value`; a segment with a
-    selector becomes a list with one item of that name."""
+    selector becomes a list with one item of that name, its dash `dash` columns in."""
     lines: list[str] = []
     for n, seg in enumerate(segs):
         pad, key = " " * column, _scalar(seg.key, STR_TAG)
@@ -403,13 +404,26 @@ def _new_lines(column: int, segs: tuple[_Seg, ...], value: str, tag: str) -> lis
             lines.append(f"{pad}{key}: {_scalar(value, tag)}")
             break
         lines.append(f"{pad}{key}:")
-        column += _STEP
-        if seg.select is not None:
-            if seg.select.isdigit():
-                raise Refused(f"the list {seg.key} has no item {seg.select}")
-            lines.append(f"{' ' * column}- name: {_scalar(seg.select, STR_TAG)}")
-            column += 2
+        if seg.select is None:
+            column += _STEP
+            continue
+        if seg.select.isdigit():
+            raise Refused(f"the list {seg.key} has no item {seg.select}")
+        column += dash
+        lines.append(f"{' ' * column}- name: {_scalar(seg.select, STR_TAG)}")
+        column += 2
     return lines
+
+
+def _list_indent(obj: Mapping) -> int:
+    """How far the object's block lists put their dash in from their key (kubeadm writes 0)."""
+    for node in walk(obj):
+        if not isinstance(node, Mapping) or node.flow:
+            continue
+        for key, value in node.pairs:
+            if isinstance(value, Sequence) and not value.flow and value.items:
+                return max(0, value.items[0].column - 2 - key.column)
+    return _STEP
 
 
 def _unset(text: str, path: _Path) -> _Splice:
