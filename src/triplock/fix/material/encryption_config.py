@@ -3,19 +3,25 @@ EncryptionConfiguration written under --secrets-dir (0600) — kms v2 first when
 a plugin endpoint, else secretbox with a fresh 32-byte key; identity last, so that Secrets stored
 before stay readable until they are rewritten — and the static pod edits that load it: the
 --encryption-provider-config flag, a hostPath volume of its directory and the container's
-read-only mount. The file holds the key: it goes to the node, never into the audited tree."""
+read-only mount. The file holds the key: the run writes it 0600 under --secrets-dir (a file
+already there is kept, key and all), never into the audited tree; it is installed on the node."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import ClassVar
 
 from triplock.facts.kube import YList, YMap
 from triplock.fix.interface import Edit
-from triplock.fix.material.interface import Generated, MaterialOptions, Provided
-from triplock.keys.files import make_private_dirs, write_secret
+from triplock.fix.material.interface import (
+    NEEDS_SECRETS_DIR,
+    Generated,
+    MaterialOptions,
+    Provided,
+)
 from triplock.keys.secrets import new_secret
 from triplock.model import AuditResult, Finding, FixAction
 from triplock.safe_read import ReadError, read_capped
@@ -37,22 +43,25 @@ class EncryptionConfigProvider:
     ) -> Provided:
         out = Provided()
         if options.secrets_dir is None:
-            why = "needs --secrets-dir: the EncryptionConfiguration it generates holds a key"
-            out.left = [(f, why) for f in failures]
+            out.left = [(f, NEEDS_SECRETS_DIR) for f in failures]
             return out
         if options.kms_plugin is not None and not options.kms_plugin.startswith("unix://"):
             why = f"--kms-plugin {options.kms_plugin} is not a unix:// socket endpoint"
             out.left = [(f, why) for f in failures]
             return out
-        path = Path(options.secrets_dir) / FILE_NAME
-        try:
-            what = ensure_config(path, options.kms_plugin)
-        except OSError as e:
-            out.left = [(f, f"cannot write {path}: {e.strerror or e}") for f in failures]
-            return out
+        path = str(Path(options.secrets_dir) / FILE_NAME)
+        if os.path.exists(path):
+            what = "kept from an earlier run"  # its key must stay: Secrets are stored with it
+        else:
+            out.created[path] = config_text(options.kms_plugin)
+            what = (
+                f"kms v2 through {options.kms_plugin}"
+                if options.kms_plugin
+                else "secretbox, a new 32-byte key"
+            )
         out.generated.append(
             Generated(
-                str(path),
+                path,
                 f"EncryptionConfiguration ({what}); install it as {NODE_DIR}/{FILE_NAME} "
                 "(mode 0600) on every control-plane node",
             )
@@ -66,16 +75,6 @@ class EncryptionConfigProvider:
                 continue
             out.edits.setdefault(str(manifest), []).extend(static_pod_edits(finding, *mount))
         return out
-
-
-def ensure_config(path: Path, kms_plugin: str | None) -> str:
-    """Write the configuration unless it is there already (its key is kept: a second run must
-    not lock the API server out of what the first one encrypted); what it encrypts with."""
-    if path.exists():
-        return "kept from an earlier run"
-    make_private_dirs(path.parent)
-    write_secret(path, config_text(kms_plugin).encode())
-    return f"kms v2 through {kms_plugin}" if kms_plugin else "secretbox, a new 32-byte key"
 
 
 def config_text(kms_plugin: str | None) -> str:
