@@ -283,13 +283,13 @@ def test_change_lines_refer_to_the_text_before_and_after() -> None:
     assert after[spans[1][1] - 1] == '    spark.authenticate: "true"'
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["kind: Pod\nspec: [unclosed\n", "kind: Pod\nspec:\n  replicas: {{ .Values.n }}\n"],
-)
-def test_a_file_that_is_not_plain_yaml_is_refused_whole(text: str) -> None:
+def test_a_file_that_is_not_yaml_is_refused_whole_and_a_helm_template_left() -> None:
+    edit = _set("automountServiceAccountToken", "false")
     with pytest.raises(EditorError):
-        EDITOR.apply(text, "kubernetes", [_set("automountServiceAccountToken", "false")])
+        EDITOR.apply("kind: Pod\nspec: [unclosed\n", "kubernetes", [edit])
+    template = "kind: Pod\nspec:\n  replicas: {{ .Values.n }}\n"
+    edited = EDITOR.apply(template, "kubernetes", [edit])
+    assert edited.text == template and "chart's values" in edited.left[0][1]
 
 
 def test_masked_hides_secret_values_on_the_same_lines() -> None:

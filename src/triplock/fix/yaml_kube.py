@@ -75,8 +75,9 @@ class YamlEditor:
     kinds: ClassVar[frozenset[str]] = frozenset({"kubernetes", "helm-values"})
 
     def apply(self, text: str, kind: str, edits: list[Edit]) -> Edited:
-        if is_helm_template(text):
-            raise EditorError("an unrendered Helm template: fix the chart's values instead")
+        if is_helm_template(text):  # what it renders comes from the values: not an error
+            why = "an unrendered Helm template: set it through the chart's values"
+            return Edited(text, (), tuple((edit, why) for edit in edits))
         parse(text)  # a file that is not YAML is refused whole
         current = text
         done: list[tuple[Edit, int | None, int | None]] = []
