@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+from triplock.fix import yaml_embedded
 from triplock.fix.interface import Change, Edit, Edited, EditorError
 from triplock.fix.yaml_tree import (
     STR_TAG,
@@ -84,8 +85,11 @@ class YamlEditor:
         moves: list[tuple[int, int, int]] = []  # (line, lines removed, lines added)
         left: list[tuple[Edit, str]] = []
         for edit in edits:
+            given = edit.finding.location.line
+            now = _forward(given - 1, moves) if given else None
+            line = now - 1 if now else -1  # the finding's line in the text as it is now
             try:
-                splice = _splice(current, kind, edit)
+                splice = _splice(current, kind, edit, line)
             except Refused as e:
                 left.append((edit, str(e)))
                 continue
@@ -113,14 +117,21 @@ class YamlEditor:
         except EditorError:
             return "".join(c if c in "\r\n" else "" for c in text)  # unreadable: no value
         spans: list[tuple[int, int, str]] = []
+        embedded: set[int] = set()  # block scalars masked by their own format's editor
+        for obj in _objects(docs):
+            for node, kind in _embedded_files(obj):
+                shown = yaml_embedded.masked(text, node, kind)
+                if shown is not None:
+                    spans.append((*yaml_embedded.span(text, node), shown))
+                    embedded.add(id(node))
         for doc in docs:
             if doc.root is not None:
-                _secret_spans(doc.root, None, False, spans)
+                _secret_spans(text, doc.root, None, False, spans, embedded)
         out, done = [], 0
         for start, end, shown in sorted(spans):
             if start < done:
                 continue
-            out.append(text[done:start] + shown + "\n" * text.count("\n", start, end))
+            out.append(text[done:start] + shown)
             done = end
         return "".join(out) + text[done:]
 
@@ -128,11 +139,15 @@ class YamlEditor:
 # ---- where the change goes -------------------------------------------------------------------
 
 
-def _splice(text: str, kind: str, edit: Edit) -> _Splice | None:
+def _splice(text: str, kind: str, edit: Edit, line: int) -> _Splice | None:
+    """The change `edit` makes to `text`; `line`: the finding's line in `text` (0-based, -1
+    when it has none)."""
     docs = parse(text)
-    obj, doc = _object(text, docs, kind, edit)
+    obj, doc = _object(text, docs, kind, edit, line)
     if edit.key.startswith("--"):
         return _flag(text, obj, doc, edit)
+    if _text(obj.get("kind")) == "ConfigMap" and _segments(edit.key)[0].key not in _ROOT_FIELDS:
+        return _embedded(text, obj, doc, edit, line)
     target = _target(obj, kind, edit.key)
     found = _resolve(obj, doc, target)
     if edit.action is FixAction.UNSET:
@@ -158,7 +173,9 @@ def _objects(docs: list[Document]) -> list[Mapping]:
     return out
 
 
-def _object(text: str, docs: list[Document], kind: str, edit: Edit) -> tuple[Mapping, Document]:
+def _object(
+    text: str, docs: list[Document], kind: str, edit: Edit, line: int
+) -> tuple[Mapping, Document]:
     objects = _objects(docs)
     owner = {id(o): d for d in docs for o in _objects([d])}
     if kind == "helm-values":
@@ -170,7 +187,6 @@ def _object(text: str, docs: list[Document], kind: str, edit: Edit) -> tuple[Map
     if not mine and where.object is not None and "/" in where.object:
         raise Refused(f"the file holds no {where.object}")
     mine = mine or objects
-    line = (where.line or 0) - 1
     if len(mine) > 1 and line >= 0:
         mine = [o for o in mine if o.line <= line <= _line(text, last_end(o))] or mine
     if len(mine) > 1 and _segments(edit.key)[0].key not in _ROOT_FIELDS:
@@ -486,6 +502,26 @@ def _flag(text: str, obj: Mapping, doc: Document, edit: Edit) -> _Splice | None:
     return _Splice(offset, offset, lead + line + newline, _line(text, offset))
 
 
+def _embedded(text: str, obj: Mapping, doc: Document, edit: Edit, line: int) -> _Splice | None:
+    """A setting of a file embedded in a ConfigMap: the block holding the finding's line, or
+    the ConfigMap's only one."""
+    files = _embedded_files(obj)
+    mine = [(n, k) for n, k in files if n.line <= line <= _line(text, n.end)]
+    mine = mine or (files if len(files) == 1 else [])
+    if len(mine) != 1:
+        raise Refused(f"cannot tell which file of the ConfigMap sets {edit.key}")
+    node, kind = mine[0]
+    _usable(node, doc)
+    try:
+        found = yaml_embedded.edit(text, node, kind, edit)
+    except EditorError as e:
+        raise Refused(f"in the embedded {kind} file: {e}") from None
+    if found is None:
+        return None
+    start, end, new = found
+    return _Splice(start, end, new, _line(text, start))
+
+
 def _is_flag(node: Node, flag: str) -> bool:
     if not isinstance(node, Scalar):
         return False
@@ -561,17 +597,37 @@ def _is_secret_object(root: Node) -> bool:
     return isinstance(root, Mapping) and _text(root.get("kind")) == "Secret"
 
 
+def _embedded_files(obj: Mapping) -> list[tuple[Scalar, str]]:
+    """A ConfigMap's literal blocks with their embedded file's kind."""
+    data = obj.get("data") if _text(obj.get("kind")) == "ConfigMap" else None
+    if not isinstance(data, Mapping):
+        return []
+    return [
+        (v, yaml_embedded.kind_of(k.value, v.value))
+        for k, v in data.pairs
+        if isinstance(k, Scalar) and isinstance(v, Scalar) and v.style == "|"
+    ]
+
+
 def _secret_spans(
-    node: Node, key: str | None, secret: bool, spans: list[tuple[int, int, str]]
+    text: str,
+    node: Node,
+    key: str | None,
+    secret: bool,
+    spans: list[tuple[int, int, str]],
+    skip: set[int],
 ) -> None:
+    if id(node) in skip:
+        return
     if isinstance(node, Scalar):
         shown = MASK if secret and node.value else show(key, node.value)
         if shown != node.value:
-            spans.append((node.start, node.end, shown))
+            lines = "\n" * text.count("\n", node.start, node.end)
+            spans.append((node.start, node.end, shown + lines))
         return
     if isinstance(node, Sequence):
         for item in node.items:
-            _secret_spans(item, None, secret, spans)
+            _secret_spans(text, item, None, secret, spans, skip)
         return
     if not isinstance(node, Mapping):
         return
@@ -579,7 +635,7 @@ def _secret_spans(
     for k, v in node.pairs:
         field = _text(k)
         inner = secret or (_is_secret_object(node) and field in ("data", "stringData"))
-        _secret_spans(v, name if field == "value" and name else field, inner, spans)
+        _secret_spans(text, v, name if field == "value" and name else field, inner, spans, skip)
 
 
 EDITOR = YamlEditor()
