@@ -116,6 +116,19 @@ def test_unsetting_the_last_key_removes_the_emptied_mapping() -> None:
     )
 
 
+def test_unsetting_every_key_of_a_mapping_at_once_removes_it() -> None:
+    text = MULTI.replace(
+        "    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        "    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
+        "    fs.s3a.access.key: AKIAIOSFODNN7EXAMPLE\n",
+    )
+    obj = "SparkApplication/shop/etl"
+    got = _apply(text, _unset("fs.s3a.secret.key", obj), _unset("fs.s3a.access.key", obj))
+    assert got == MULTI.replace(
+        "  hadoopConf:\n    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", ""
+    )
+
+
 def test_a_hadoop_key_goes_to_hadoop_conf_and_a_missing_mapping_is_created() -> None:
     text = MULTI.replace(
         "  hadoopConf:\n    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", ""

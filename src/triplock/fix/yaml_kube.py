@@ -70,6 +70,9 @@ class _Splice:
     end: int
     text: str
     line: int  # 0-based line of the change in the text before
+    # The collection it adds to or removes from: two such changes of one collection are never
+    # made from one parse (two removals could each leave the other's key as the last).
+    scope: int | None = None
 
 
 class YamlEditor:
@@ -84,27 +87,35 @@ class YamlEditor:
         done: list[tuple[Edit, int | None, int | None]] = []
         moves: list[tuple[int, int, int]] = []  # (line, lines removed, lines added)
         left: list[tuple[Edit, str]] = []
-        for edit in edits:
-            given = edit.finding.location.line
-            now = _forward(given - 1, moves) if given else None
-            line = now - 1 if now else -1  # the finding's line in the text as it is now
-            try:
-                splice = _splice(current, kind, edit, line)
-            except Refused as e:
-                left.append((edit, str(e)))
-                continue
-            if splice is None:
-                continue
-            old = current[splice.start : splice.end]
-            current = current[: splice.start] + splice.text + current[splice.end :]
-            removed, added = old.count("\n"), splice.text.count("\n")
-            line = splice.line
-            before = None if not old else line
-            after = None if not splice.text else line
-            if before is None and after is not None:
-                after = current.count("\n", 0, splice.start)
-            done.append((edit, before, after))
-            moves.append((line, removed, added))
+        pending = edits
+        while pending:
+            # One parse serves every edit whose change touches no other's; an edit that does
+            # (a second key for a mapping the first one creates) waits for the next round.
+            index = _Index.of(parse(current))
+            batch: list[tuple[Edit, _Splice]] = []
+            later: list[Edit] = []
+            for edit in pending:
+                given = edit.finding.location.line
+                now = _forward(given - 1, moves) if given else None
+                try:
+                    splice = _splice(current, index, kind, edit, now - 1 if now else -1)
+                except Refused as e:
+                    left.append((edit, str(e)))
+                    continue
+                if splice is None:
+                    continue
+                if any(_touch(splice, other) for _, other in batch):
+                    later.append(edit)
+                else:
+                    batch.append((edit, splice))
+            for edit, splice in sorted(batch, key=lambda b: b[1].start, reverse=True):
+                old = current[splice.start : splice.end]
+                current = current[: splice.start] + splice.text + current[splice.end :]
+                line = splice.line
+                first_new = current.count("\n", 0, splice.start) if not old else line
+                done.append((edit, line if old else None, first_new if splice.text else None))
+                moves.append((line, old.count("\n"), splice.text.count("\n")))
+            pending = later
         changes = [
             Change(edit, _back(before, moves[:i]), _forward(after, moves[i + 1 :]))
             for i, (edit, before, after) in enumerate(done)
@@ -139,11 +150,10 @@ class YamlEditor:
 # ---- where the change goes -------------------------------------------------------------------
 
 
-def _splice(text: str, kind: str, edit: Edit, line: int) -> _Splice | None:
-    """The change `edit` makes to `text`; `line`: the finding's line in `text` (0-based, -1
-    when it has none)."""
-    docs = parse(text)
-    obj, doc = _object(text, docs, kind, edit, line)
+def _splice(text: str, index: _Index, kind: str, edit: Edit, line: int) -> _Splice | None:
+    """The change `edit` makes to `text` (its objects in `index`); `line`: the finding's line
+    in `text` (0-based, -1 when it has none)."""
+    obj, doc = _object(text, index, kind, edit, line)
     if edit.key.startswith("--"):
         return _flag(text, obj, doc, edit)
     if _text(obj.get("kind")) == "ConfigMap" and _segments(edit.key)[0].key not in _ROOT_FIELDS:
@@ -160,30 +170,53 @@ def _splice(text: str, kind: str, edit: Edit, line: int) -> _Splice | None:
     return _replace(text, found[-1][2], value, tag)
 
 
+def _touch(one: _Splice, other: _Splice) -> bool:
+    if one.scope is not None and one.scope == other.scope:
+        return True
+    return other.start <= one.end and one.start <= other.end
+
+
 def _objects(docs: list[Document]) -> list[Mapping]:
-    out: list[Mapping] = []
-    for doc in docs:
-        if isinstance(doc.root, Mapping):
-            items = doc.root.get("items")
-            kind = _text(doc.root.get("kind"))
-            if kind is not None and kind.endswith("List") and isinstance(items, Sequence):
-                out.extend(i for i in items.items if isinstance(i, Mapping))
-            else:
-                out.append(doc.root)
-    return out
+    return [o for doc in docs for o in _objects_of(doc)]
 
 
-def _object(
-    text: str, docs: list[Document], kind: str, edit: Edit, line: int
-) -> tuple[Mapping, Document]:
-    objects = _objects(docs)
-    owner = {id(o): d for d in docs for o in _objects([d])}
+def _objects_of(doc: Document) -> list[Mapping]:
+    """The objects of a document: its root, or the items of a `kind: List`."""
+    if not isinstance(doc.root, Mapping):
+        return []
+    items = doc.root.get("items")
+    kind = _text(doc.root.get("kind"))
+    if kind is not None and kind.endswith("List") and isinstance(items, Sequence):
+        return [i for i in items.items if isinstance(i, Mapping)]
+    return [doc.root]
+
+
+@dataclass
+class _Index:
+    """The objects of one parse, by label, with the document each sits in."""
+
+    objects: list[Mapping]
+    owner: dict[int, Document]
+    labelled: dict[str, list[Mapping]]
+
+    @classmethod
+    def of(cls, docs: list[Document]) -> _Index:
+        owner = {id(o): d for d in docs for o in _objects_of(d)}
+        objects = _objects(docs)
+        labelled: dict[str, list[Mapping]] = {}
+        for o in objects:
+            labelled.setdefault(_label(o), []).append(o)
+        return cls(objects, owner, labelled)
+
+
+def _object(text: str, index: _Index, kind: str, edit: Edit, line: int) -> tuple[Mapping, Document]:
+    objects = index.objects
     if kind == "helm-values":
         if len(objects) != 1:
             raise Refused("a values file holds one mapping")
-        return objects[0], owner[id(objects[0])]
+        return objects[0], index.owner[id(objects[0])]
     where = edit.finding.location
-    mine = [o for o in objects if _label(o) == where.object]
+    mine = index.labelled.get(where.object or "", [])
     if not mine and where.object is not None and "/" in where.object:
         raise Refused(f"the file holds no {where.object}")
     mine = mine or objects
@@ -194,7 +227,7 @@ def _object(
         mine = spark if len(spark) == 1 else mine
     if len(mine) != 1:
         raise Refused(f"cannot tell which of the file's {len(mine)} objects to edit")
-    return mine[0], owner[id(mine[0])]
+    return mine[0], index.owner[id(mine[0])]
 
 
 def _label(obj: Mapping) -> str:
@@ -406,7 +439,8 @@ def _insert(text: str, missing: _Missing, value: str, tag: str, dash: int) -> _S
     offset = _line_end(text, last_end(last))
     newline = _newline(text)
     lead = "" if offset == 0 or text[offset - 1] == "\n" else newline
-    return _Splice(offset, offset, lead + newline.join(lines) + newline, _line(text, offset))
+    added = lead + newline.join(lines) + newline
+    return _Splice(offset, offset, added, _line(text, offset), id(parent))
 
 
 def _new_lines(column: int, segs: tuple[_Seg, ...], value: str, tag: str, dash: int) -> list[str]:
@@ -456,7 +490,7 @@ def _unset(text: str, path: _Path) -> _Splice:
     if text[start : key.start].strip():
         raise Refused("the key shares its line with a list dash: remove it by hand")
     end = _line_end(text, last_end(value))
-    return _Splice(start, end, "", _line(text, start))
+    return _Splice(start, end, "", _line(text, start), id(mapping))
 
 
 def _flag(text: str, obj: Mapping, doc: Document, edit: Edit) -> _Splice | None:
@@ -473,7 +507,7 @@ def _flag(text: str, obj: Mapping, doc: Document, edit: Edit) -> _Splice | None:
             raise Refused("the command is a flow list ([...]): remove the flag by hand")
         item = seq.items[i]
         start = text.rfind("\n", 0, item.start) + 1
-        return _Splice(start, _line_end(text, item.end), "", _line(text, start))
+        return _Splice(start, _line_end(text, item.end), "", _line(text, start), id(seq))
     wanted = f"{flag}={edit.value or ''}"
     if hits:
         seq, i = hits[0]
@@ -499,7 +533,7 @@ def _flag(text: str, obj: Mapping, doc: Document, edit: Edit) -> _Splice | None:
     newline = _newline(text)
     lead = "" if offset == 0 or text[offset - 1] == "\n" else newline
     line = dash + _scalar(wanted, STR_TAG, last.style if isinstance(last, Scalar) else None)
-    return _Splice(offset, offset, lead + line + newline, _line(text, offset))
+    return _Splice(offset, offset, lead + line + newline, _line(text, offset), id(seq))
 
 
 def _embedded(text: str, obj: Mapping, doc: Document, edit: Edit, line: int) -> _Splice | None:
