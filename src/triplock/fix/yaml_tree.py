@@ -14,9 +14,9 @@ from yaml.resolver import Resolver
 from triplock.fix.interface import EditorError
 
 _RESOLVER = Resolver()
-# libyaml's events carry the same marks (character indexes) as the pure-Python parser's, at
-# several times its speed.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml (as the Kubernetes source reads manifests): its events carry the same marks
+# (character indexes) as the pure-Python parser's, at several times its speed.
+_LOADER = yaml.CSafeLoader
 STR_TAG = "tag:yaml.org,2002:str"
 
 
