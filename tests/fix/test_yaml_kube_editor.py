@@ -267,6 +267,23 @@ def test_flags_of_a_static_pod_are_replaced_or_appended_in_the_list_style() -> N
     assert "authorization-mode" not in removed and removed.count("\r\n") == got.count("\r\n") - 1
 
 
+def test_types_follow_the_field_and_odd_texts_stay_yaml() -> None:
+    text = (
+        "kind: Pod\nmetadata:\n  name: p\nspec:\n"
+        '  automountServiceAccountToken: "true"\n  hostname:\n  subdomain: x'
+    )
+    got = _apply(
+        text,
+        _set("automountServiceAccountToken", "false", "Pod/p"),
+        _set("hostname", "h", "Pod/p"),
+        _set("spec.nodeName", "a: b", "Pod/p"),
+    )
+    assert got == (
+        "kind: Pod\nmetadata:\n  name: p\nspec:\n"
+        '  automountServiceAccountToken: false\n  hostname: h\n  subdomain: x\n  nodeName: "a: b"\n'
+    )
+
+
 def test_a_flag_given_twice_is_left() -> None:
     text = "kind: Pod\nspec:\n  containers:\n  - name: a\n    command: [x, --v=1, --v=2]\n"
     edited = EDITOR.apply(text, "kubernetes", [_set("--v", "3", "Pod/<unnamed>")])

@@ -389,18 +389,21 @@ def _replace(text: str, node: Node, value: str, tag: str) -> _Splice | None:
         raise Refused("the value carries an anchor or a tag")
     if node.style in ("|", ">"):
         raise Refused("the value is a block scalar")
-    return _Splice(node.start, node.end, _scalar(value, tag, node.style), _line(text, node.start))
+    new = _scalar(value, tag, node.style)
+    if node.start == node.end:  # an empty value (`key:`): the new one needs its space
+        new = " " + new
+    return _Splice(node.start, node.end, new, _line(text, node.start))
 
 
 def _scalar(value: str, tag: str, style: str | None = None) -> str:
     """`value` as YAML text that reads back as `value` with `tag`, in `style` when it can."""
-    if tag == STR_TAG and style == "'" and "\n" not in value:
+    if tag != STR_TAG:
+        return value  # a bool, a number: only plain text has that type
+    if style == "'" and "\n" not in value:
         return "'" + value.replace("'", "''") + "'"
     if style is None and _plain(value) == tag:
         return value
-    if tag == STR_TAG or style == '"':
-        return json.dumps(value, ensure_ascii=False)
-    return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _plain(value: str) -> str | None:
