@@ -284,6 +284,22 @@ def test_types_follow_the_field_and_odd_texts_stay_yaml() -> None:
     )
 
 
+def test_list_items_and_a_scheduled_application_are_objects_too() -> None:
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: sparkoperator.k8s.io/v1beta2\n  kind: ScheduledSparkApplication\n"
+        "  metadata: {name: nightly}\n  spec:\n    schedule: '@daily'\n    template:\n"
+        "      sparkConf:\n        spark.authenticate: 'false'\n"
+        "- kind: Pod\n  metadata: {name: p}\n  spec:\n    containers: []\n"
+    )
+    got = _apply(
+        text,
+        _set("spark.authenticate", "true", "ScheduledSparkApplication/nightly"),
+        _set("automountServiceAccountToken", "false", "Pod/p"),
+    )
+    assert got == text.replace("'false'", "'true'") + "    automountServiceAccountToken: false\n"
+
+
 def test_a_flag_given_twice_is_left() -> None:
     text = "kind: Pod\nspec:\n  containers:\n  - name: a\n    command: [x, --v=1, --v=2]\n"
     edited = EDITOR.apply(text, "kubernetes", [_set("--v", "3", "Pod/<unnamed>")])
