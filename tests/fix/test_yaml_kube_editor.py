@@ -300,6 +300,15 @@ def test_list_items_and_a_scheduled_application_are_objects_too() -> None:
     assert got == text.replace("'false'", "'true'") + "    automountServiceAccountToken: false\n"
 
 
+def test_a_flag_goes_to_the_only_command_list_when_none_has_flags() -> None:
+    text = (
+        "kind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: a\n"
+        "    command:\n    - kube-apiserver\n"
+    )
+    got = _apply(text, _set("--authorization-mode", "Node,RBAC", "Pod/a"))
+    assert got == text + "    - --authorization-mode=Node,RBAC\n"
+
+
 def test_a_flag_given_twice_is_left() -> None:
     text = "kind: Pod\nspec:\n  containers:\n  - name: a\n    command: [x, --v=1, --v=2]\n"
     edited = EDITOR.apply(text, "kubernetes", [_set("--v", "3", "Pod/<unnamed>")])

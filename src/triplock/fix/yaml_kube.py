@@ -521,7 +521,8 @@ def _flag(text: str, obj: Mapping, doc: Document, edit: Edit) -> _Splice | None:
                 raise Refused(f"{flag} has no value after it")
             return _replace(text, _usable(seq.items[i + 1], doc), edit.value or "", STR_TAG)
         return _replace(text, item, wanted, STR_TAG)
-    flagged = [s for s in lists if any(_is_flag(i, "--") for i in s.items)]
+    # The list that already takes flags; else a lone command list (`[kube-apiserver]`).
+    flagged = [s for s in lists if any(_is_flag(i, "--") for i in s.items)] or lists
     if len(flagged) != 1:
         raise Refused(f"cannot tell which of {len(flagged)} command lists takes {flag}")
     seq = flagged[0]
