@@ -129,6 +129,16 @@ def test_unsetting_every_key_of_a_mapping_at_once_removes_it() -> None:
     )
 
 
+def test_a_hadoop_key_written_in_spark_conf_is_edited_there() -> None:
+    text = MULTI.replace(
+        '    spark.authenticate: "false"\n',
+        '    spark.authenticate: "false"\n'
+        "    spark.hadoop.fs.s3a.access.key: AKIAIOSFODNN7EXAMPLE\n",
+    )
+    got = _apply(text, _unset("fs.s3a.access.key", "SparkApplication/shop/etl"))
+    assert got == MULTI
+
+
 def test_a_hadoop_key_goes_to_hadoop_conf_and_a_missing_mapping_is_created() -> None:
     text = MULTI.replace(
         "  hadoopConf:\n    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n", ""

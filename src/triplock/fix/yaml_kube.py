@@ -251,14 +251,25 @@ def _target(obj: Mapping, kind: str, key: str) -> _Target:
     first = segs[0].key
     if object_kind in SPARK_KINDS and first not in _ROOT_FIELDS and "." in key:
         base = ("spec", "template") if object_kind == "ScheduledSparkApplication" else ("spec",)
-        conf = "sparkConf" if key.startswith("spark.") else "hadoopConf"
-        return _Target(tuple(_Seg(k) for k in (*base, conf, key)), string=True, whole=True)
+        conf, name = "sparkConf", key
+        if not key.startswith("spark."):  # a Hadoop key: in sparkConf as spark.hadoop.<key>
+            conf, name = "hadoopConf", key
+            spark_conf = _dig(obj, (*base, "sparkConf"))
+            if isinstance(spark_conf, Mapping) and spark_conf.get("spark.hadoop." + key):
+                conf, name = "sparkConf", "spark.hadoop." + key
+        return _Target(tuple(_Seg(k) for k in (*base, conf, name)), string=True, whole=True)
     string = len(segs) > 1 and segs[-1].key == "value" and segs[-2].key.startswith("env")
     if first in _ROOT_FIELDS or obj.get(first) is not None:
         return _Target(segs, string)
     if object_kind in POD_SPEC_PATHS and _FIELD.match(first):
         return _Target((*(_Seg(k) for k in POD_SPEC_PATHS[object_kind]), *segs), string)
     raise Refused(f"{key} names no field of a {object_kind}")
+
+
+def _dig(node: Node | None, keys: tuple[str, ...]) -> Node | None:
+    for key in keys:
+        node = node.get(key) if isinstance(node, Mapping) else None
+    return node
 
 
 def _segments(key: str) -> tuple[_Seg, ...]:
