@@ -27,6 +27,7 @@ from triplock.model import AuditResult, Finding, FixAction
 from triplock.safe_read import ReadError, read_capped
 from triplock.sources.interface import SourceError
 from triplock.sources.kube_load import load_documents
+from triplock.sources.kube_objects import object_ref
 
 NODE_DIR = "/etc/kubernetes/enc"  # where the API server reads it, on each control-plane node
 FILE_NAME = "encryption-config.yaml"
@@ -135,7 +136,7 @@ def _mount_point(manifest: str | None, label: str | None) -> tuple[str, str]:
         docs = list(load_documents(text))
     except (ReadError, UnicodeDecodeError, SourceError) as e:
         raise _Unreadable(f"cannot read the static pod manifest: {e}") from None
-    pods = [d for d in docs if _label(d) == label] or docs
+    pods = [d for d in docs if object_ref(d, manifest).label == label] or docs
     spec = pods[0].map("spec") if len(pods) == 1 else None
     containers = spec.list("containers").maps() if spec is not None else []
     api = [c for c in containers if _runs_apiserver(c)] or containers
@@ -156,13 +157,6 @@ def _runs_apiserver(container: YMap) -> bool:
 
 def _strings(items: YList) -> list[str]:
     return [item for item in items if isinstance(item, str)]
-
-
-def _label(doc: YMap) -> str:
-    meta = doc.map("metadata") or YMap(doc.line)
-    ns = meta.text("namespace")
-    name = meta.text("name") or "<unnamed>"
-    return f"{doc.text('kind') or 'Pod'}/{ns + '/' if ns else ''}{name}"
 
 
 PROVIDER = EncryptionConfigProvider()
