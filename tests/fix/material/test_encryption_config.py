@@ -122,3 +122,18 @@ def test_without_a_secrets_dir_or_with_a_bad_plugin_nothing_is_generated(tree: P
     run = run_cli("fix", "--format", "json", str(tree))
     left = [r for r in run.json()["remaining"] if r["rule_id"] == "K8S-211"]
     assert [r["why"] for r in left] == [NEEDS_SECRETS_DIR]
+
+
+def test_a_volume_of_that_name_mounting_something_else_is_not_reused(tree: Path) -> None:
+    manifest = tree / "kube-apiserver.yaml"
+    manifest.write_text(
+        APISERVER.read_text()
+        + "    volumeMounts:\n    - {name: encryption-config, mountPath: /etc/ssl}\n"
+    )
+    result = audit(AuditOptions(paths=[str(tree)]))
+    failures = [f for f in result.findings if f.rule.id == "K8S-211" and f.status is Status.FAIL]
+    provided = PROVIDER.provide(failures, result, MaterialOptions(str(tree / "secrets")))
+    assert not provided.edits
+    assert [why for _, why in provided.left] == [
+        "the pod's volume encryption-config is not /etc/kubernetes/enc: add the mount by hand"
+    ]

@@ -146,8 +146,22 @@ def _mount_point(manifest: str | None, label: str | None) -> tuple[str, str]:
     if not name:
         raise _Unreadable("the kube-apiserver container has no name")
     mounts = api[0].list("volumeMounts").maps()
-    there = [m.text("name") for m in mounts if m.text("mountPath") in (NODE_DIR, NODE_DIR + "/")]
-    return name, next((v for v in there if v), VOLUME)
+    there = [m.text("name") for m in mounts if _is_node_dir(m.text("mountPath"))]
+    volume = next((v for v in there if v), VOLUME)
+    assert spec is not None
+    taken = [m.text("mountPath") for m in mounts if m.text("name") == volume]
+    taken += [
+        (v.map("hostPath") or YMap(v.line)).text("path")
+        for v in spec.list("volumes").maps()
+        if v.text("name") == volume
+    ]
+    if not all(_is_node_dir(path) for path in taken):
+        raise _Unreadable(f"the pod's volume {volume} is not {NODE_DIR}: add the mount by hand")
+    return name, volume
+
+
+def _is_node_dir(path: str | None) -> bool:
+    return path is not None and path.rstrip("/") == NODE_DIR
 
 
 def _runs_apiserver(container: YMap) -> bool:
