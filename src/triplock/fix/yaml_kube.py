@@ -74,7 +74,6 @@ class YamlEditor:
         if is_helm_template(text):  # what it renders comes from the values: not an error
             why = "an unrendered Helm template: set it through the chart's values"
             return Edited(text, (), tuple((edit, why) for edit in edits))
-        parse(text)  # a file that is not YAML is refused whole
         current = text
         done: list[tuple[Edit, int | None, int | None]] = []
         moves: list[tuple[int, int, int]] = []  # (line, lines removed, lines added)
@@ -82,7 +81,8 @@ class YamlEditor:
         pending = edits
         while pending:
             # One parse serves every edit whose change touches no other's; an edit that does
-            # (a second key for a mapping the first one creates) waits for the next round.
+            # (a second key for a mapping the first one creates) waits for the next round. A
+            # file that is not YAML raises EditorError here, in the first round: refused whole.
             index = _Index.of(parse(current))
             batch: list[tuple[Edit, Splice]] = []
             later: list[Edit] = []
