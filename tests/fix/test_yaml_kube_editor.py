@@ -335,17 +335,27 @@ def test_helm_values_take_the_fix_value_as_yaml() -> None:
 
 def test_change_lines_refer_to_the_text_before_and_after() -> None:
     obj = "SparkApplication/shop/etl"
-    edited = EDITOR.apply(
-        MULTI,
-        "kubernetes",
-        [_unset("fs.s3a.secret.key", obj), _set("spark.authenticate", "true", obj)],
+    text = MULTI.replace(
+        "    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        "    fs.s3a.secret.key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n    fs.s3a.x: y\n",
     )
-    before = MULTI.splitlines()
-    after = edited.text.splitlines()
-    spans = [(c.before, c.after) for c in edited.changes]
-    assert spans[0][1] is None and before[spans[0][0] - 1] == "  hadoopConf:"
-    assert spans[1][0] == spans[1][1]
-    assert after[spans[1][1] - 1] == '    spark.authenticate: "true"'
+    edits = [
+        _unset("fs.s3a.secret.key", obj),
+        _unset("fs.s3a.x", obj),
+        _set("spark.authenticate", "true", obj),
+        _set("spark.io.encryption.enabled", "true", obj),
+    ]
+    edited = EDITOR.apply(text, "kubernetes", edits)
+    before, after = text.splitlines(), edited.text.splitlines()
+    lines = {c.edit.key: (c.before, c.after) for c in edited.changes}
+    assert before[lines["fs.s3a.secret.key"][0] - 1].startswith("    fs.s3a.secret.key:")
+    assert before[lines["fs.s3a.x"][0] - 1] == "  hadoopConf:"  # the last key takes its parent
+    assert lines["fs.s3a.x"][1] is None and lines["fs.s3a.secret.key"][1] is None
+    b, a = lines["spark.authenticate"]
+    assert before[b - 1] == '    spark.authenticate: "false"'
+    assert after[a - 1] == '    spark.authenticate: "true"'
+    b, a = lines["spark.io.encryption.enabled"]
+    assert b is None and after[a - 1] == '    spark.io.encryption.enabled: "true"'
 
 
 def test_a_file_that_is_not_yaml_is_refused_whole_and_a_helm_template_left() -> None:

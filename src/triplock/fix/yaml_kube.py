@@ -353,21 +353,28 @@ def _command_lists(obj: Mapping, doc: Document) -> list[Sequence]:
 
 
 def _back(line: int | None, moves: list[tuple[int, int, int]]) -> int | None:
-    """A line of the text after `moves` as 1-based line of the text before them."""
+    """A 0-based line of the text after `moves` as the 1-based line of the text before them (a
+    line a move wrote maps to where the move was)."""
     if line is None:
         return None
     for start, removed, added in reversed(moves):
-        if line > start:
-            line -= added - removed
+        if line >= start + added:
+            line += removed - added
+        elif line >= start:
+            line = start
     return line + 1
 
 
 def _forward(line: int | None, moves: list[tuple[int, int, int]]) -> int | None:
+    """A 0-based line of the text before `moves` as the 1-based line of the text after them (a
+    line a move removed maps to where the move was)."""
     if line is None:
         return None
     for start, removed, added in moves:
-        if line > start:
+        if line >= start + removed:
             line += added - removed
+        elif line >= start:
+            line = start
     return line + 1
 
 
