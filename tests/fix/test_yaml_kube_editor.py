@@ -250,6 +250,12 @@ def test_a_field_shared_through_an_anchor_is_left(key: str, why: str) -> None:
     assert len(edited.left) == 1 and why in edited.left[0][1]
 
 
+def test_emptying_a_list_item_is_left_not_the_list_removed() -> None:
+    text = "kind: Pod\nmetadata: {name: p}\nspec:\n  tolerations:\n  - effect:\n      x: 1\n"
+    edited = EDITOR.apply(text, "kubernetes", [_unset("tolerations[0].effect.x", "Pod/p")])
+    assert edited.text == text and "empty list item" in edited.left[0][1]
+
+
 def test_an_anchor_no_alias_uses_does_not_block_edits_beside_it() -> None:
     got = _apply(ANCHORS, _set("nodeSelector.disk", "nvme", "Pod/p"))
     assert got == ANCHORS.replace("disk: ssd", "disk: nvme")

@@ -288,7 +288,11 @@ def list_indent(obj: Mapping) -> int:
 def unset(text: str, path: NodePath) -> Splice:
     depth = len(path) - 1
     while depth > 0 and len(path[depth][0].pairs) == 1:
-        depth -= 1  # the last key of its mapping: remove the emptied parent entry instead
+        # The last key of its mapping: remove the emptied parent entry instead, unless that
+        # mapping is a list item (the list would go with it).
+        if path[depth - 1][2] is not path[depth][0]:
+            raise Refused("removing it would leave an empty list item: remove the item by hand")
+        depth -= 1
     mapping, key, value = path[depth]
     if len(mapping.pairs) == 1:
         raise Refused("removing it would leave the object empty")
