@@ -62,14 +62,13 @@ def audit(options: AuditOptions) -> AuditResult:
 def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     ctx = Context(inventory, options.spark_version, inventory.options)
     findings: dict[tuple[str, Status, Location, str], Finding] = {}
-    rules = all_rules()
+    rules = all_rules() if options.rule_modules is None else rules_in(options.rule_modules)
     result = AuditResult(
         inputs=inventory.inputs,
         errors=inventory.errors,
         skipped=inventory.skipped,
         rules=[r.meta for r in rules],
     )
-    rules = all_rules() if options.rule_modules is None else rules_in(options.rule_modules)
     for rule in rules:
         if not _selected(rule, options):
             continue
