@@ -59,7 +59,7 @@ def register(sub: Any) -> None:
         "--kms-plugin",
         metavar="ENDPOINT",
         help="a KMS v2 plugin endpoint (unix:///path.sock) for the API server's "
-        "EncryptionConfiguration; default: a generated aesgcm key",
+        "EncryptionConfiguration; default: a generated secretbox key",
     )
     p.set_defaults(run=run)
 
