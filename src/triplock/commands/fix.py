@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from triplock.commands._args import comma_list
+from triplock.commands._args import add_jobs, comma_list, jobs
 
 
 def register(sub: Any) -> None:
@@ -42,6 +42,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="ignore `triplock: ignore` comments in the audited files",
     )
+    add_jobs(p)
     p.set_defaults(run=run)
 
 
@@ -60,6 +61,8 @@ def run(args: argparse.Namespace) -> int:
     except UnknownSelector as e:
         raise UsageError(str(e)) from None
 
+    workers = jobs(args)
+
     def audit(paths: list[str]) -> Any:
         from triplock.audit import AuditOptions, audit
         from triplock.commands.audit import _waiver_step
@@ -70,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
                 skip_paths=tuple(config.skip_path),
                 disabled_rules=frozenset(config.disable),
                 post_steps=[_waiver_step(args, config)],
+                jobs=workers,
             )
         )
 
