@@ -93,6 +93,8 @@ def _start(setup: _Setup) -> None:
     """A worker's initializer: the sources and rules, the CLI's collector thresholds."""
     global _STATE
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker has the CLI's handler
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     gc.set_threshold(*setup.gc_threshold)
     by_id = {r.meta.id: r for r in all_rules()}
     _STATE = (setup, all_sources(), [by_id[i] for i in setup.rule_ids])
@@ -175,10 +177,15 @@ def _run(
 ) -> None:
     context = multiprocessing.get_context(_start_method())
     jobs = min(options.jobs, -(-len(files) // CHUNK_FILES))
-    executor = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(setup,))
+    starts = range(0, len(files), CHUNK_FILES)
+    # Ctrl-C waits until the workers exist and ignore it (their initializer), then stops them.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        starts = range(0, len(files), CHUNK_FILES)
+        executor = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(setup,))
         tasks = [executor.submit(_read_and_judge, files[s : s + CHUNK_FILES]) for s in starts]
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
         for start, task in zip(starts, tasks, strict=True):
             chunk = _result(task, files[start : start + CHUNK_FILES], sources, setup)
             merged.add(chunk, start)
