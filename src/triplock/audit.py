@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from triplock.controls import CONTROLS
@@ -91,9 +92,8 @@ def judge(
         prejudged.settle()
     for rule in _rules(options):
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
-        done = prejudged.of(rule) if prejudged is not None else None
-        for fact in facts:
-            judged = done(fact) if done is not None else None
+        done = prejudged.of(rule, facts) if prejudged is not None else None
+        for fact, judged in zip(facts, done or repeat(None, len(facts)), strict=True):
             if judged is None:
                 judged = judge_fact(rule, fact, ctx)
             if isinstance(judged, InputError):

@@ -17,11 +17,13 @@ import multiprocessing
 import operator
 import os
 import signal
+import sys
 import threading
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields, is_dataclass
+from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, Any
 
 from triplock.audit import Judgement, judge_fact
@@ -39,6 +41,13 @@ if TYPE_CHECKING:
 # than they save (benchmarks/audit_speed.py --jobs, docs/architecture.md).
 MIN_FILES = 400
 CHUNK_FILES = 100  # files per task: small enough to share the work, large enough to batch
+# Where the dataclasses a worker sends back are defined.
+_SENT_MODULES = (
+    "triplock.facts",
+    "triplock.model",
+    "triplock.inventory",
+    "triplock.rules.registry",
+)
 
 
 def usable_cores() -> int:
@@ -98,6 +107,42 @@ def _start(setup: _Setup) -> None:
     gc.set_threshold(*setup.gc_threshold)
     by_id = {r.meta.id: r for r in all_rules()}
     _STATE = (setup, all_sources(), [by_id[i] for i in setup.rule_ids])
+    for kind in _slotted_dataclasses():
+        ForkingPickler.register(kind, _reducer(kind))
+
+
+def _slotted_dataclasses() -> Iterator[type]:
+    """The facts' and findings' dataclasses with slots, of which a chunk holds thousands.
+    Pickled their own way, each object's state is read and written through `fields()`; a
+    tuple of values rebuilt by the constructor costs half as much (see `_reducer`)."""
+    for name, module in list(sys.modules.items()):
+        if module is None or not name.startswith(_SENT_MODULES):
+            continue
+        for kind in vars(module).values():
+            if (
+                isinstance(kind, type)
+                and kind.__module__ == name
+                and is_dataclass(kind)
+                and set(getattr(kind, "__slots__", ())) == {f.name for f in fields(kind)}
+            ):
+                yield kind
+
+
+def _reducer(kind: type) -> Callable[[Any], tuple[Any, ...]]:
+    """A tuple of the values, rebuilt by the constructor when it takes them all as they are,
+    else slot by slot (`Evidence` has no constructor; a `__post_init__` would run twice)."""
+    names = tuple(f.name for f in fields(kind))
+    plain = all(f.init for f in fields(kind)) and not hasattr(kind, "__post_init__")
+    if vars(kind).get("__init__") is None or not plain:
+        return lambda obj: (_rebuilt, (kind, names, tuple(getattr(obj, n) for n in names)))
+    return lambda obj: (kind, tuple(getattr(obj, n) for n in names))
+
+
+def _rebuilt(kind: type, names: tuple[str, ...], values: tuple[object, ...]) -> object:
+    obj: object = object.__new__(kind)
+    for name, value in zip(names, values, strict=True):
+        object.__setattr__(obj, name, value)
+    return obj
 
 
 def _read_and_judge(files: list[Walked]) -> _Chunk:
@@ -178,14 +223,15 @@ def _run(
     context = multiprocessing.get_context(_start_method())
     jobs = min(options.jobs, -(-len(files) // CHUNK_FILES))
     starts = range(0, len(files), CHUNK_FILES)
-    # Ctrl-C waits until the workers exist and ignore it (their initializer), then stops them.
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    executor = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(setup,))
     try:
-        executor = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(setup,))
-        tasks = [executor.submit(_read_and_judge, files[s : s + CHUNK_FILES]) for s in starts]
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    try:
+        # A Ctrl-C waits until the workers exist and ignore it (their initializer); it is
+        # raised here on unblocking, and stops them.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            tasks = [executor.submit(_read_and_judge, files[s : s + CHUNK_FILES]) for s in starts]
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         for start, task in zip(starts, tasks, strict=True):
             chunk = _result(task, files[start : start + CHUNK_FILES], sources, setup)
             merged.add(chunk, start)
@@ -284,21 +330,18 @@ class Prejudged:
             if shape is not None and _same(shape, _shape(fact))
         }
 
-    def of(self, rule: Rule[Any]) -> Callable[[object], Judgement | None] | None:
-        """The workers' judgement of `rule` on a fact, None where it must be judged here."""
+    def of(self, rule: Rule[Any], facts: list[object]) -> list[Judgement | None] | None:
+        """The workers' judgement of `rule` on each of `facts`, None for a fact it must be
+        judged on here; None for a rule the workers did not judge."""
         if rule.meta.id not in self.rule_ids:
             return None
         judged = self.judged.get(rule.meta.id, {})
         deferred = self.deferred.get(rule.meta.id, set())
         unchanged = self.unchanged
-
-        def done(fact: object) -> Judgement | None:
-            key = id(fact)
-            if key not in unchanged or key in deferred:
-                return None
-            return judged.get(key, ())
-
-        return done
+        return [
+            judged.get(key, ()) if key in unchanged and key not in deferred else None
+            for key in map(id, facts)
+        ]
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
