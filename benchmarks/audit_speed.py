@@ -97,13 +97,23 @@ def compare(files: int, jobs: int, keep: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(keep or tmp)
         generate(root, files)
+        one_cpu = _cpu()
         one, inputs, _ = run(root, 1)
+        pool_cpu = _cpu()
         pool, _, _ = run(root, jobs)
+        pool_cpu, one_cpu = _cpu() - pool_cpu, pool_cpu - one_cpu
     print(f"{inputs:,} inputs, {os.cpu_count()} cores, load average {_load()}\n")
     print(f"{'':18}{'--jobs 1':>12}{f'--jobs {jobs}':>12}")
     print(f"{'wall time (s)':18}{one:>12.2f}{pool:>12.2f}")
     print(f"{'files/s':18}{inputs / one:>12,.0f}{inputs / pool:>12,.0f}")
+    # All processes' CPU time: what the pool costs beyond one process (the hand-off).
+    print(f"{'CPU seconds':18}{one_cpu:>12.2f}{pool_cpu:>12.2f}")
     print(f"\n--jobs {jobs} is {one / pool:.2f}x the throughput of --jobs 1")
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _load() -> str:

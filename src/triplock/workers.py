@@ -37,9 +37,10 @@ from triplock.sources.interface import Source
 if TYPE_CHECKING:
     from triplock.audit import AuditOptions
 
-# Fewer files than this are read in the main process: starting the workers would cost more
-# than they save (benchmarks/audit_speed.py --jobs, docs/architecture.md).
-MIN_FILES = 400
+# Fewer files than this are read in the main process. Starting two workers cost ~35 ms of CPU
+# (20 files: 0.047 s in one process, 0.083 s with workers), some 40 files' work; the margin is
+# for a loaded machine, where a worker may wait for a core.
+MIN_FILES = 200
 CHUNK_FILES = 100  # files per task: small enough to share the work, large enough to batch
 # Where the dataclasses a worker sends back are defined.
 _SENT_MODULES = (
