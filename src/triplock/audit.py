@@ -57,7 +57,8 @@ def audit(options: AuditOptions) -> AuditResult:
     if options.jobs > 1 and STDIN not in options.paths:
         from triplock.workers import read_on_workers
 
-        per_input = [r for r in _rules(options) if r.scope is Scope.PER_INPUT]
+        rules = _catalogue(options)
+        per_input = [r for r in rules if _selected(r, options) and r.scope is Scope.PER_INPUT]
         prejudged = read_on_workers(options, inventory, per_input)
     else:
         discover(
@@ -81,7 +82,7 @@ def judge(
     worker processes already judged (`prejudged`) is taken from them, not judged again."""
     ctx = Context(inventory, options.spark_version, inventory.options)
     findings: dict[tuple[str, Status, Location, str], Finding] = {}
-    rules = all_rules()
+    rules = _catalogue(options)
     result = AuditResult(
         inputs=inventory.inputs,
         errors=inventory.errors,
@@ -90,7 +91,9 @@ def judge(
     )
     if prejudged is not None:
         prejudged.settle()
-    for rule in _rules(options):
+    for rule in rules:
+        if not _selected(rule, options):
+            continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
         done = prejudged.of(rule, facts) if prejudged is not None else None
         for fact, judged in zip(facts, done or repeat(None, len(facts)), strict=True):
@@ -109,10 +112,9 @@ def judge(
     return result
 
 
-def _rules(options: AuditOptions) -> list[Rule[Any]]:
-    """The rules this audit runs, in their order."""
-    rules = all_rules() if options.rule_modules is None else rules_in(options.rule_modules)
-    return [r for r in rules if _selected(r, options)]
+def _catalogue(options: AuditOptions) -> list[Rule[Any]]:
+    """The rules of this audit, in their order (the selected ones run)."""
+    return all_rules() if options.rule_modules is None else rules_in(options.rule_modules)
 
 
 def judge_fact(rule: Rule[Any], fact: object, ctx: Context) -> Judgement:
