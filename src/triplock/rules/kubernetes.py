@@ -323,6 +323,7 @@ def credentials_mounted(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
     control="k8s.rbac",
     severity=Severity.MEDIUM,
     target=PodSpec,
+    reads_inventory=True,
     rationale="Every pod gets its service account's token unless automountServiceAccountToken "
     "is false; a pod that never calls the API (a Spark executor, most applications) only "
     "hands that token to whoever compromises it (CIS 5.1.5, 5.1.6).",

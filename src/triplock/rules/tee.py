@@ -234,6 +234,7 @@ def _local_dirs(ctx: Context) -> list[str]:
     control="use.tee",
     severity=Severity.HIGH,
     target=EnclaveManifest,
+    reads_inventory=True,
     rationale="sgx.allowed_files are read and written in clear and without integrity: a "
     "database's data directory, /data or Spark's local dirs (shuffle and spill files, /tmp by "
     "default) listed there leave the enclave's data readable and modifiable by the host.",
