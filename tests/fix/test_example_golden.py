@@ -61,7 +61,10 @@ def test_after_write_every_failure_at_high_or_above_is_left_for_the_user(
 ) -> None:
     tree = tmp_path / "insecure"
     shutil.copytree(EXAMPLE, tree)
-    report = run_cli("fix", "--write", "--format", "json", str(tree)).json()
+    secrets = str(tmp_path / "secrets")  # generated material (K8S-211's EncryptionConfiguration)
+    report = run_cli(
+        "fix", "--write", "--format", "json", "--secrets-dir", secrets, str(tree)
+    ).json()
     audit = run_cli("audit", "--format", "json", str(tree)).json()
     kinds = {i["path"]: i["kind"] for i in audit["inputs"]}
     failing = {
@@ -84,7 +87,9 @@ def test_after_write_every_failure_at_high_or_above_is_left_for_the_user(
     left_in_edited = {k[0] for k in failing if k[1] in edited}
     assert left_in_edited >= {"SPARK-002", "HADOOP-018", "KMS-005"}  # manual, unknown value
     assert "SPARK-010" not in left_in_edited
-    assert not {"SHELL-001", "HADOOP-006", "KMS-002", "KMS-007"} & {k[0] for k in failing}
+    assert not {"SHELL-001", "HADOOP-006", "KMS-002", "KMS-007", "K8S-210", "K8S-211"} & {
+        k[0] for k in failing
+    }
 
 
 def test_fix_write_on_the_insecure_example(tmp_path: Path) -> None:

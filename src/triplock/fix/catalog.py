@@ -59,6 +59,14 @@ longer read it); KMS ACLs that are `*` become `hdfs` for the NameNode's operatio
 administration, and who decrypts (DECRYPT_EEK) is a value only you know; service accounts and
 namespaces that must exist first are values only you know.
 
+The YAML editor edits Kubernetes manifests (multi-document, `kind: List`), a Spark custom
+resource's sparkConf and hadoopConf, a static pod's command-line flags, files embedded in a
+ConfigMap and Helm values files at the exact place of the field; what it cannot edit exactly (a
+field behind an alias or inside a shared anchor, under a merge key, a key to add to a flow
+mapping) is left with why. With `--secrets-dir`, K8S-211 gets a generated EncryptionConfiguration
+(kms v2 with `--kms-plugin`, else secretbox; identity last) and the API server's static pod its
+flag, hostPath volume and read-only mount.
+
 ## Rule by rule, on `{path}`
 
 | rule | title | fix | result |

@@ -86,3 +86,24 @@ def test_without_secrets_dir_standalone_auth_is_left_untouched(tmp_path: Path) -
     assert conf.read_text() == "spark.master spark://m:7077\n"  # Spark would refuse to start
     whys = {r["rule_id"]: r["why"] for r in report["remaining"]}
     assert whys["SPARK-001"].startswith("needs --secrets-dir")
+
+
+def test_a_spark_application_gets_the_settings_and_a_secret_in_its_namespace(
+    tmp_path: Path,
+) -> None:
+    app = write(
+        tmp_path / "d",
+        "app.yaml",
+        "apiVersion: sparkoperator.k8s.io/v1beta2\nkind: SparkApplication\n"
+        "metadata:\n  name: etl\n  namespace: spark-jobs\nspec:\n  type: Python\n"
+        '  mode: cluster\n  sparkConf:\n    spark.authenticate: "true"  # keep me\n',
+    )
+    secrets = tmp_path / "secrets"
+    code, _, shown = _fix(app, "--secrets-dir", str(secrets))
+    assert code == 0, shown
+    conf = yaml.safe_load(app.read_text())["spec"]["sparkConf"]
+    assert conf["spark.authenticate.secret.executor.file"] == "/mnt/secrets/spark-auth/secret"
+    assert conf["spark.kubernetes.driver.secrets.spark-auth"] == "/mnt/secrets/spark-auth"
+    assert "# keep me" in app.read_text()
+    manifest = yaml.safe_load((secrets / "spark-auth" / "spark-auth-secret.yaml").read_text())
+    assert manifest["metadata"]["namespace"] == "spark-jobs"

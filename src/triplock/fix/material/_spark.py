@@ -25,7 +25,8 @@ class SparkTarget:
 
     path: str
     kind: str
-    settings: dict[str, str]  # as written in a spark-conf file; empty for Kubernetes manifests
+    # as written in a spark-conf file; for a manifest only spark.kubernetes.namespace, its own
+    settings: dict[str, str]
 
     @property
     def kubernetes(self) -> bool:
@@ -49,9 +50,12 @@ def target_of(finding: Finding, result: AuditResult) -> SparkTarget | str:
         return "the file is not one of the inputs"
     if kind in _KUBERNETES_KINDS:
         # Material is generated only where an editor can put it to use.
-        return (
-            SparkTarget(path, kind, {}) if editor_for(kind) else f"no editor for {kind} files yet"
-        )
+        if editor_for(kind) is None:
+            return f"no editor for {kind} files yet"
+        # The object is named Kind/namespace/name: the Secret goes to the pods' namespace.
+        parts = (finding.location.object or "").split("/")
+        namespace = {"spark.kubernetes.namespace": parts[1]} if len(parts) == 3 else {}
+        return SparkTarget(path, kind, namespace)
     if kind != "spark-conf":
         return (
             f"manual step: set it where this {kind} input launches Spark, with material from "
