@@ -37,6 +37,8 @@ class YMap(dict[str, Any]):
     def text(self, key: str) -> str | None:
         """A scalar as Kubernetes would read it into a string field; None when absent."""
         v = self.get(key)
+        if v.__class__ is str:
+            return v  # most scalars: no conversion
         if v is None or isinstance(v, YMap | YList):
             return None
         return scalar_text(v)
@@ -220,12 +222,14 @@ class PolicyRule:
     def allows(self, verb: str, resource: str, group: str = "") -> bool:
         """Whether this rule grants `verb` on `resource` ("pods" or a subresource such as
         "pods/exec", which "*", "pods/*" and "*/exec" also match) in API group `group`."""
-        if not (_any(self.verbs, verb) and _any(self.api_groups, group)):
+        verbs, groups, resources = self.verbs, self.api_groups, self.resources
+        # Inline, no helper call per field: RBAC rules ask this of every grant, per permission.
+        if not ("*" in verbs or verb in verbs) or not ("*" in groups or group in groups):
             return False
-        if _any(self.resources, resource):
+        if "*" in resources or resource in resources:
             return True
         base, _, sub = resource.partition("/")
-        return bool(sub) and (f"*/{sub}" in self.resources or f"{base}/*" in self.resources)
+        return bool(sub) and (f"*/{sub}" in resources or f"{base}/*" in resources)
 
     @property
     def wildcards(self) -> list[str]:
@@ -238,10 +242,6 @@ class PolicyRule:
             )
             if "*" in values
         ]
-
-
-def _any(values: tuple[str, ...], wanted: str) -> bool:
-    return "*" in values or wanted in values
 
 
 @dataclass(frozen=True, slots=True)
