@@ -19,7 +19,8 @@ class YMap(dict[str, Any]):
     __slots__ = ("line", "lines")
 
     def __init__(self, line: int) -> None:
-        super().__init__()
+        # No super().__init__(): it would only empty the empty dict that __new__ made, and
+        # every mapping of every manifest comes through here.
         self.line = line
         self.lines: dict[str, int] = {}
 
@@ -50,7 +51,7 @@ class YList(list[Any]):
     __slots__ = ("line", "lines")
 
     def __init__(self, line: int) -> None:
-        super().__init__()
+        # No super().__init__(), as for YMap: __new__ made the list empty.
         self.line = line
         self.lines: list[int] = []
 
