@@ -76,11 +76,12 @@ class ObjectRef:
     namespace: str | None
     path: str
     line: int
+    # Kind/namespace/name, made once: every location of every finding on the object names it.
+    label: str = field(init=False, repr=False)
 
-    @property
-    def label(self) -> str:
+    def __post_init__(self) -> None:
         ns = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind}/{ns}{self.name}"
+        object.__setattr__(self, "label", f"{self.kind}/{ns}{self.name}")
 
     def at(self, line: int | None = None) -> Location:
         return Location(path=self.path, line=line or self.line, object=self.label)
