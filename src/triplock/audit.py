@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from triplock.controls import CONTROLS
 from triplock.inventory import Inventory, RunOptions
@@ -14,6 +14,8 @@ from triplock.rules.registry import Context, Outcome, Rule, all_rules, rules_in
 from triplock.safe_read import DEFAULT_MAX_BYTES
 from triplock.sources import all_sources
 from triplock.sources.discovery import discover
+
+T = TypeVar("T")
 
 # Steps that run on the findings after the rules (waivers, for one); each may edit the result.
 PostStep = Callable[[AuditResult, "AuditOptions"], None]
@@ -61,7 +63,8 @@ def audit(options: AuditOptions) -> AuditResult:
 
 def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     ctx = Context(inventory, options.spark_version, inventory.options)
-    findings: dict[tuple[str, Status, Location, str], Finding] = {}
+    findings: list[Finding] = []
+    shared = _Shared()
     rules = all_rules()
     result = AuditResult(
         inputs=inventory.inputs,
@@ -74,6 +77,8 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
         if not _selected(rule, options):
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
+        # Identities differ between rules: one rule's findings at a time are deduplicated.
+        ones: dict[tuple[Status, Location, str], Finding] = {}
         for fact in facts:
             try:
                 if rule.applies is not None and not rule.applies(fact):
@@ -83,9 +88,11 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
                 result.errors.append(_rule_error(rule, fact, e))
                 continue
             for outcome in outcomes:
-                finding = _finding(rule, outcome)
-                findings.setdefault(finding.identity(), finding)
-    result.findings = sorted(findings.values(), key=_finding_order)
+                finding = _finding(rule, outcome, shared)
+                ones.setdefault(finding.identity()[1:], finding)
+        findings.extend(ones.values())
+    _sort(findings)
+    result.findings = findings
     for step in options.post_steps:
         step(result, options)
     result.checklist = checklist(result.findings)
@@ -113,31 +120,47 @@ def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> Any:
     )
 
 
-def _finding(rule: Rule[Any], outcome: Outcome) -> Finding:
+class _Shared:
+    """One object for equal messages, evidence and fixes: rules write the same few messages
+    about thousands of inputs, and each finding would otherwise keep its own copy."""
+
+    def __init__(self) -> None:
+        self.known: dict[object, Any] = {}
+
+    def one(self, value: T) -> T:
+        return self.known.setdefault(value, value)  # type: ignore[no-any-return]
+
+
+def _finding(rule: Rule[Any], outcome: Outcome, shared: _Shared) -> Finding:
     return Finding(
         rule=rule.meta,
         status=outcome.status,
-        message=outcome.message,
+        message=shared.one(outcome.message),
         location=outcome.location,
         severity=outcome.severity or rule.meta.severity,
-        evidence=outcome.evidence,
-        fix=outcome.fix,
+        evidence=shared.one(outcome.evidence),
+        fix=shared.one(outcome.fix),
         cause=outcome.cause,
     )
 
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}
 
+# The report's order: status, severity (highest first), path or URL, line, rule id. Sorted
+# one key at a time, the last first (each sort is stable): a tuple key per finding would
+# hold millions of tuples at once on a large tree.
+_ORDER: tuple[Callable[[Finding], Any], ...] = (
+    lambda f: _STATUS_ORDER[f.status],
+    lambda f: -f.severity.rank,
+    lambda f: f.location.path or f.location.url or "",
+    lambda f: f.location.line or 0,
+    lambda f: f.rule.id,
+)
 
-def _finding_order(f: Finding) -> tuple[int, int, str, int, str]:
-    loc: Location = f.location
-    return (
-        _STATUS_ORDER[f.status],
-        -f.severity.rank,
-        loc.path or loc.url or "",
-        loc.line or 0,
-        f.rule.id,
-    )
+
+def _sort(findings: list[Finding]) -> None:
+    for key in reversed(_ORDER):
+        findings.sort(key=key)
 
 
 def checklist(findings: list[Finding]) -> list[ControlStatus]:
