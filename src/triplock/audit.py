@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from triplock.controls import CONTROLS
 from triplock.inventory import Inventory, RunOptions
@@ -14,8 +14,6 @@ from triplock.rules.registry import Context, Outcome, Rule, all_rules, rules_in
 from triplock.safe_read import DEFAULT_MAX_BYTES
 from triplock.sources import all_sources
 from triplock.sources.discovery import discover
-
-T = TypeVar("T")
 
 # Steps that run on the findings after the rules (waivers, for one); each may edit the result.
 PostStep = Callable[[AuditResult, "AuditOptions"], None]
@@ -64,7 +62,6 @@ def audit(options: AuditOptions) -> AuditResult:
 def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     ctx = Context(inventory, options.spark_version, inventory.options)
     findings: list[Finding] = []
-    shared = _Shared()
     rules = all_rules()
     result = AuditResult(
         inputs=inventory.inputs,
@@ -88,7 +85,7 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
                 result.errors.append(_rule_error(rule, fact, e))
                 continue
             for outcome in outcomes:
-                finding = _finding(rule, outcome, shared)
+                finding = _finding(rule, outcome, inventory)
                 ones.setdefault(finding.identity()[1:], finding)
         findings.extend(ones.values())
     _sort(findings)
@@ -120,18 +117,7 @@ def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> Any:
     )
 
 
-class _Shared:
-    """One object for equal messages, evidence and fixes: rules write the same few messages
-    about thousands of inputs, and each finding would otherwise keep its own copy."""
-
-    def __init__(self) -> None:
-        self.known: dict[object, Any] = {}
-
-    def one(self, value: T) -> T:
-        return self.known.setdefault(value, value)  # type: ignore[no-any-return]
-
-
-def _finding(rule: Rule[Any], outcome: Outcome, shared: _Shared) -> Finding:
+def _finding(rule: Rule[Any], outcome: Outcome, shared: Inventory) -> Finding:
     return Finding(
         rule=rule.meta,
         status=outcome.status,
@@ -139,7 +125,7 @@ def _finding(rule: Rule[Any], outcome: Outcome, shared: _Shared) -> Finding:
         location=outcome.location,
         severity=outcome.severity or rule.meta.severity,
         evidence=shared.one(outcome.evidence),
-        fix=shared.one(outcome.fix),
+        fix=outcome.fix,
         cause=outcome.cause,
     )
 

@@ -26,7 +26,7 @@ _HISTORY_SERVER_KEY = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class SparkApp:
     """The effective Spark settings of one application as far as the inputs show them.
 
