@@ -1,21 +1,32 @@
-"""How fast `triplock audit` reads Spark deployments: N generated spark-defaults.conf files and
-spark-submit scripts (half each), audited in one run; prints files/s and peak memory.
+"""How fast `triplock audit` reads Spark deployments, and how much memory each input keeps: N
+generated spark-defaults.conf files and spark-submit scripts (half each), audited in one run
+with every rule and the JSON report written to a file (as a CI job would); prints files/s,
+peak RSS and the bytes of peak RSS each input adds.
 
     python benchmarks/audit_speed.py [--files 10000] [--keep DIR]
+    python benchmarks/audit_speed.py --files 100000     # the memory goal: < 500 MiB peak RSS
+
+Three runs, each its own process, peak RSS of each read with wait4():
+- startup: one input, what every run pays (interpreter, modules, rules);
+- audit: the N inputs, every rule, the JSON report: peak RSS, and its growth over startup per
+  input (the findings included: about 20 per input here);
+- facts only: the N inputs judged by one rule that finds nothing in them (HADOOP-001): the
+  growth per input beyond the findings, what each input's facts keep (goal <= 2 KiB).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import orjson
 
 _KEYS = [
     ("spark.authenticate", ["true", "false"]),
@@ -55,19 +66,44 @@ def generate(root: Path, count: int, seed: int = 7) -> None:
             (directory / f"submit-{i}.sh").write_text(script)
 
 
-def run(root: Path) -> tuple[float, int, int]:
+FACTS_ONLY_RULE = "HADOOP-001"  # a Hadoop rule: no finding on Spark inputs
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_kib: int
+    inputs: int
+    findings: int
+
+
+def run(root: Path, report: Path, *extra: str) -> Run:
+    """One `triplock audit` process; its peak RSS from wait4(), its counts from the report."""
+    command = [sys.executable, "-m", "triplock", "audit", str(root), "--format", "json"]
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "triplock", "audit", str(root), "--format", "json"],
-        capture_output=True,
-        text=True,
-    )
+    with open(os.devnull, "wb") as quiet:
+        proc = subprocess.Popen(
+            [*command, "-o", str(report), *extra], stdout=quiet, stderr=subprocess.PIPE
+        )
+        assert proc.stderr is not None
+        errors = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"triplock failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    report = json.loads(proc.stdout)
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, len(report["inputs"]), peak_kib
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code
+    if code not in (0, 1):
+        raise SystemExit(f"triplock failed ({code}): {errors[-2000:].decode()}")
+    inputs, findings = counts(report)
+    return Run(seconds, usage.ru_maxrss, inputs, findings)
+
+
+def counts(report: Path) -> tuple[int, int]:
+    """Inputs and findings in a JSON report, without loading it whole (it can be GiBs): the
+    inputs array comes first, then the findings, each finding an object opening with rule_id."""
+    data = report.read_bytes()
+    split = data.index(b'],"findings":[')
+    inputs = len(orjson.loads(data[data.index(b'"inputs":[') + 9 : split + 1]))
+    return inputs, data.count(b'{"rule_id":', split)
 
 
 def main() -> None:
@@ -76,15 +112,30 @@ def main() -> None:
     parser.add_argument("--keep", help="generate into this directory and keep it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(args.keep or tmp)
-        generate(root, args.files)
-        seconds, inputs, peak_kib = run(root)
-    print(f"files generated   {args.files:>10,}")
-    print(f"inputs audited    {inputs:>10,}")
-    print(f"wall time         {seconds:>10.2f} s")
-    print(f"throughput        {inputs / seconds:>10,.0f} files/s")
-    print(f"peak memory       {peak_kib / 1024:>10,.0f} MiB")
-    print(f"cpu count         {os.cpu_count():>10}")
+        root = Path(args.keep or Path(tmp) / "tree")
+        if not any(root.glob("app-*")):
+            generate(root, args.files)
+        one = Path(tmp) / "one"
+        generate(one, 1)
+        report = Path(tmp) / "report.json"
+        startup = run(one, report)
+        audit = run(root, report)
+        facts = run(root, report, "--only", FACTS_ONLY_RULE)
+    inputs = audit.inputs
+    grown = audit.peak_kib - startup.peak_kib
+    print(f"files generated       {args.files:>12,}")
+    print(f"inputs audited        {inputs:>12,}")
+    print(f"findings              {audit.findings:>12,}")
+    print(f"wall time             {audit.seconds:>12.2f} s")
+    print(f"throughput            {inputs / audit.seconds:>12,.0f} files/s")
+    print(f"peak RSS              {audit.peak_kib / 1024:>12,.0f} MiB")
+    print(f"peak RSS at startup   {startup.peak_kib / 1024:>12,.0f} MiB")
+    print(f"bytes per input       {grown * 1024 / inputs:>12,.0f} B (findings included)")
+    print(f"bytes per finding     {grown * 1024 / max(audit.findings, 1):>12,.0f} B (all growth)")
+    beyond = (facts.peak_kib - startup.peak_kib) * 1024 / facts.inputs
+    print(f"bytes per input       {beyond:>12,.0f} B (beyond findings: --only {FACTS_ONLY_RULE})")
+    print(f"cpu count             {os.cpu_count():>12}")
+    print(f"load average          {os.getloadavg()[0]:>12.1f}")
 
 
 if __name__ == "__main__":
