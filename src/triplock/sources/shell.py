@@ -456,7 +456,7 @@ def link_properties_files(inventory: Inventory) -> None:
         if base is None:
             continue
         merged = dict(base.settings)
-        app.shadowed.extend(merged[k] for k in app.settings if k in merged)
+        app.shadowed = (*app.shadowed, *(merged[k] for k in app.settings if k in merged))
         merged.update(app.settings)
         app.settings = merged
         app.base = base.name

@@ -104,14 +104,13 @@ def _option(opt: str, value: Arg, app: SparkApp, put: _Put) -> None:
         if eq and key:
             put(key.strip(), val, value)
     elif opt == "--properties-file":
-        app.properties_files.append(
-            Setting(
-                "--properties-file",
-                value.text,
-                Location(path=app.origin.path, line=value.line, object=app.origin.object),
-                templated=value.templated or is_templated(value.text),
-            )
+        given = Setting(
+            "--properties-file",
+            value.text,
+            Location(path=app.origin.path, line=value.line, object=app.origin.object),
+            templated=value.templated or is_templated(value.text),
         )
+        app.properties_files = (*app.properties_files, given)
     elif opt == "--driver-java-options":
         put("spark.driver.extraJavaOptions", value.text, value)
         for piece in value.text.split():
