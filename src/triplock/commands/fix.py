@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -42,7 +43,43 @@ def register(sub: Any) -> None:
         action="store_true",
         help="ignore `triplock: ignore` comments in the audited files",
     )
+    p.add_argument(
+        "--secrets-dir",
+        metavar="DIR",
+        help="where generated secrets go (created 0700, files 0600, existing ones reused); "
+        "without it, fixes that need a secret are left",
+    )
+    p.add_argument(
+        "--ca",
+        metavar="CERT,KEY",
+        help="the CA (PEM certificate and key) that signs generated certificates; "
+        "default: a new CA under --secrets-dir",
+    )
+    p.add_argument(
+        "--kms-plugin",
+        metavar="ENDPOINT",
+        help="a KMS v2 plugin endpoint (unix:///path.sock) for the API server's "
+        "EncryptionConfiguration; default: a generated aesgcm key",
+    )
     p.set_defaults(run=run)
+
+
+def _material(args: argparse.Namespace) -> Any:
+    from triplock.cli import UsageError
+    from triplock.fix.material.interface import MaterialOptions
+
+    ca_cert = ca_key = None
+    if args.ca is not None:
+        parts = args.ca.split(",")
+        if len(parts) != 2 or not all(os.path.isfile(p) for p in parts):
+            raise UsageError(f"--ca wants CERT,KEY: two PEM files ({args.ca!r})")
+        ca_cert, ca_key = (os.path.abspath(p) for p in parts)
+    if args.kms_plugin is not None and not args.kms_plugin.startswith("unix:///"):
+        raise UsageError("--kms-plugin wants a unix socket endpoint: unix:///path.sock")
+    secrets_dir = os.path.abspath(args.secrets_dir) if args.secrets_dir else None
+    if secrets_dir is not None and os.path.exists(secrets_dir) and not os.path.isdir(secrets_dir):
+        raise UsageError(f"--secrets-dir {args.secrets_dir}: not a directory")
+    return MaterialOptions(secrets_dir, ca_cert, ca_key, args.kms_plugin)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,14 +110,14 @@ def run(args: argparse.Namespace) -> int:
             )
         )
 
-    outcome = session.run(args.paths, audit, selection, args.write)
+    outcome = session.run(args.paths, audit, selection, args.write, _material(args))
     if args.format == "json":
         _print_json(args, outcome)
     else:
         _print_text(args, outcome)
     if args.write:
         return 1 if outcome.errors else 0
-    return 1 if outcome.changes or outcome.chmods else 0
+    return 1 if outcome.changes or outcome.chmods or outcome.generated else 0
 
 
 def _print_text(args: argparse.Namespace, outcome: Any) -> None:
@@ -91,6 +128,9 @@ def _print_text(args: argparse.Namespace, outcome: Any) -> None:
     done = "applied" if args.write else "to apply (run with --write)"
     count = len(outcome.changes) + len(outcome.chmods)
     print(f"triplock fix: {count} change(s) in {files} file(s) {done}", file=sys.stderr)
+    made = "generated" if args.write else "would generate"
+    for generated in outcome.generated:
+        print(f"  {made}: {generated.path}: {generated.what}", file=sys.stderr)
     for finding, why in outcome.left:
         print(f"  left: {finding.location.describe()} {finding.rule.id}: {why}", file=sys.stderr)
     for error in outcome.errors:
@@ -130,6 +170,7 @@ def _print_json(args: argparse.Namespace, outcome: Any) -> None:
         "tool": {"name": "triplock", "version": __version__},
         "written": bool(args.write),
         "changes": changes,
+        "generated": [{"path": g.path, "what": g.what} for g in outcome.generated],
         "remaining": [
             {
                 "rule_id": f.rule.id,

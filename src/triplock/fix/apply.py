@@ -6,11 +6,14 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from triplock.fix import editor_for
 from triplock.fix.interface import Change, Editor, EditorError, physical_lines
-from triplock.fix.planner import Chmod, Plan, inside
+from triplock.fix.material.interface import Generated
+from triplock.fix.planner import Chmod, Created, Plan, inside
 from triplock.fix.write import WriteRefused, chmod, digest, write_atomic
+from triplock.keys.files import ExistsError, os_error_text, write_public, write_secret
 from triplock.model import Finding, InputError
 
 _BOM = b"\xef\xbb\xbf"
@@ -30,23 +33,29 @@ class FileFix:
 
 @dataclass
 class FileDiff:
-    """A file's text before the first change and after the last."""
+    """A file's text before the first change and after the last; a created file has no
+    editor (it holds no secret: those go under --secrets-dir and are never shown)."""
 
-    editor: Editor
+    editor: Editor | None
     before: str
     after: str
+    new: bool = False
 
 
 @dataclass
 class Prepared:
     files: list[FileFix] = field(default_factory=list)
     chmods: list[Chmod] = field(default_factory=list)
+    created: dict[str, Created] = field(default_factory=dict)
+    generated: list[Generated] = field(default_factory=list)
     left: list[tuple[Finding, str]] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
 
 
-def prepare(plan: Plan, roots: list[str]) -> Prepared:
+def prepare(plan: Plan, roots: list[str], secrets_dir: str | None = None) -> Prepared:
     out = Prepared(left=list(plan.left))
+    _prepare_created(plan, roots, secrets_dir, out)
+    out.generated = [g for g in plan.generated if g.path in out.created]
     for path, edits in plan.edits.items():
         if not inside(path, roots):
             out.errors.append(InputError(path, "not changed: it resolves outside the audited tree"))
@@ -81,10 +90,39 @@ def prepare(plan: Plan, roots: list[str]) -> Prepared:
     return out
 
 
+def _prepare_created(plan: Plan, roots: list[str], secrets_dir: str | None, out: Prepared) -> None:
+    """The files to create: secrets only under `secrets_dir`, others only inside the tree; one
+    already there with the same content is done, one with other content is never replaced."""
+    for path, created in plan.created.items():
+        home = [secrets_dir] if created.secret and secrets_dir else roots
+        if not inside(path, home):
+            out.errors.append(InputError(path, "not created: outside the tree and --secrets-dir"))
+            continue
+        try:
+            with open(path, "rb") as handle:
+                there = handle.read()
+        except FileNotFoundError:
+            out.created[path] = created
+            continue
+        except OSError as e:
+            out.errors.append(InputError(path, f"not created: {_reason(e)}"))
+            continue
+        if there != created.data:
+            out.errors.append(InputError(path, "not created: a different file is there"))
+
+
 def write(prepared: Prepared) -> list[InputError]:
     """Write every prepared change; a file that cannot be written is an error, the others go
     on."""
     errors: list[InputError] = []
+    for path, created in prepared.created.items():
+        writer = write_secret if created.secret else write_public
+        try:
+            writer(Path(path), created.data)
+        except ExistsError:
+            errors.append(InputError(path, "not created: a file appeared there meanwhile"))
+        except OSError as e:
+            errors.append(InputError(path, f"not created: {os_error_text(e)}"))
     for fix in prepared.files:
         data = (_BOM if fix.bom else b"") + fix.after.encode("utf-8")
         try:
@@ -104,9 +142,10 @@ def diff(files: dict[str, FileDiff], chmods: list[Chmod]) -> str:
     parts: list[str] = []
     for path, change in files.items():
         before, after = physical_lines(change.before), physical_lines(change.after)
-        shown_before = physical_lines(change.editor.masked(change.before))
-        shown_after = physical_lines(change.editor.masked(change.after))
-        parts.append(f"--- {path}\n+++ {path}\n")
+        masked = change.editor.masked if change.editor else str
+        shown_before = physical_lines(masked(change.before))
+        shown_after = physical_lines(masked(change.after))
+        parts.append(f"--- {'/dev/null' if change.new else path}\n+++ {path}\n")
         matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
         for group in matcher.get_grouped_opcodes(3):
             parts.append(_hunk(group, shown_before, shown_after))

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from triplock.fix import editor_for
 from triplock.fix.interface import Edit
+from triplock.fix.material import all_providers
+from triplock.fix.material.interface import Generated, MaterialOptions, Provided, Provider
 from triplock.fix.select import Selection
 from triplock.model import AuditResult, Finding, FixAction, Status
 
@@ -23,22 +25,46 @@ class Chmod:
     mode: int
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    """A file to create that does not exist yet: `secret` ones go under --secrets-dir, 0600."""
+
+    data: bytes
+    secret: bool
+
+
 @dataclass
 class Plan:
     edits: dict[str, list[Edit]] = field(default_factory=dict)  # path -> its edits, in order
     kinds: dict[str, str] = field(default_factory=dict)  # path -> input kind
     chmods: list[Chmod] = field(default_factory=list)
+    created: dict[str, Created] = field(default_factory=dict)  # path -> what to create there
+    generated: list[Generated] = field(default_factory=list)
     left: list[tuple[Finding, str]] = field(default_factory=list)  # not applied, with why
 
 
-def plan(result: AuditResult, selection: Selection) -> Plan:
+def plan(
+    result: AuditResult,
+    selection: Selection,
+    options: MaterialOptions | None = None,
+    providers: list[Provider] | None = None,
+) -> Plan:
+    """The plan for `result`'s selected failures: those of a provider's rules go to that
+    provider (with `options`), the others through their own Fix."""
+    options = options or MaterialOptions()
+    providers = all_providers() if providers is None else providers
     kinds = {record.path: record.kind for record in result.inputs}
     out = Plan()
     wanted: dict[str, list[Edit]] = defaultdict(list)
+    answered: dict[int, list[Finding]] = defaultdict(list)  # provider index -> its failures
     for finding in result.findings:
         if finding.status is not Status.FAIL or finding.baselined:
             continue
         if not selection.wants(finding):
+            continue
+        which = _provider_of(finding, providers)
+        if which is not None and finding.waiver is None:
+            answered[which].append(finding)
             continue
         why = _why_not(finding, kinds)
         if why is not None:
@@ -52,11 +78,46 @@ def plan(result: AuditResult, selection: Selection) -> Plan:
         path = _path(finding)
         wanted[path].append(Edit(finding, fix.action, fix.target, fix.value))
         out.kinds[path] = kinds[path]
+    for which, failures in answered.items():
+        _merge(providers[which].provide(failures, result, options), options, kinds, wanted, out)
     for path, edits in wanted.items():
         kept, conflicts = _one_per_key(edits)
         out.edits[path] = kept
         out.left.extend(conflicts)
     return out
+
+
+def _provider_of(finding: Finding, providers: list[Provider]) -> int | None:
+    for i, provider in enumerate(providers):
+        if finding.rule.id in provider.rules:
+            return i
+    return None
+
+
+def _merge(
+    provided: Provided,
+    options: MaterialOptions,
+    kinds: dict[str, str],
+    wanted: dict[str, list[Edit]],
+    out: Plan,
+) -> None:
+    """A provider's answer into the plan: its edits join the others (one per key and file),
+    its files are created, an edit of a file triplock cannot edit is left with why."""
+    out.left.extend(provided.left)
+    for path, edits in provided.edits.items():
+        kind = kinds.get(path)
+        if kind is None or editor_for(kind) is None:
+            why = f"no editor for {kind} files yet" if kind else "the file is not an input"
+            out.left.extend((edit.finding, why) for edit in edits)
+            continue
+        wanted[path].extend(edits)
+        out.kinds[path] = kind
+    for path, content in provided.created.items():
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        secret = options.secrets_dir is not None and inside(path, [options.secrets_dir])
+        out.created[path] = Created(data, secret)
+    known = {g.path for g in out.generated}
+    out.generated.extend(g for g in provided.generated if g.path not in known)
 
 
 def why_left(finding: Finding) -> str:

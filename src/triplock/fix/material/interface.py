@@ -1,7 +1,9 @@
 """What a provider is: material a fix needs that is not in the deployment's files (a secret, a
 keystore, an encryption configuration). A provider takes the failures of its rules, generates
-what they need (secrets only under `--secrets-dir`, 0600, reused when already there), and
-returns the edits that put the material to use in the audited files."""
+what they need and returns it as files to create (secrets only under `--secrets-dir`, written
+0600 by the run, never over an existing file: a provider reuses what is already there) with the
+edits that put the material to use in the audited files. A provider writes nothing itself, so
+that a dry run shows what would be generated where."""
 
 from __future__ import annotations
 
@@ -20,9 +22,12 @@ class MaterialOptions:
     kms_plugin: str | None = None  # a KMS v2 plugin endpoint for the API server (unix://...)
 
 
+NEEDS_SECRETS_DIR = "needs --secrets-dir (where generated secrets go)"
+
+
 @dataclass(frozen=True, slots=True)
 class Generated:
-    """A file a provider wrote; `what` says what it holds, never the value."""
+    """A file a provider generates; `what` says what it holds, never the value."""
 
     path: str
     what: str
@@ -31,7 +36,8 @@ class Generated:
 @dataclass
 class Provided:
     edits: dict[str, list[Edit]] = field(default_factory=dict)  # audited path -> its edits
-    created: dict[str, str] = field(default_factory=dict)  # new file in the tree -> its text
+    # new file -> its content: under secrets_dir (written 0600) or inside the audited tree
+    created: dict[str, str | bytes] = field(default_factory=dict)
     generated: list[Generated] = field(default_factory=list)
     left: list[tuple[Finding, str]] = field(default_factory=list)  # not provided, with why
 
