@@ -5,6 +5,10 @@ peak RSS and the bytes of peak RSS each input adds.
 
     python benchmarks/audit_speed.py [--files 10000] [--keep DIR]
     python benchmarks/audit_speed.py --files 100000     # the memory goal: < 500 MiB peak RSS
+    python benchmarks/audit_speed.py --files 40000 --jobs 2
+
+With --jobs N, audits the same files with --jobs 1 and with --jobs N and prints both side by
+side with the ratio (and the load average, for numbers taken on a shared machine). Otherwise:
 
 Four runs, each its own process, peak RSS of each read with wait4():
 - one input, every rule: what every run pays (interpreter, modules, rules);
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -77,7 +82,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--keep", help="generate into this directory and keep it")
+    parser.add_argument("--jobs", type=int, help="also audit with --jobs N, side by side")
     args = parser.parse_args()
+    if args.jobs:
+        return compare(args.files, args.jobs, args.keep)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.keep or Path(tmp) / "tree")
         if not any(root.glob("app-*")):
@@ -105,6 +113,37 @@ def main() -> None:
     print(f"bytes per input       {beyond:>12,.0f} B (beyond findings: --only {FACTS_ONLY_RULE})")
     print(f"cpu count             {os.cpu_count():>12}")
     print(f"load average          {os.getloadavg()[0]:>12.1f}")
+
+
+def compare(files: int, jobs: int, keep: str | None) -> None:
+    """--jobs 1 and --jobs N on the same files, one after the other."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(keep or Path(tmp) / "tree")
+        if not any(root.glob("app-*")):
+            generate(root, files)
+        one_cpu = _cpu()
+        one = run(root, Path(tmp) / "one.json", "-j", "1")
+        pool_cpu = _cpu()
+        pool = run(root, Path(tmp) / "pool.json", "-j", str(jobs))
+        pool_cpu, one_cpu = _cpu() - pool_cpu, pool_cpu - one_cpu
+        inputs, _ = counts(one.report)
+    print(f"{inputs:,} inputs, {os.cpu_count()} cores, load average {_load()}\n")
+    print(f"{'':18}{'--jobs 1':>12}{f'--jobs {jobs}':>12}")
+    print(f"{'wall time (s)':18}{one.seconds:>12.2f}{pool.seconds:>12.2f}")
+    print(f"{'files/s':18}{inputs / one.seconds:>12,.0f}{inputs / pool.seconds:>12,.0f}")
+    # All processes' CPU time: what the pool costs beyond one process (the hand-off).
+    print(f"{'CPU seconds':18}{one_cpu:>12.2f}{pool_cpu:>12.2f}")
+    print(f"{'peak RSS (MiB)':18}{one.peak_kib / 1024:>12,.0f}{pool.peak_kib / 1024:>12,.0f}")
+    print(f"\n--jobs {jobs} is {one.seconds / pool.seconds:.2f}x the throughput of --jobs 1")
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

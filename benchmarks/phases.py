@@ -8,8 +8,8 @@ phase by phase, in one process:
 - judge: every rule over its facts, findings, waivers (none here) and the checklist;
 - render json (orjson, as shipped) next to the standard library's encoder, both from the result;
 - render table: the terminal format;
-- pickle: a round trip of the inventory, what handing the parsed facts to another process
-  would cost (the reason the audit is not split over processes).
+- pickle: a round trip of the whole inventory, what handing every parsed fact to another
+  process would cost (`--jobs` workers send back facts and outcomes by chunk: workers.py).
 Each phase but imports is the best of --runs.
 """
 

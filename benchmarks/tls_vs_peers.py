@@ -4,9 +4,10 @@
 
 Starts the farm of tests/tlsscan/farm.py (openssl s_server variants and nginx), then:
 1. wall time of each tool's whole command scanning the whole farm (direct connections), best
-   of --runs: `triplock scan` and `sslyze` as subprocesses with the same concurrency per port
-   (5, sslyze's own: triplock gets --per-host 5 x ports, the farm's ports all being on one
-   address); triplock's in-process scan() and its default --per-host 5 are printed beside;
+   of --runs, the contenders taking turns run after run: `triplock scan` and `sslyze` as
+   subprocesses with the same concurrency per port (5, sslyze's own: triplock gets
+   --per-host 5 x ports, the farm's ports all being on one address); triplock's in-process
+   scan() and its default --per-host 5 are printed beside;
 2. connections each tool opens, counted by a TCP relay in a separate process (second pass),
    the same way for every tool; triplock's own count (its JSON) is printed beside;
 3. accepted cipher suites per protocol and server, triplock vs sslyze and sslscan;
@@ -174,10 +175,18 @@ def run_triplock_in_process(targets: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def best_of(runs: int, run: Callable[[], Any]) -> Any:
-    """The run with the least wall time (each run returns wall time first, or only that)."""
-    results = [run() for _ in range(runs)]
-    return min(results, key=lambda r: r[0] if isinstance(r, tuple) else r)
+def best_of(runs: int, contenders: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Each contender's run with the least wall time (a run returns wall time first, or only
+    that). The contenders take turns, run after run, so that a change of the machine's load
+    falls on all of them rather than on whichever ran then."""
+    results: dict[str, list[Any]] = {name: [] for name in contenders}
+    for _ in range(runs):
+        for name, run in contenders.items():
+            results[name].append(run())
+    return {
+        name: min(rs, key=lambda r: r[0] if isinstance(r, tuple) else r)
+        for name, rs in results.items()
+    }
 
 
 def run_sslyze(python: Path, targets: list[str]) -> tuple[float, dict[str, Suites]]:
@@ -328,15 +337,24 @@ def main() -> int:
         names = list(servers)
         targets = [servers[n].target for n in names]
         rows: dict[str, dict[str, Any]] = {}
-        wall, ours, own_count = best_of(args.runs, lambda: run_triplock(targets))
-        rows["triplock"] = {"wall": wall, "suites": ours}
-        default_wall = best_of(args.runs, lambda: run_triplock(targets, per_host=5))[0]
-        in_process = best_of(args.runs, lambda: run_triplock_in_process(targets))
+        load_before = os.getloadavg()[0]
+        contenders: dict[str, Callable[[], Any]] = {
+            "triplock": lambda: run_triplock(targets),
+            "default": lambda: run_triplock(targets, per_host=5),
+            "in-process": lambda: run_triplock_in_process(targets),
+        }
         if python is not None:
-            wall, theirs = best_of(args.runs, lambda: run_sslyze(python, targets))
+            contenders["sslyze"] = lambda: run_sslyze(python, targets)
+        best = best_of(args.runs, contenders)
+        wall, ours, own_count = best["triplock"]
+        rows["triplock"] = {"wall": wall, "suites": ours}
+        default_wall, in_process = best["default"][0], best["in-process"]
+        if python is not None:
+            wall, theirs = best["sslyze"]
             rows["sslyze"] = {"wall": wall, "suites": theirs}
         wall, theirs = run_sslscan(targets)
         rows["sslscan"] = {"wall": wall, "suites": theirs}
+        load_after = os.getloadavg()[0]
         relay = Relay([servers[n].port for n in names])
         relayed = [f"127.0.0.1:{relay.port_for(servers[n].port)}" for n in names]
         runners: dict[str, Callable[[], object]] = {
@@ -350,7 +368,14 @@ def main() -> int:
             rows[tool]["connections"] = relay.total()
         relay.stop()
         print(f"farm: {len(names)} servers on 127.0.0.1 ({', '.join(names)})")
-        print(f"whole commands, best of {args.runs}, {PER_PORT} connections per port at once\n")
+        print(
+            f"whole commands, best of {args.runs} taking turns, {PER_PORT} connections per port "
+            "at once"
+        )
+        print(
+            f"load average (1 min) {load_before:.2f} before the timed runs, {load_after:.2f} "
+            f"after, on {os.cpu_count()} CPUs\n"
+        )
         print(f"{'tool':<10} {'wall s':>8} {'connections':>12} {'wall x':>8} {'conns x':>8}")
         base = rows["triplock"]
         for tool, row in rows.items():

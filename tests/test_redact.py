@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from triplock.redact import MASK, show, show_command
+from triplock.redact import MASK, show, show_command, show_script
 from triplock.secret_classifier import shaped_like_secret
 
 
@@ -104,3 +104,31 @@ def test_evidence_shows_a_value_that_is_not_a_secret() -> None:
 def test_a_9mb_line_is_redacted_in_one_pass(line: str) -> None:
     assert len(show("spark.eventLog.dir", line)) > 0
     assert len(show_command(["curl", line])) > 0
+
+
+def test_a_secret_key_ref_names_a_secret_and_is_shown() -> None:
+    key = "spark.kubernetes.executor.secretKeyRef.KMS_APP_KEY"
+    assert show(key, "kms-secret:app-key") == "kms-secret:app-key"
+    assert show(key, "3f9a1c7e5b2d4f8a6c0e1b3d5f7a9c2e") == MASK  # a literal under the key
+
+
+def test_a_script_is_masked_where_its_secrets_sit_and_nowhere_else() -> None:
+    script = (
+        "export pw=`openssl rsautl -decrypt </k`\n"
+        'TOKEN=$(curl -k -s "$URL/key")\r\n'
+        "keytool -import -storepass changeit \\\n"
+        "  --conf spark.ssl.keyPassword=Pl4tform!2024\n"
+        "curl -s \\\n  -u admin:hunter2x https://h\n"
+        "export DB_PASSWORD=s3cr3tValue9\n"
+        "echo done"
+    )
+    shown = show_script(script)
+    assert shown == (
+        "export pw=`openssl rsautl -decrypt </k`\n"
+        'TOKEN=$(curl -k -s "$URL/key")\r\n'
+        f"keytool -import -storepass {MASK} \\\n"
+        f"  --conf spark.ssl.keyPassword={MASK}\n"
+        f"curl -s \\\n  -u admin:{MASK} https://h\n"
+        f"export DB_PASSWORD={MASK}\n"
+        "echo done"
+    )

@@ -5,18 +5,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
 
 from triplock.controls import CONTROLS
 from triplock.inventory import Inventory, RunOptions
-from triplock.model import AuditResult, ControlStatus, Finding, Location, Status
-from triplock.rules.registry import Context, Outcome, Rule, all_rules, rules_in
+from triplock.model import AuditResult, ControlStatus, Finding, InputError, Location, Status
+from triplock.rules.registry import Context, Outcome, Rule, Scope, all_rules, rules_in
 from triplock.safe_read import DEFAULT_MAX_BYTES
 from triplock.sources import all_sources
-from triplock.sources.discovery import discover
+from triplock.sources.discovery import STDIN, discover
+
+if TYPE_CHECKING:
+    from triplock.workers import Prejudged
 
 # Steps that run on the findings after the rules (waivers, for one); each may edit the result.
 PostStep = Callable[[AuditResult, "AuditOptions"], None]
+# What one rule concluded about one fact: its outcomes, or the error it raised.
+Judgement = tuple[Outcome, ...] | InputError
 
 
 @dataclass
@@ -36,6 +42,8 @@ class AuditOptions:
     inventory_steps: list[Callable[[Inventory, AuditOptions], None]] = field(default_factory=list)
     # Judge with the rules of these modules of triplock.rules only (None: every rule).
     rule_modules: tuple[str, ...] | None = None
+    # Worker processes that read inputs and judge per-input rules; 1: all in this process.
+    jobs: int = 1
 
 
 def audit(options: AuditOptions) -> AuditResult:
@@ -45,46 +53,58 @@ def audit(options: AuditOptions) -> AuditResult:
         keystore_password_files=options.keystore_password_files,
         helm=options.helm,
     )
-    discover(
-        options.paths,
-        all_sources(),
-        inventory,
-        options.max_bytes,
-        options.progress,
-        options.skip_paths,
-        options.follow_symlinks,
-    )
+    prejudged = None
+    if options.jobs > 1 and STDIN not in options.paths:
+        from triplock.workers import read_on_workers
+
+        rules = _catalogue(options)
+        per_input = [r for r in rules if _selected(r, options) and r.scope is Scope.PER_INPUT]
+        prejudged = read_on_workers(options, inventory, per_input)
+    else:
+        discover(
+            options.paths,
+            all_sources(),
+            inventory,
+            options.max_bytes,
+            options.progress,
+            options.skip_paths,
+            options.follow_symlinks,
+        )
     for step in options.inventory_steps:
         step(inventory, options)
-    return judge(inventory, options)
+    return judge(inventory, options, prejudged)
 
 
-def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
+def judge(
+    inventory: Inventory, options: AuditOptions, prejudged: Prejudged | None = None
+) -> AuditResult:
+    """Every selected rule over the facts of its type, in rule order then fact order. What
+    worker processes already judged (`prejudged`) is taken from them, not judged again."""
     ctx = Context(inventory, options.spark_version, inventory.options)
     findings: list[Finding] = []
-    rules = all_rules()
+    rules = _catalogue(options)
     result = AuditResult(
         inputs=inventory.inputs,
         errors=inventory.errors,
         skipped=inventory.skipped,
         rules=[r.meta for r in rules],
     )
-    rules = all_rules() if options.rule_modules is None else rules_in(options.rule_modules)
+    if prejudged is not None:
+        prejudged.settle()
     for rule in rules:
         if not _selected(rule, options):
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
+        done = prejudged.of(rule, facts) if prejudged is not None else None
         # Identities differ between rules: one rule's findings at a time are deduplicated.
         ones: dict[tuple[Status, Location, str], Finding] = {}
-        for fact in facts:
-            try:
-                if rule.applies is not None and not rule.applies(fact):
-                    continue
-                outcomes = list(rule.check(fact, ctx))
-            except Exception as e:  # a rule bug (an odd value it did not expect) is one error
-                result.errors.append(_rule_error(rule, fact, e))
+        for fact, judged in zip(facts, done or repeat(None, len(facts)), strict=True):
+            if judged is None:
+                judged = judge_fact(rule, fact, ctx)
+            if isinstance(judged, InputError):
+                result.errors.append(judged)
                 continue
-            for outcome in outcomes:
+            for outcome in judged:
                 finding = _finding(rule, outcome, inventory)
                 ones.setdefault(finding.identity()[1:], finding)
         findings.extend(ones.values())
@@ -96,17 +116,30 @@ def judge(inventory: Inventory, options: AuditOptions) -> AuditResult:
     return result
 
 
+def _catalogue(options: AuditOptions) -> list[Rule[Any]]:
+    """The rules of this audit, in their order (the selected ones run)."""
+    return all_rules() if options.rule_modules is None else rules_in(options.rule_modules)
+
+
+def judge_fact(rule: Rule[Any], fact: object, ctx: Context) -> Judgement:
+    """One rule on one fact; a rule bug (an odd value it did not expect) is one error."""
+    try:
+        if rule.applies is not None and not rule.applies(fact):
+            return ()
+        return tuple(rule.check(fact, ctx))
+    except Exception as e:
+        return _rule_error(rule, fact, e)
+
+
 def _selected(rule: Rule[Any], options: AuditOptions) -> bool:
     if rule.meta.id in options.disabled_rules or rule.meta.slug in options.disabled_rules:
         return False
     return options.only_rules is None or rule.meta.id in options.only_rules
 
 
-def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> Any:
+def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> InputError:
     """An errors entry naming the rule and the input it judged. The exception's message is
     left out: it may quote a value, and the value may be a secret."""
-    from triplock.model import InputError
-
     name = getattr(fact, "name", None) or type(fact).__name__
     loc = getattr(fact, "origin", None) or getattr(fact, "location", None)
     path = loc.path if isinstance(loc, Location) and loc.path else getattr(fact, "path", None)

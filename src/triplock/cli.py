@@ -10,44 +10,18 @@ import os
 import pkgutil
 import signal
 import sys
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from triplock import __version__
+from triplock.interrupt import Terminated, terminate_like_interrupt
 
 
 class UsageError(Exception):
     """Bad arguments or unusable input: exit code 2 with a one-line message."""
 
 
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP, raised in the main thread like KeyboardInterrupt for SIGINT, so that
-    every `finally` and `except BaseException` cleans up (temporary files above all)."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextmanager
-def _terminate_like_interrupt() -> Iterator[None]:
-    def handler(signum: int, frame: object) -> None:
-        raise Terminated(signum)
-
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers belong to the main thread
-        return
-    wanted = (signal.SIGTERM, signal.SIGHUP)
-    previous = {s: signal.signal(s, handler) for s in wanted}
-    try:
-        yield
-    finally:
-        for signum, old in previous.items():
-            signal.signal(signum, old)
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or only `command`'s part of it when that names a subcommand
+    (the others' imports are start-up the command does not need)."""
     import triplock.commands as commands
 
     parser = argparse.ArgumentParser(
@@ -57,9 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"triplock {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"triplock.commands.{info.name}").register(sub)
+    names = sorted(i.name for i in pkgutil.iter_modules(commands.__path__))
+    names = [n for n in names if not n.startswith("_")]
+    for name in [command] if command in names else names:
+        importlib.import_module(f"triplock.commands.{name}").register(sub)
     return parser
 
 
@@ -72,13 +47,13 @@ def main(argv: list[str] | None = None) -> int:
     # threshold (700) makes the collector rescan them hundreds of times for nothing. Raising it
     # cuts ~25% of an audit's time at the same peak memory (benchmarks/k8s_vs_checkov.py).
     gc.set_threshold(100_000, 50, 1000)
-    parser = build_parser()
+    parser = build_parser(args_list[0] if args_list else None)
     args = parser.parse_args(args_list)
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2
     try:
-        with _terminate_like_interrupt():
+        with terminate_like_interrupt():
             code: int = args.run(args)
     except UsageError as e:
         print(f"triplock: error: {e}", file=sys.stderr)

@@ -6,6 +6,7 @@ passwords inside URLs, `key=value` lists, JSON and headers are masked where they
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -74,3 +75,49 @@ def show_command(argv: Iterable[str], secret_positions: Iterable[int] = ()) -> s
         else:
             out.append(arg)
     return " ".join(out)
+
+
+def show_script(text: str) -> str:
+    """A shell script for display (a diff): the secrets the classifier finds are masked where
+    they sit, as arguments of a command (its continuation lines read with it) or as
+    `NAME=value`; every other character, and every line ending, is kept."""
+    out: list[str] = []
+    command: list[str] = []
+    for line in _LINES.findall(text):
+        command.append(line)
+        if not line.rstrip("\r\n").endswith("\\"):
+            out.append(_masked_command("".join(command)))
+            command = []
+    out.append(_masked_command("".join(command)))
+    return "".join(out)
+
+
+def _masked_command(text: str) -> str:
+    words = [w for w in _WORD.finditer(text) if w.group() != "\\"]
+    starts = [w.start() + len(w.group()) - len(w.group().lstrip("'\"")) for w in words]
+    bare = [w.group().strip("'\"") for w in words]
+    spans: list[Span] = []
+    for found in argument_secrets(bare):
+        if not _opens_code(bare[found.index]):
+            at = starts[found.index]
+            spans.append(Span(at + found.span.start, at + found.span.end))
+    for at, word in zip(starts, bare, strict=True):
+        if _opens_code(word):
+            continue
+        key, eq, value = word.partition("=")
+        if eq and show(key.lstrip("-"), value.lstrip("'\"")) != value.lstrip("'\""):
+            quotes = len(value) - len(value.lstrip("'\""))
+            spans.append(Span(at + len(key) + 1 + quotes, at + len(word)))
+        spans.extend(Span(at + s.start, at + s.end) for s in embedded_secrets(word))
+    return mask_spans(text, spans, MASK)
+
+
+def _opens_code(word: str) -> bool:
+    """`NAME=$(cmd`, NAME=`cmd, `NAME=(a b`: a substitution or an array opens here, whose
+    value is code to run, not the value itself."""
+    _, eq, value = word.partition("=")
+    return bool(eq) and value[:1] in ("$", "`", "(")
+
+
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_WORD = re.compile(r"[^\s]+")

@@ -12,7 +12,8 @@ import pytest
 from tests.helpers import run_cli, write
 from triplock.fix import apply, planner
 from triplock.fix.select import Selection
-from triplock.fix.write import Terminated, WriteRefused, write_atomic
+from triplock.fix.write import WriteRefused, write_atomic
+from triplock.interrupt import Terminated
 
 SECRET = "CANARYs3cr3tV4lu3xQ9zW"
 CONF = f"""# demo conf, crypto off
@@ -23,6 +24,7 @@ spark.authenticate.secret     {SECRET}
 # was too slow
 spark.network.crypto.enabled  false
 spark.io.encryption.enabled   false
+spark.authenticate.enableSaslEncryption true
 spark.hadoop.fs.s3a.secret.key {SECRET}
 """
 
@@ -39,7 +41,7 @@ def test_default_prints_a_diff_changes_nothing_and_exits_1(tmp_path: Path) -> No
     assert conf.read_text() == CONF
     assert "-spark.network.crypto.enabled  false\n" in result.out
     assert "+spark.network.crypto.enabled  true\n" in result.out
-    assert "-spark.hadoop.fs.s3a.secret.key ****\n" in result.out
+    assert "-spark.authenticate.enableSaslEncryption true\n" in result.out
     assert SECRET not in result.out + result.err
     assert "run with --write" in result.err
 
@@ -53,7 +55,10 @@ def test_write_applies_keeps_mode_and_a_second_run_changes_nothing(tmp_path: Pat
     text = conf.read_text()
     assert "spark.network.crypto.enabled  true\n" in text
     assert "spark.io.encryption.enabled   true\n" in text
-    assert "fs.s3a.secret.key" not in text
+    assert "enableSaslEncryption" not in text
+    # A literal credential stays until it is in a credential store: removed alone, S3A
+    # could no longer authenticate.
+    assert f"spark.hadoop.fs.s3a.secret.key {SECRET}\n" in text
     assert text.startswith("# demo conf, crypto off\nspark.master                  local[2]\n")
     assert conf.stat().st_mode & 0o7777 == 0o640
     assert witness.read_text() == CONF  # renamed over, not rewritten in place
@@ -62,11 +67,13 @@ def test_write_applies_keeps_mode_and_a_second_run_changes_nothing(tmp_path: Pat
     by_rule = {(c["rule_id"], c["action"]): c for c in report["changes"]}
     assert by_rule[("SPARK-010", "set")]["before_line"] == 7
     assert by_rule[("SPARK-010", "set")]["after_line"] == 7
-    assert by_rule[("S3-002", "unset")]["after_line"] is None
+    assert by_rule[("SPARK-014", "unset")]["after_line"] is None
     assert SECRET not in first.out
     left = {r["rule_id"] for r in report["remaining"]}
     assert "SPARK-010" not in left and "SPARK-020" not in left
     assert "SPARK-002" in left  # the literal secret needs a Secret: a manual step
+    why = {r["rule_id"]: r["why"] for r in report["remaining"]}
+    assert why["S3-002"].startswith("manual step: store fs.s3a.secret.key in a credential store")
     assert all(r["why"] for r in report["remaining"])
     second = run_cli("fix", "--write", "--format", "json", str(tmp_path / "deploy"))
     assert second.json()["changes"] == []
@@ -95,9 +102,9 @@ def test_only_and_exclude_select_findings(tmp_path: Path) -> None:
     assert "spark.network.crypto.enabled" in changed
     assert "spark.io.encryption.enabled" not in changed  # rest.spark-local, not selected
     assert {c["rule_id"][:6] for c in only.json()["changes"]} == {"SPARK-"}
-    exclude = run_cli("fix", "--format", "json", "--exclude", "SPARK-010,S3-002", str(tmp_path))
+    exclude = run_cli("fix", "--format", "json", "--exclude", "SPARK-010,SPARK-014", str(tmp_path))
     rules = {c["rule_id"] for c in exclude.json()["changes"]}
-    assert "SPARK-010" not in rules and "S3-002" not in rules and "SPARK-020" in rules
+    assert "SPARK-010" not in rules and "SPARK-014" not in rules and "SPARK-020" in rules
     assert run_cli("fix", "--only", "no-such-rule", str(tmp_path)).code == 2
 
 

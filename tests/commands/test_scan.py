@@ -165,3 +165,26 @@ def test_scan_writes_every_audit_format_in_one_run(
     assert "<testsuite" in outputs["junit"].read_text()
     assert json.loads(outputs["json"].read_text())["endpoints"][0]["target"] == target
     assert "TLS-060" in result.out  # the summary went to stdout
+
+
+def test_scan_imports_only_what_it_runs(servers: dict[str, Server], tmp_path: Path) -> None:
+    """Start-up: `triplock scan` registers only its own subcommand and loads only the TLS and
+    certificate rules (a fresh interpreter, as the console script runs)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from triplock.cli import main\n"
+        f"main(['scan', {servers['leaf-only'].target!r}, '-o', {str(tmp_path / 'o.json')!r},"
+        " '--fail-on', 'never'])\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('triplock.')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    loaded = set(out.split())
+    public = {m for m in loaded if m.count(".") == 2 and not m.rsplit(".", 1)[1].startswith("_")}
+    assert {m for m in public if m.startswith("triplock.commands.")} == {"triplock.commands.scan"}
+    rules = {m for m in public if m.startswith("triplock.rules.")}
+    assert rules == {"triplock.rules.tls", "triplock.rules.certs", "triplock.rules.registry"}
+    assert (tmp_path / "o.json").exists()

@@ -8,8 +8,10 @@ import difflib
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 from tests.helpers import ROOT, run_cli
+from triplock.fix import editor_for
 
 EXAMPLE = ROOT / "examples" / "spark-on-k8s" / "insecure"
 GOLDEN = Path(__file__).parent / "golden" / "insecure.diff"
@@ -35,6 +37,59 @@ def _diff(before: Path, after: Path) -> str:
             )
         )
     return "".join(out)
+
+
+# Why a failure may be left: the only reasons that are not "triplock could have done it".
+_LEFT_FOR_THE_USER = ("manual step: ", "needs a value only you know: ", "no automatic fix: ")
+
+
+def _left_for_the_user(why: str, kind: str) -> bool:
+    """A why the user must act on: a manual step, an unknown value, or a format no editor
+    handles yet (derived from the editors there are, so a new editor narrows it)."""
+    if why.startswith(_LEFT_FOR_THE_USER):
+        return True
+    return editor_for(kind) is None and why == f"no editor for {kind} files yet"
+
+
+def _key(finding: dict[str, Any]) -> tuple[str, str, int | None, str | None]:
+    where = finding["location"]
+    return (finding["rule_id"], where["path"], where["line"], where["object"])
+
+
+def test_after_write_every_failure_at_high_or_above_is_left_for_the_user(
+    tmp_path: Path,
+) -> None:
+    tree = tmp_path / "insecure"
+    shutil.copytree(EXAMPLE, tree)
+    secrets = str(tmp_path / "secrets")  # generated material (K8S-211's EncryptionConfiguration)
+    report = run_cli(
+        "fix", "--write", "--format", "json", "--secrets-dir", secrets, str(tree)
+    ).json()
+    audit = run_cli("audit", "--format", "json", str(tree)).json()
+    kinds = {i["path"]: i["kind"] for i in audit["inputs"]}
+    failing = {
+        _key(f)
+        for f in audit["findings"]
+        if f["status"] == "fail" and f["severity"] in ("high", "critical")
+    }
+    remaining = {_key(r): r["why"] for r in report["remaining"]}
+    # The re-audit fix prints is the audit's own: exactly its high failures, each with why.
+    high = {_key(r) for r in report["remaining"] if r["severity"] in ("high", "critical")}
+    assert high == failing
+    not_for_the_user = {
+        key: remaining[key]
+        for key in failing
+        if not _left_for_the_user(remaining[key], kinds.get(key[1], ""))
+    }
+    assert not_for_the_user == {}
+    # What fix does reach leaves nothing high behind in the files it edits.
+    edited = {p for p in kinds if editor_for(kinds[p]) is not None}
+    left_in_edited = {k[0] for k in failing if k[1] in edited}
+    assert left_in_edited >= {"SPARK-002", "HADOOP-018", "KMS-005"}  # manual, unknown value
+    assert "SPARK-010" not in left_in_edited
+    assert not {"SHELL-001", "HADOOP-006", "KMS-002", "KMS-007", "K8S-210", "K8S-211"} & {
+        k[0] for k in failing
+    }
 
 
 def test_fix_write_on_the_insecure_example(tmp_path: Path) -> None:

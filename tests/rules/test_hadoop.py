@@ -16,7 +16,7 @@ from tests.helpers.hadoop import (
     statuses,
     xml,
 )
-from triplock.model import Severity
+from triplock.model import FixAction, Severity
 
 # An MIT keytab v2 header and one entry's length: enough for the keytab source to claim it.
 KEYTAB_BYTES = b"\x05\x02\x00\x00\x00\x2a" + bytes(42)
@@ -173,6 +173,15 @@ def test_3des_when_no_aes_suite(tmp_path: Path) -> None:
     assert f.status.value == "fail" and "3des" in f.message and f.severity is Severity.MEDIUM
 
 
+def test_sasl_privacy_without_an_aes_suite_is_3des_or_rc4(tmp_path: Path) -> None:
+    write(tmp_path, "hdfs-site.xml", xml(("dfs.data.transfer.protection", "privacy")))
+    f = only(tmp_path, "HADOOP-009")
+    assert f.status.value == "fail" and "DIGEST-MD5's 3des or rc4" in f.message
+    assert f.fix is not None and f.fix.value == "AES/CTR/NoPadding"
+    write(tmp_path, "hdfs-site.xml", xml(("dfs.data.transfer.protection", "authentication")))
+    assert statuses(tmp_path, "HADOOP-009") == []
+
+
 def test_aes_with_128_bit_keys_is_low(tmp_path: Path) -> None:
     write(
         tmp_path,
@@ -196,20 +205,40 @@ def test_http_only_is_high_http_and_https_medium() -> None:
     assert only(INSECURE, "HADOOP-008").severity is Severity.MEDIUM
 
 
+_AUTH_FILTER = (
+    "hadoop.http.filter.initializers",
+    "org.apache.hadoop.security.AuthenticationFilterInitializer",
+)
+
+
 def test_web_simple_auth_with_filter(tmp_path: Path) -> None:
     write(
         tmp_path,
         "core-site.xml",
         xml(
-            (
-                "hadoop.http.filter.initializers",
-                "org.apache.hadoop.security.AuthenticationFilterInitializer",
-            ),
+            _AUTH_FILTER,
             ("hadoop.http.authentication.simple.anonymous.allowed", "false"),
         ),
     )
     f = only(tmp_path, "HADOOP-014")
     assert f.status.value == "fail" and f.severity is Severity.MEDIUM
+    # Kerberos for the web UIs needs the HTTP principal and keytab first: a manual step.
+    assert f.fix is not None and f.fix.action is FixAction.MANUAL
+    assert f.fix.target.startswith("set hadoop.http.authentication.kerberos.principal and ")
+
+
+def test_web_kerberos_is_set_once_its_principal_and_keytab_are(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "core-site.xml",
+        xml(
+            _AUTH_FILTER,
+            ("hadoop.http.authentication.kerberos.principal", "HTTP/_HOST@EXAMPLE.COM"),
+            ("hadoop.http.authentication.kerberos.keytab", "/etc/security/spnego.keytab"),
+        ),
+    )
+    f = only(tmp_path, "HADOOP-014")
+    assert f.fix is not None and (f.fix.action, f.fix.value) == (FixAction.SET, "kerberos")
 
 
 def test_literal_secret_is_masked_everywhere() -> None:

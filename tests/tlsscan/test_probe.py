@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from triplock.facts.tls import Endpoint
 from triplock.tlsscan.connector import Limits, TargetError, parse_target
 from triplock.tlsscan.probe import probe
 
@@ -38,34 +39,51 @@ def test_bad_targets(text: str) -> None:
         parse_target(text)
 
 
+def _probe_plain_http(server: socket.socket, target: str) -> tuple[Endpoint, list[bytes]]:
+    """Probe `target` while `server` (bound) answers every connection with plain HTTP; the
+    endpoint and the first byte each connection brought."""
+    server.listen(16)
+    answered: list[bytes] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                answered.append(conn.recv(4096)[:1])
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        ep = asyncio.run(probe(parse_target(target), Limits(timeout=2), asyncio.Semaphore(4)))
+    finally:
+        server.close()
+    return ep, answered
+
+
 def test_ipv6_target_reaches_an_ipv6_listener() -> None:
     try:
         server = socket.socket(socket.AF_INET6)
         server.bind(("::1", 0))
     except OSError:
         pytest.skip("no IPv6 loopback on this machine")
-    server.listen(8)
     port = server.getsockname()[1]
-
-    def serve() -> None:
-        for _ in range(8):
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(4096)
-                conn.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
-
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        ep = asyncio.run(
-            probe(parse_target(f"[::1]:{port}"), Limits(timeout=2), asyncio.Semaphore(4))
-        )
-    finally:
-        server.close()
+    ep, _ = _probe_plain_http(server, f"[::1]:{port}")
     assert ep.target == f"[::1]:{port}"
     assert ep.error is not None and "plain HTTP" in ep.error
+
+
+def test_a_name_reaches_the_address_that_listens() -> None:
+    """ "localhost" may resolve to ::1 before 127.0.0.1: the probe connects to the address
+    that listens (an IPv4-only plain-HTTP server) for each of its exchanges."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    ep, answered = _probe_plain_http(server, f"localhost:{server.getsockname()[1]}")
+    assert ep.error is not None and "plain HTTP" in ep.error
+    assert len(answered) == ep.connections >= 2  # every exchange reached the listener
+    assert answered[0] == b"\x16"  # a TLS handshake record
 
 
 def test_fleet_reports_progress_and_keeps_order() -> None:

@@ -76,6 +76,28 @@ def test_tls13_hello_has_an_empty_key_share() -> None:
     assert wire.RENEGOTIATION_SCSV not in codes
 
 
+def test_each_hello_offers_its_own_groups_name_and_randoms() -> None:
+    """The extensions are built once per (version, name, groups): a later hello with other
+    groups or another name must not get an earlier one's."""
+    offered = [s.code for s in suites.tls12_and_older()[:8]]
+    hellos = [
+        wire.client_hello(wire.TLS12, offered, "a.example", [29]),
+        wire.client_hello(wire.TLS12, offered, "a.example", [23, 24]),
+        wire.client_hello(wire.TLS12, offered, "b.example", [29]),
+        wire.client_hello(wire.TLS12, offered, "a.example", [29]),
+    ]
+    ext = [_parse_client_hello(h)[2] for h in hellos]
+    assert [e[wire.EXT_SUPPORTED_GROUPS] for e in ext] == [
+        b"\x00\x02\x00\x1d",
+        b"\x00\x04\x00\x17\x00\x18",
+        b"\x00\x02\x00\x1d",
+        b"\x00\x02\x00\x1d",
+    ]
+    assert [b"b.example" in e[wire.EXT_SERVER_NAME] for e in ext] == [False, False, True, False]
+    assert hellos[0] != hellos[3]  # a fresh client random each time
+    assert ext[0] == ext[3]
+
+
 @pytest.mark.parametrize("count", [1, 20, 40, 60, 90])
 def test_padding_avoids_the_256_to_511_byte_range(count: int) -> None:
     offered = [s.code for s in suites.tls12_and_older()[:count]]

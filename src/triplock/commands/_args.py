@@ -37,6 +37,37 @@ def add_formats_and_outputs(p: argparse.ArgumentParser, formats_help: str) -> No
     )
 
 
+def add_jobs(p: argparse.ArgumentParser) -> None:
+    """--jobs N: worker processes that read and judge the inputs."""
+    p.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="read and judge the inputs on N worker processes (default: the usable cores; "
+        "1: one process, no workers)",
+    )
+
+
+def jobs(args: argparse.Namespace) -> int:
+    """--jobs as given, else the cores this process may use."""
+    if args.jobs is not None:
+        return int(args.jobs)
+    from triplock.workers import usable_cores
+
+    return usable_cores()
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
 def fail_threshold(args: argparse.Namespace, fallback: str = "high") -> Severity | None:
     """The severity at which failing findings make the exit status 1; None: never."""
     name = NEVER if args.soft_fail else (args.fail_on or fallback)

@@ -9,8 +9,10 @@ from typing import Any
 from triplock.commands._args import (
     add_fail_on,
     add_formats_and_outputs,
+    add_jobs,
     comma_list,
     fail_threshold,
+    jobs,
     pair_outputs,
 )
 from triplock.model import SEVERITY_NAMES
@@ -143,6 +145,7 @@ def register(sub: Any) -> None:
         metavar="HOST",
         help="host for declared endpoints that name only a port (default: 127.0.0.1)",
     )
+    add_jobs(p)
     p.set_defaults(run=run)
 
 
@@ -191,6 +194,7 @@ def run(args: argparse.Namespace) -> int:
         post_steps=[_waiver_step(args, config), *_changed_step(args), *_baseline_step(args)],
         keystore_password_files=tuple(args.keystore_password_file),
         helm=_helm(args),
+        jobs=jobs(args),
     )
     if args.scan_endpoints:
         options.inventory_steps.append(_scan_step(args.scan_host))

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from triplock.commands._args import comma_list
+from triplock.commands._args import add_jobs, comma_list, jobs
 
 
 def register(sub: Any) -> None:
@@ -59,8 +59,9 @@ def register(sub: Any) -> None:
         "--kms-plugin",
         metavar="ENDPOINT",
         help="a KMS v2 plugin endpoint (unix:///path.sock) for the API server's "
-        "EncryptionConfiguration; default: a generated aesgcm key",
+        "EncryptionConfiguration; default: a generated secretbox key",
     )
+    add_jobs(p)
     p.set_defaults(run=run)
 
 
@@ -97,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     except UnknownSelector as e:
         raise UsageError(str(e)) from None
 
+    workers = jobs(args)
+
     def audit(paths: list[str]) -> Any:
         from triplock.audit import AuditOptions, audit
         from triplock.commands.audit import _waiver_step
@@ -107,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
                 skip_paths=tuple(config.skip_path),
                 disabled_rules=frozenset(config.disable),
                 post_steps=[_waiver_step(args, config)],
+                jobs=workers,
             )
         )
 

@@ -12,7 +12,7 @@ from triplock.fix import editor_for
 from triplock.fix.interface import Change, Editor, EditorError, physical_lines
 from triplock.fix.material.interface import Generated
 from triplock.fix.planner import Chmod, Created, Plan, inside
-from triplock.fix.write import WriteRefused, chmod, digest, write_atomic
+from triplock.fix.write import WriteRefused, check_writable, chmod, digest, write_atomic
 from triplock.keys.files import ExistsError, os_error_text, write_public, write_secret
 from triplock.model import Finding, InputError
 
@@ -112,9 +112,12 @@ def _prepare_created(plan: Plan, roots: list[str], secrets_dir: str | None, out:
 
 
 def write(prepared: Prepared) -> list[InputError]:
-    """Write every prepared change; a file that cannot be written is an error, the others go
-    on."""
-    errors: list[InputError] = []
+    """Write every prepared change, or none: fixes in different files depend on each other
+    (a KMS reached over https and the KMS serving TLS), so when one file cannot be written
+    (read-only, changed since it was read) nothing is, and each file says why."""
+    errors = _refusals(prepared)
+    if errors:
+        return errors
     for path, created in prepared.created.items():
         writer = write_secret if created.secret else write_public
         try:
@@ -135,6 +138,23 @@ def write(prepared: Prepared) -> list[InputError]:
         except (OSError, WriteRefused) as e:
             errors.append(InputError(change.path, f"mode not changed: {_reason(e)}"))
     return errors
+
+
+def _refusals(prepared: Prepared) -> list[InputError]:
+    refused: list[InputError] = []
+    for fix in prepared.files:
+        try:
+            check_writable(fix.real, fix.read_digest)
+        except WriteRefused as e:
+            refused.append(InputError(fix.path, f"not changed: {e}"))
+    if not refused:
+        return []
+    blocked = "not changed: another file cannot be written, so nothing was (see its error)"
+    named = {e.path for e in refused}
+    refused.extend(InputError(f.path, blocked) for f in prepared.files if f.path not in named)
+    refused.extend(InputError(c.path, blocked) for c in prepared.chmods)
+    refused.extend(InputError(path, blocked) for path in prepared.created)
+    return refused
 
 
 def diff(files: dict[str, FileDiff], chmods: list[Chmod]) -> str:

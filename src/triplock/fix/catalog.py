@@ -22,15 +22,41 @@ order, blank lines, quoting and indentation stay byte for byte. Without `--write
 unified diff (secret values masked) and exits 1 when there is something to change; `--write`
 writes each file atomically (temporary file in the same directory, fsync, rename; mode and owner
 kept), refuses a file changed since it was read or reached through a link out of the tree, and
-audits again until nothing more changes, so a second `--write` changes nothing. What is left is
-listed with why: a manual step, a value only you know (`<owner users/groups>`), a waiver, or no
-editor for that format yet. `--only`/`--exclude` take rule ids, slugs, controls or severities
-(`high+`); waivers and the configuration file apply as for `audit`. `--format json` prints
-`changes` (path, rule_id, action, key, before_line, after_line; never a value) and `remaining`
-(rule_id, severity, location, why).
+audits again until nothing more changes, so a second `--write` changes nothing. It writes all
+files or none: fixes in different files depend on each other (a KMS reached over https and the
+KMS serving TLS), so a read-only file or directory, or a file changed meanwhile, is an error
+and nothing is written. SIGINT and SIGTERM leave no temporary file or scratch copy behind.
+What is left is listed with why: a manual step, a value only you know (`<a dedicated
+namespace>`), a waiver, or no editor for that format yet. `--only`/`--exclude` take rule ids,
+slugs, controls or severities (`high+`); waivers and the configuration file apply as for
+`audit`. `--format json` prints `changes` (path, rule_id, action, key, before_line, after_line;
+never a value) and `remaining` (rule_id, severity, location, why).
 
-Editors today: {editors}. Kubernetes YAML, shell scripts and enclave manifests are not edited
-yet: their fixes are listed as left.
+Editors today: {editors}. A format without an editor has its fixes listed as left.
+
+Shell scripts get only safe edits: the switches that turn TLS verification off (`curl -k` /
+`--insecure`, `wget --no-check-certificate`, `kubectl`/`helm --insecure-skip-tls-verify`) leave
+the command the finding points to when they are words written there, and a literal `--conf`
+secret becomes its file form (`spark.authenticate.secret.{{driver,executor}}.file`,
+`...oauthTokenFile`) when the file is known (generated material); a switch or secret from a
+variable, through `eval` or inside backquotes, a secret whose file is not known, and every other
+Spark setting on a launch line, is a manual step.
+
+Values are chosen so that the service keeps running: a literal keystore, LDAP, S3A or Spark TLS
+password is a manual step (store it in a credential store named by
+`hadoop.security.credential.provider.path`, then remove it; removed alone, the service could no
+longer read it); KMS ACLs that are `*` become `hdfs` for the NameNode's operations
+(GENERATE_EEK, GET_METADATA, key READ), nobody (a single space, Hadoop's empty ACL) for key
+administration, and who decrypts (DECRYPT_EEK) is a value only you know; service accounts and
+namespaces that must exist first are values only you know.
+
+The YAML editor edits Kubernetes manifests (multi-document, `kind: List`), a Spark custom
+resource's sparkConf and hadoopConf, a static pod's command-line flags, files embedded in a
+ConfigMap and Helm values files at the exact place of the field; what it cannot edit exactly (a
+field behind an alias or inside a shared anchor, under a merge key, a key to add to a flow
+mapping) is left with why. With `--secrets-dir`, K8S-211 gets a generated EncryptionConfiguration
+(kms v2 with `--kms-plugin`, else secretbox; identity last) and the API server's static pod its
+flag, hostPath volume and read-only mount.
 
 ## Rule by rule, on `{path}`
 
@@ -72,7 +98,8 @@ def fix_markdown(path: str) -> str:
     lines.append(
         "\nRules not listed do not fail on this deployment.\n\n## Sample diff\n\n```diff\n"
     )
-    sample = {p: d for p, d in outcome.files.items() if p.endswith("spark-defaults.conf")}
+    shown = ("spark-defaults.conf", ".sh", "kms-acls.xml")
+    sample = {p: d for p, d in outcome.files.items() if p.endswith(shown)}
     lines.append(diff(sample, []))
     lines.append("```\n")
     return "".join(lines)

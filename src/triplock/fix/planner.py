@@ -81,7 +81,8 @@ def plan(
     for which, failures in answered.items():
         _merge(providers[which].provide(failures, result, options), options, kinds, wanted, out)
     for path, edits in wanted.items():
-        kept, conflicts = _one_per_key(edits)
+        editor = editor_for(out.kinds[path])
+        kept, conflicts = _one_per_key(edits, getattr(editor, "per_command", False))
         out.edits[path] = kept
         out.left.extend(conflicts)
     return out
@@ -158,12 +159,15 @@ def _path(finding: Finding) -> str:
     return (fix.path if fix is not None and fix.path else None) or finding.location.path or "-"
 
 
-def _one_per_key(edits: list[Edit]) -> tuple[list[Edit], list[tuple[Finding, str]]]:
+def _one_per_key(
+    edits: list[Edit], per_command: bool
+) -> tuple[list[Edit], list[tuple[Finding, str]]]:
     """Identical edits of one key collapse into one; when they disagree, the most severe
-    finding's edit wins and the others are left, saying which rule won."""
-    by_key: dict[str, list[Edit]] = defaultdict(list)
+    finding's edit wins and the others are left, saying which rule won. An editor whose fixes
+    are about one command (`per_command`, a script's) keeps one per key and command line."""
+    by_key: dict[tuple[str, int | None], list[Edit]] = defaultdict(list)
     for edit in edits:
-        by_key[edit.key].append(edit)
+        by_key[edit.key, edit.finding.location.line if per_command else None].append(edit)
     kept: list[Edit] = []
     left: list[tuple[Finding, str]] = []
     for same in by_key.values():

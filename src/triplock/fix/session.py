@@ -99,8 +99,13 @@ def _rounds(
         if written:
             break  # a file that cannot be written would be planned again and again
     reasons = {_same(f): why for f, why in left}
+    # A finding whose edit was the same as another's (collapsed by the planner) shares its why.
+    twins = {_same_edit(f): why for f, why in left if f.fix is not None}
     out.left = [
-        (_located(f, back), reasons.get(_same(f)) or planner.why_left(f))
+        (
+            _located(f, back),
+            reasons.get(_same(f)) or twins.get(_same_edit(f)) or planner.why_left(f),
+        )
         for f in result.findings
         if f.status is Status.FAIL and not f.baselined and selection.wants(f)
     ]
@@ -124,6 +129,14 @@ def _record(prepared: apply.Prepared, back: _Back, out: Outcome) -> None:
 def _same(finding: Finding) -> tuple[str, str | None, int | None, str | None, str | None]:
     where, fix = finding.location, finding.fix
     return (finding.rule.id, where.path, where.line, where.object, fix.target if fix else None)
+
+
+def _same_edit(finding: Finding) -> tuple[str | None, int | None, str | None, str | None]:
+    """What an edit is about; a finding without a fix matches nothing (its rule id does)."""
+    where, fix = finding.location, finding.fix
+    if fix is None:
+        return (finding.rule.id, None, None, None)
+    return (where.path, where.line, fix.target, fix.value)
 
 
 def _located(finding: Finding, back: Callable[[str], str]) -> Finding:

@@ -7,28 +7,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import signal
 import stat
 import tempfile
-from collections.abc import Iterator
-from types import FrameType
+
+from triplock.interrupt import terminate_like_interrupt
 
 
 class WriteRefused(Exception):
     """The file was not written; the message says why. Nothing was left behind."""
 
 
-class Terminated(BaseException):
-    """SIGTERM arrived during a write: unwind like KeyboardInterrupt so that cleanup runs."""
-
-
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_atomic(path: str, data: bytes, read_digest: str) -> None:
-    """Replace the file at `path` (already resolved) by `data`, if it still holds what was
-    read (`read_digest`)."""
+def check_writable(path: str, read_digest: str) -> os.stat_result:
+    """Refuse (WriteRefused) unless the file at `path` (already resolved) still holds what was
+    read and both it and its directory may be written. Read-only is judged by the mode bits
+    too, so that root, whom the kernel lets write anything, also keeps a read-only file."""
     try:
         info = os.stat(path)
         with open(path, "rb") as handle:
@@ -37,8 +33,23 @@ def write_atomic(path: str, data: bytes, read_digest: str) -> None:
         raise WriteRefused(f"cannot read it again: {e.strerror}") from None
     if digest(current) != read_digest:
         raise WriteRefused("it changed since it was read; run fix again")
+    if not info.st_mode & 0o222 or not os.access(path, os.W_OK):
+        raise WriteRefused(f"the file is read-only (mode {stat.S_IMODE(info.st_mode):04o})")
     directory = os.path.dirname(path) or "."
-    with _signals_unwind():
+    mode = os.stat(directory).st_mode
+    if not mode & 0o222 or not os.access(directory, os.W_OK | os.X_OK):
+        raise WriteRefused(
+            f"its directory {directory} is read-only (mode {stat.S_IMODE(mode):04o})"
+        )
+    return info
+
+
+def write_atomic(path: str, data: bytes, read_digest: str) -> None:
+    """Replace the file at `path` (already resolved) by `data`, if it still holds what was
+    read (`read_digest`)."""
+    info = check_writable(path, read_digest)
+    directory = os.path.dirname(path) or "."
+    with terminate_like_interrupt():
         try:
             fd, tmp = tempfile.mkstemp(prefix=".triplock-fix-", dir=directory)
         except OSError as e:
@@ -84,22 +95,3 @@ def _sync_directory(directory: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-@contextlib.contextmanager
-def _signals_unwind() -> Iterator[None]:
-    """SIGTERM raises Terminated for the duration (SIGINT already raises KeyboardInterrupt),
-    so the temporary file is removed before the process ends."""
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        raise Terminated()
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: signals cannot be caught here
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)

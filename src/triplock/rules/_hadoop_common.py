@@ -72,6 +72,21 @@ def unset_fix(conf: HadoopConf, key: str) -> Fix:
     return Fix(FixAction.UNSET, key, None, conf.where(key).path)
 
 
+def credential_store_step(key: str, path: str | None, spark: bool = False) -> Fix:
+    """The fix of a literal secret Hadoop (or Spark, through Hadoop) reads with getPassword():
+    a manual step, because removing the key without a credential store holding it stops the
+    service (it cannot open its keystore or reach its storage)."""
+    provider = "hadoop.security.credential.provider.path"
+    named = f"spark.hadoop.{provider}" if spark else provider
+    return Fix(
+        FixAction.MANUAL,
+        f"store {key} in a credential store (hadoop credential create {key} -provider "
+        f"jceks://file/PATH.jceks), name the store in {named}, then remove {key}; "
+        "removed without one, the service can no longer read it",
+        path=path,
+    )
+
+
 def stated(value: Value | None) -> str:
     if value is None:
         return "unset"

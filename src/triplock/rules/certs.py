@@ -60,6 +60,7 @@ def _judged_leaf(chain: CertChain) -> CertInfo | None:
     control="transit.tls.certificate",
     severity=Severity.MEDIUM,
     target=CertChain,
+    reads_inventory=True,
     rationale="The guide asks for a private key and a complete certificate chain (two or more "
     "certificates): the leaf followed by every intermediate up to the CA, each issued by the "
     "next. A lone self-signed leaf is not a chain: clients cannot validate it without pinning "

@@ -253,7 +253,13 @@ def configmap_spark_conf(inventory: Inventory, ctx: Context) -> Iterator[Outcome
                     f"secret ({verdict.describe()})",
                     cm.ref.at(e.line),
                     Evidence.of(e.key, e.value),
-                    fix=Fix(FixAction.UNSET, e.key, path=cm.ref.path),
+                    # Removing it alone would stop the service that reads it: a manual step.
+                    fix=Fix(
+                        FixAction.MANUAL,
+                        f"move {e.key} out of the ConfigMap into a file mounted from a Secret "
+                        "or a Hadoop credential store, then remove it",
+                        path=cm.ref.path,
+                    ),
                 )
         if entries and not bad:
             yield passed("the Spark/Hadoop conf in this ConfigMap holds no secret", cm.ref.at())

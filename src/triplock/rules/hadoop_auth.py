@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from triplock.facts.hadoop import HadoopConf, HadoopScope, Role
-from triplock.model import Severity
+from triplock.model import Fix, FixAction, Severity
 from triplock.rules._hadoop_common import (
     CLUSTER,
     CORE,
@@ -77,6 +77,26 @@ _AUTH_INITIALIZERS = (
 )
 
 
+_WEB_KERBEROS = (
+    "hadoop.http.authentication.kerberos.principal",
+    "hadoop.http.authentication.kerberos.keytab",
+)
+
+
+def _kerberos_web_fix(conf: HadoopConf, type_key: str) -> Fix:
+    """type=kerberos, once the HTTP principal and keytab are named: without them (defaults
+    HTTP/_HOST@LOCALHOST and ~/hadoop.keytab) the daemons' web servers do not start."""
+    missing = [k for k in _WEB_KERBEROS if not conf.text(k)]
+    if not missing:
+        return set_fix(conf, type_key, "kerberos", Role.CORE)
+    return Fix(
+        FixAction.MANUAL,
+        f"set {' and '.join(missing)} (the HTTP/_HOST principal and its keytab), then "
+        f"{type_key}=kerberos",
+        path=where(conf, type_key, Role.CORE).path,
+    )
+
+
 @rule(
     id="HADOOP-014",
     slug="hadoop-web-unauthenticated",
@@ -123,7 +143,7 @@ def web_unauthenticated(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             + (" and anonymous access is allowed" if anonymous is not False else ""),
             where(conf, type_key, Role.CORE),
             *evidence_of(kind),
-            fix=set_fix(conf, type_key, "kerberos", Role.CORE),
+            fix=_kerberos_web_fix(conf, type_key),
             severity=Severity.HIGH if anonymous is not False else Severity.MEDIUM,
         )
     else:

@@ -231,13 +231,18 @@ _AES_SUITE = "AES/CTR/NoPadding"
     target=HadoopConf,
     rationale="With dfs.encrypt.data.transfer=true and no dfs.encrypt.data.transfer.cipher.suites, "
     "block data is encrypted with dfs.encrypt.data.transfer.algorithm: 3DES (64-bit blocks, "
-    "SWEET32) by default, or RC4 (broken). With AES the algorithm only protects key exchange.",
+    "SWEET32) by default, or RC4 (broken). With AES the algorithm only protects key exchange. "
+    "SASL protection `privacy` (dfs.data.transfer.protection) negotiates AES only when the "
+    "cipher suites are set too (SaslDataTransferClient); otherwise DIGEST-MD5 encrypts with "
+    "3DES or RC4.",
     remediation="Set dfs.encrypt.data.transfer.cipher.suites=AES/CTR/NoPadding and "
     "dfs.encrypt.data.transfer.cipher.key.bitlength=256.",
     references=(SECURE_MODE_DOC + "#Data_Encryption_on_Block_data_transfer.",),
 )
 def block_cipher(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
-    if not conf.flag("dfs.encrypt.data.transfer"):
+    protection = {w.lower() for w in words(conf.text("dfs.data.transfer.protection") or "")}
+    sasl = "privacy" in protection and not conf.flag("dfs.encrypt.data.transfer")
+    if not (sasl or conf.flag("dfs.encrypt.data.transfer")):
         return
     suites_key = "dfs.encrypt.data.transfer.cipher.suites"
     algorithm_key = "dfs.encrypt.data.transfer.algorithm"
@@ -263,7 +268,7 @@ def block_cipher(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
                 severity=Severity.LOW,
             )
         return
-    algorithm = (conf.text(algorithm_key) or "3des").lower()
+    algorithm = "DIGEST-MD5's 3des or rc4" if sasl else (conf.text(algorithm_key) or "3des").lower()
     yield fail(
         f"no AES cipher suite: block data is encrypted with {algorithm}",
         where(conf, suites_key, Role.HDFS),

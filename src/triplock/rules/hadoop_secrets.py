@@ -13,9 +13,9 @@ from triplock.rules._hadoop_common import (
     PROVIDER_SECRETS,
     SECURE_MODE_DOC,
     _secret_keys,
+    credential_store_step,
     role_file,
     templated,
-    unset_fix,
     where,
 )
 from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
@@ -54,7 +54,7 @@ def literal_secret(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             + (" exposed beyond the file (command line or pod spec)" if value.exposed else ""),
             conf.where(key),
             *evidence_of(value),
-            fix=unset_fix(conf, key),
+            fix=credential_store_step(key, conf.where(key).path),
             severity=Severity.CRITICAL if value.exposed else None,
         )
     if not found and conf.has(Role.CORE):

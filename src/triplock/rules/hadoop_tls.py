@@ -12,11 +12,11 @@ from triplock.rules._hadoop_common import (
     CREDENTIAL_DOC,
     HTTP_AUTH_DOC,
     SECURE_MODE_DOC,
+    credential_store_step,
     judged,
     role_file,
     set_fix,
     templated,
-    unset_fix,
     where,
     words,
 )
@@ -92,7 +92,7 @@ def ssl_literal_password(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             f"{key} is a literal password in the configuration",
             conf.where(key),
             *evidence_of(value),
-            fix=unset_fix(conf, key),
+            fix=credential_store_step(key, conf.where(key).path),
             severity=Severity.MEDIUM if truststore else None,
         )
     if conf.has(Role.SSL_SERVER, Role.SSL_CLIENT) and not any(

@@ -200,11 +200,14 @@ def encryption_flag(api: ApiServer, ctx: Context) -> Iterator[Outcome]:
         yield fail(
             "--encryption-provider-config is unset: Secrets are stored unencrypted",
             api.ref.at(api.line),
+            # The flag alone would stop the API server: the file must come with it, which the
+            # fix/material/encryption_config provider generates under --secrets-dir.
             fix=Fix(
-                FixAction.SET,
-                "--encryption-provider-config",
-                "/etc/kubernetes/enc/encryption-config.yaml",
-                api.ref.path,
+                FixAction.MANUAL,
+                "write an EncryptionConfiguration (`triplock fix --secrets-dir DIR` generates "
+                "one) and pass it with "
+                "--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml",
+                path=api.ref.path,
             ),
         )
     else:

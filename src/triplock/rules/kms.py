@@ -42,6 +42,23 @@ KMS_OPERATIONS = (
 )
 # Operations that only reveal key names and metadata.
 _METADATA_OPERATIONS = {"GET_KEYS", "GET_METADATA"}
+# What an ACL `*` is fixed to, so that the KMS keeps serving HDFS transparent encryption: the
+# NameNode (hdfs) reads key metadata and generates encrypted keys (KMS docs, "KMS ACLs" and
+# the TDE docs); the readers of encryption zones decrypt, and only the user knows who they
+# are; everything else is key administration, denied until admins name themselves. A single
+# space is Hadoop's empty AccessControlList: nobody (checked against Hadoop's own class in
+# tests/fix/test_kms_acls_fixed.py).
+DENY = " "
+_ZONE_READERS = "<users and groups that read the encryption zones>"
+_ACL_FIX = {"GENERATE_EEK": "hdfs", "GET_METADATA": "hdfs", "DECRYPT_EEK": _ZONE_READERS}
+# Key ACLs (key.acl.K.OP, default.key.acl.OP, whitelist.key.acl.OP): READ is the NameNode's
+# getMetadata, GENERATE_EEK its encrypted keys; ALL covers decryption too.
+_KEY_ACL_FIX = {
+    "GENERATE_EEK": "hdfs",
+    "READ": "hdfs",
+    "DECRYPT_EEK": _ZONE_READERS,
+    "ALL": _ZONE_READERS,
+}
 _KEY_ACL = re.compile(
     r"^(key\.acl\.[^.]+(?:\.[^.]+)*|default\.key\.acl|whitelist\.key\.acl)\.([A-Z_]+)$"
 )
@@ -201,8 +218,10 @@ def _acl_users(text: str) -> tuple[set[str], set[str]]:
     rationale="kms-acls.xml ships with `*` for every operation, and an operation without an "
     "entry defaults to `*`: any authenticated user may create, roll, delete keys or decrypt "
     "encrypted keys.",
-    remediation="Name the users and groups of each hadoop.kms.acl.OPERATION in kms-acls.xml "
-    "(for example hdfs for GENERATE_EEK, key admins for CREATE/DELETE/ROLLOVER).",
+    remediation="Name the users and groups of each hadoop.kms.acl.OPERATION in kms-acls.xml: "
+    "hdfs for GENERATE_EEK and GET_METADATA (the NameNode), the readers of the encryption "
+    "zones for DECRYPT_EEK, key admins (or nobody, a single space) for CREATE, DELETE, "
+    "ROLLOVER, GET, GET_KEYS and SET_KEY_MATERIAL.",
     references=(KMS_DOC + "#KMS_Access_Control",),
 )
 def kms_acl_wildcard(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
@@ -219,11 +238,11 @@ def kms_acl_wildcard(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             yield fail(
                 f"{key} is unset, so it defaults to *: everyone may {op}",
                 Location(path=acls_file, object=key),
-                fix=Fix(FixAction.SET, key, "hdfs", acls_file),
+                fix=Fix(FixAction.SET, key, _ACL_FIX.get(op, DENY), acls_file),
                 severity=severity,
             )
         elif (value.text or "").strip() == "*":
-            yield _open_to_all(key, value, f"everyone may {op}", "hdfs", severity)
+            yield _open_to_all(key, value, f"everyone may {op}", _ACL_FIX.get(op, DENY), severity)
         else:
             yield passed(f"{op} is limited to named users and groups", value.location)
 
@@ -238,7 +257,9 @@ def kms_acl_wildcard(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
     rationale="key.acl.*, default.key.acl.* and whitelist.key.acl.* decide per key who may "
     "decrypt encrypted data keys or manage the key; `*` on DECRYPT_EEK or MANAGEMENT gives "
     "every user the data of every encryption zone using the key.",
-    remediation="Replace `*` with the users and groups that own the encryption zone.",
+    remediation="Replace `*` with the users and groups that own the encryption zone for "
+    "DECRYPT_EEK, hdfs for READ and GENERATE_EEK (the NameNode), and key admins (or nobody, "
+    "a single space) for MANAGEMENT.",
     references=(KMS_DOC + "#Key_Access_Control",),
 )
 def key_acl_wildcard(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
@@ -257,7 +278,8 @@ def key_acl_wildcard(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
         op = m.group(2)
         if (value.text or "").strip() == "*":
             severity = None if op in _DANGEROUS_KEY_OPS else Severity.MEDIUM
-            yield _open_to_all(key, value, f"everyone may {op}", "<owner users/groups>", severity)
+            fixed = _KEY_ACL_FIX.get(op, DENY)
+            yield _open_to_all(key, value, f"everyone may {op}", fixed, severity)
     if not seen and conf.has(Role.KMS_ACLS):
         yield passed(
             "no key ACLs: keys without an ACL deny every operation",

@@ -39,6 +39,7 @@ def admin_power(user: KubeconfigUser, accesses: list[SubjectAccess]) -> str | No
     control="keys.management",
     severity=Severity.HIGH,
     target=Kubeconfig,
+    reads_inventory=True,
     rationale="A kubeconfig with embedded credentials is the cluster identity itself: whoever "
     "reads the file acts as that user. A cluster-admin one (kubeadm's admin.conf, a "
     "system:masters certificate) gives the whole cluster and cannot be revoked short of "

@@ -20,6 +20,7 @@ from triplock.model import Evidence, Fix, FixAction, Severity
 from triplock.rules._kube import CIS, RBAC_GOOD_PRACTICES, SECRETS_GOOD_PRACTICES
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
 from triplock.secret_classifier import literal_secret, secret_key
+from triplock.sources.kube_objects import POD_SPEC_PATHS
 from triplock.sources.kube_rbac import access_of
 
 
@@ -188,10 +189,26 @@ def secret_manifest_committed(secret: KubeSecret, ctx: Context) -> Iterator[Outc
             f"{label} commits a secret value to the manifest",
             secret.ref.at(entry.line),
             Evidence.of(label, None),
-            fix=Fix(FixAction.UNSET, label, path=secret.ref.path),
+            # Removing the value would have `kubectl apply` empty the live Secret: manual.
+            fix=Fix(
+                FixAction.MANUAL,
+                f"create Secret {secret.ref.name} at deploy time (External Secrets, Sealed "
+                f"Secrets, a vault) and remove {label} from the manifest",
+            ),
         )
     if not literal and secret.type != "kubernetes.io/service-account-token":
         yield passed("the Secret manifest carries no literal value", secret.ref.at())
+
+
+def _no_token_fix(pod: PodSpec) -> Fix:
+    """The field in a workload's pod spec; a Spark custom resource has no such field."""
+    if pod.owner.kind in POD_SPEC_PATHS:
+        return Fix(FixAction.SET, "automountServiceAccountToken", "false", pod.owner.path)
+    return Fix(
+        FixAction.MANUAL,
+        f"set automountServiceAccountToken: false in the executor pod template of "
+        f"{pod.owner.label} (spark.kubernetes.executor.podTemplateFile)",
+    )
 
 
 # The public half of a Secret: basic-auth's username, a TLS or CA certificate.
@@ -306,6 +323,7 @@ def credentials_mounted(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
     control="k8s.rbac",
     severity=Severity.MEDIUM,
     target=PodSpec,
+    reads_inventory=True,
     rationale="Every pod gets its service account's token unless automountServiceAccountToken "
     "is false; a pod that never calls the API (a Spark executor, most applications) only "
     "hands that token to whoever compromises it (CIS 5.1.5, 5.1.6).",
@@ -342,7 +360,7 @@ def token_automount(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
         yield fail(
             f"automountServiceAccountToken is {state} for {who} with no API access to use",
             where,
-            fix=Fix(FixAction.SET, "automountServiceAccountToken", "false", pod.owner.path),
+            fix=_no_token_fix(pod),
         )
     else:
         why = (

@@ -8,6 +8,7 @@ the function takes a SparkApp (and that `applies` does).
 
 from __future__ import annotations
 
+import enum
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
@@ -76,6 +77,16 @@ class Context:
     options: RunOptions = field(default_factory=RunOptions)
 
 
+class Scope(enum.Enum):
+    """What a rule reads, which decides where it runs when an audit uses worker processes."""
+
+    # One fact of one input: judged by the worker process that read the input.
+    PER_INPUT = "per-input"
+    # The whole inventory (target Inventory, or `ctx.inventory` read): judged once every input
+    # is read and linked, in the main process.
+    CROSS_INPUT = "cross-input"
+
+
 @dataclass(frozen=True, slots=True)
 class Rule(Generic[F]):
     meta: RuleMeta
@@ -83,6 +94,7 @@ class Rule(Generic[F]):
     check: Callable[[F, Context], Iterable[Outcome]]
     # Which facts of the target type the rule speaks to at all; the others get no finding.
     applies: Callable[[F], bool] | None = None
+    scope: Scope = Scope.PER_INPUT
 
 
 _RULES: dict[str, Rule[Any]] = {}
@@ -101,12 +113,15 @@ def rule(
     remediation: str,
     references: tuple[str, ...] = (),
     applies: Callable[[F], bool] | None = None,
+    reads_inventory: bool = False,
 ) -> Callable[
     [Callable[[F, Context], Iterable[Outcome]]], Callable[[F, Context], Iterable[Outcome]]
 ]:
     """Register a rule. `target` is the fact type it judges (Inventory for cross-layer rules);
     `applies`, if given, narrows it to the facts the rule is about (a history server's
-    configuration is not an application's)."""
+    configuration is not an application's). `reads_inventory`: the rule reads `ctx.inventory`
+    (facts of other inputs), so it is judged on the whole inventory (Scope.CROSS_INPUT), as every
+    rule whose target is Inventory is."""
     if control not in CONTROLS:
         raise ValueError(f"rule {id}: unknown control {control!r}")
 
@@ -128,7 +143,9 @@ def rule(
             references=references,
             target=target.__name__,
         )
-        _RULES[id] = Rule(meta, target, func, applies)
+        cross = reads_inventory or target is Inventory
+        scope = Scope.CROSS_INPUT if cross else Scope.PER_INPUT
+        _RULES[id] = Rule(meta, target, func, applies, scope)
         return func
 
     return register

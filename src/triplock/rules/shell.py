@@ -38,8 +38,9 @@ def _evidence(command: ShellCommand) -> Evidence:
     rationale="curl -k, wget --no-check-certificate and --insecure-skip-tls-verify accept any "
     "certificate: anyone on the path can impersonate the server (the KMS, the API server) and read "
     "or alter what is sent, including keys and tokens.",
-    remediation="Verify against the deployment's CA instead: curl --cacert ca.pem, "
-    "wget --ca-certificate=ca.pem, kubectl --certificate-authority=ca.pem.",
+    remediation="Remove the switch (`triplock fix` does) and verify against the deployment's "
+    "CA: curl --cacert ca.pem, wget --ca-certificate=ca.pem, kubectl "
+    "--certificate-authority=ca.pem.",
     references=("https://curl.se/docs/sslcerts.html",),
 )
 def tls_verification_disabled(command: ShellCommand, ctx: Context) -> Iterator[Outcome]:
@@ -54,8 +55,18 @@ def tls_verification_disabled(command: ShellCommand, ctx: Context) -> Iterator[O
         f"{command.program} runs with {used[0].text}: TLS certificates are not verified",
         command.location,
         _evidence(command),
-        fix=Fix(FixAction.REPLACE, used[0].text, "--cacert <deployment CA>", command.location.path),
+        fix=_verify_again(command, used[0].text),
     )
+
+
+def _verify_again(command: ShellCommand, used: str) -> Fix:
+    """Removing the switch is exact and safe (the command then verifies against the system's
+    CAs, or fails loudly), except pip's --trusted-host, which takes a host to remove too."""
+    where = command.location.path
+    if command.program == "pip":
+        return Fix(FixAction.MANUAL, f"remove {used} HOST and trust the index's CA", path=where)
+    flag = "-k" if _short_flag(used, _TLS_OFF["curl"]) else used  # -sk: the k goes
+    return Fix(FixAction.UNSET, flag, path=where)
 
 
 def _short_flag(text: str, switches: tuple[str, ...]) -> bool:

@@ -28,6 +28,12 @@ _DRIVER_SA = "spark.kubernetes.authenticate.driver.serviceAccountName"
 _EXECUTOR_SA = "spark.kubernetes.authenticate.executor.serviceAccountName"
 
 
+# The accounts and namespace must exist before Spark may name them (a name that does not exist
+# stops the driver's pod from being created): values only the user knows.
+_DRIVER_ACCOUNT = "<a service account bound to the driver's Role>"
+_EXECUTOR_ACCOUNT = "<a service account without RoleBindings>"
+
+
 @rule(
     id="SPARK-070",
     slug="spark-k8s-driver-default-sa",
@@ -61,7 +67,7 @@ def k8s_driver_sa(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
             f"{'is default' if s else 'is unset'})",
             where,
             *evidence_of(s),
-            fix=Fix(FixAction.SET, _DRIVER_SA, "spark-driver", where.path),
+            fix=Fix(FixAction.SET, _DRIVER_SA, _DRIVER_ACCOUNT, where.path),
         )
 
 
@@ -101,14 +107,14 @@ def k8s_executor_sa(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
                 else f" ({_EXECUTOR_SA} is unset)"
             ),
             where,
-            fix=None if old else Fix(FixAction.SET, _EXECUTOR_SA, "spark-executor", where.path),
+            fix=None if old else Fix(FixAction.SET, _EXECUTOR_SA, _EXECUTOR_ACCOUNT, where.path),
         )
     elif driver is not None and s.value.strip() == driver.value.strip():
         yield fail(
             "executors use the same service account as the driver",
             where,
             *evidence_of(s, driver),
-            fix=Fix(FixAction.SET, _EXECUTOR_SA, "spark-executor", where.path),
+            fix=Fix(FixAction.SET, _EXECUTOR_SA, _EXECUTOR_ACCOUNT, where.path),
         )
     else:
         yield passed("executors have their own service account", where, *evidence_of(s))
@@ -143,7 +149,7 @@ def k8s_namespace(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
             f"Spark runs in the default namespace ({key} {'is default' if s else 'is unset'})",
             where,
             *evidence_of(s),
-            fix=Fix(FixAction.SET, key, "spark-jobs", where.path),
+            fix=Fix(FixAction.SET, key, "<a dedicated namespace>", where.path),
         )
 
 

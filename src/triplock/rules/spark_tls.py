@@ -12,6 +12,7 @@ from triplock.booleans import Dialect, flag_of
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
 from triplock.model import Evidence, Fix, FixAction, Location, Severity
+from triplock.rules._hadoop_common import credential_store_step
 from triplock.rules._spark_common import (
     CREDENTIAL_PROVIDER_DOC,
     SECURITY_DOC,
@@ -381,7 +382,9 @@ def tls_keystore_type(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
 )
 def tls_password_literal(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     literal = [s for s in app.assignments() if SSL_PASSWORD.match(s.key)]
-    yield from secrets_written(literal, lambda s: Fix(FixAction.UNSET, s.key, path=s.location.path))
+    yield from secrets_written(
+        literal, lambda s: credential_store_step(s.key, s.location.path, spark=True)
+    )
     if literal or not _tls_on(app):
         return
     provider = next((app.get(k) for k in CREDENTIAL_PROVIDER_KEYS if app.get(k)), None)

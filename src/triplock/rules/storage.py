@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from triplock.facts.hadoop import HadoopConf, Role, Value
 from triplock.model import Fix, FixAction, Location, Severity
-from triplock.rules._hadoop_common import S3A_CREDENTIAL, role_file
+from triplock.rules._hadoop_common import S3A_CREDENTIAL, credential_store_step, role_file
 from triplock.rules.registry import Context, Outcome, evidence_of, fail, passed, rule, unknown
 
 S3A_DOC = "https://hadoop.apache.org/docs/stable/hadoop-aws/tools/hadoop-aws/encryption.html"
@@ -143,7 +143,7 @@ def literal_credentials(conf: HadoopConf, ctx: Context) -> Iterator[Outcome]:
             + (" and exposed beyond the file (command line or pod spec)" if value.exposed else ""),
             value.location,
             *evidence_of(value),
-            fix=Fix(FixAction.UNSET, key, None, value.location.path),
+            fix=credential_store_step(key, value.location.path),
             severity=severity,
         )
     if not found:

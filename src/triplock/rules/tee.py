@@ -234,6 +234,7 @@ def _local_dirs(ctx: Context) -> list[str]:
     control="use.tee",
     severity=Severity.HIGH,
     target=EnclaveManifest,
+    reads_inventory=True,
     rationale="sgx.allowed_files are read and written in clear and without integrity: a "
     "database's data directory, /data or Spark's local dirs (shuffle and spill files, /tmp by "
     "default) listed there leave the enclave's data readable and modifiable by the host.",
@@ -550,7 +551,8 @@ class _RawPod:
 
     runtime_class: str | None
     runtime_class_line: int | None
-    privileged: tuple[tuple[str, int], ...]  # container name, line of `privileged: true`
+    # container name, line of `privileged: true`, its path from the pod spec (the fix's target)
+    privileged: tuple[tuple[str, int, str | None], ...]
     resources: tuple[tuple[str, str, int], ...]  # container name, resource, line
     node_selector: tuple[tuple[str, str], ...]
 
@@ -559,14 +561,15 @@ def _raw_pod(pod: PodSpec, ctx: Context) -> _RawPod:
     spec = pod.raw  # the parsed mapping the PodSpec fact was read from
     if spec is None:
         return _RawPod(None, None, (), (), ())
-    privileged: list[tuple[str, int]] = []
+    privileged: list[tuple[str, int, str | None]] = []
     resources: list[tuple[str, str, int]] = []
     for key in ("initContainers", "containers", "ephemeralContainers"):
         for c in spec.list(key).maps():
             name = c.text("name") or "<unnamed>"
             sc = c.map("securityContext")
             if sc is not None and sc.text("privileged") == "true":
-                privileged.append((name, sc.line_of("privileged")))
+                at = f"{key}[{name}].securityContext.privileged"
+                privileged.append((name, sc.line_of("privileged"), at))
             res = c.map("resources")
             for part in ("limits", "requests"):
                 block = res.map(part) if res is not None else None
@@ -575,7 +578,7 @@ def _raw_pod(pod: PodSpec, ctx: Context) -> _RawPod:
     # Spark operator driver/executor parts keep securityContext and resources on the part.
     sc = spec.map("securityContext")
     if sc is not None and sc.text("privileged") == "true" and "containers" not in spec:
-        privileged.append(("<spark pod>", sc.line_of("privileged")))
+        privileged.append(("<spark pod>", sc.line_of("privileged"), None))
     selector = spec.map("nodeSelector")
     return _RawPod(
         spec.text("runtimeClassName"),
@@ -633,13 +636,15 @@ def sgx_privileged_pod(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
             pod.at(v.line),
             Evidence.of("hostPath", v.source),
         )
-    for name, line in raw.privileged:
+    for name, line, target in raw.privileged:
         bad = True
         yield fail(
             f"container {name} of an SGX workload runs privileged",
             pod.at(line),
             Evidence.of("privileged", "true"),
-            fix=Fix(FixAction.UNSET, "securityContext.privileged", path=pod.owner.path),
+            fix=Fix(FixAction.UNSET, target, path=pod.owner.path)
+            if target is not None
+            else Fix(FixAction.MANUAL, f"remove securityContext.privileged from {name}"),
         )
     if bad:
         return
@@ -739,7 +744,12 @@ def attestation_switched_off(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
                     f"{e.name} in container {c.name} switches the TEE or attestation off",
                     where,
                     ev,
-                    fix=Fix(FixAction.SET, e.name, "true", pod.owner.path),
+                    fix=Fix(
+                        FixAction.SET,
+                        f"containers[{c.name}].env[{e.name}].value",
+                        "HW" if e.name.upper() == "SGX_MODE" else "true",
+                        pod.owner.path,
+                    ),
                 )
 
 

@@ -108,6 +108,9 @@ _DOTTED_NAME = re.compile(r"^[A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*)+$")
 _WORDS = re.compile(r"^[a-z]{1,40}(?:[-_.][a-z]{1,40}){1,8}$")  # keystore_creds, sql_alchemy_conn
 
 _DNS_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,251}[a-z0-9])?$")
+# Spark's spark.kubernetes.{driver,executor}.secretKeyRef.ENV=SECRET:KEY names a Secret's key.
+_SECRET_KEY_REF = re.compile(r"^spark\.kubernetes\.(?:driver|executor)\.secretKeyRef\.")
+_SECRET_DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]{1,253}$")
 
 _SECRET_NAME_WORDS = frozenset(
     {
@@ -224,6 +227,9 @@ def not_a_secret(value: str, key: str | None = None) -> bool:
         return _json_without_secret(v)
     if class_name(v):
         return True
+    if key is not None and _SECRET_KEY_REF.match(key):
+        name, colon, data_key = v.partition(":")
+        return bool(colon and _DNS_NAME.match(name) and _SECRET_DATA_KEY.match(data_key))
     named = secret_name(v) or bool(_WORDS.match(v))
     return key is not None and names_secret_object(key) and named
 

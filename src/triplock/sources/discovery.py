@@ -13,6 +13,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from triplock.inventory import Inventory
 from triplock.model import INLINE_WAIVER_MARKER
@@ -46,6 +47,16 @@ NOT_CONFIG_SUFFIXES = frozenset(
 
 
 Progress = Callable[[int], None]
+PROGRESS_EVERY = 500  # files read between two calls of a progress callback
+
+
+@dataclass(frozen=True, slots=True)
+class Walked:
+    """A file the walk found: its path, whether the user named it, the directory given."""
+
+    path: str
+    explicit: bool
+    root: str
 
 
 def discover(
@@ -68,14 +79,36 @@ def discover(
             if data is not None:
                 _consider(InputFile("<stdin>", data), sources, inventory, True)
             continue
-        root = given if os.path.isdir(given) else os.path.dirname(given) or "."
-        for path, explicit in _walk(given, inventory, _Skip(skip, given), follow_symlinks):
+        for found in walk([given], inventory, skip, follow_symlinks):
             seen += 1
-            if progress is not None and seen % 500 == 0:
+            if progress is not None and seen % PROGRESS_EVERY == 0:
                 progress(seen)
-            data = _read(path, max_bytes, inventory, explicit)
-            if data is not None:
-                _consider(InputFile(path, data, root), sources, inventory, explicit)
+            read_input(found, sources, inventory, max_bytes)
+    link_inputs(sources, inventory)
+
+
+def walk(
+    paths: list[str], inventory: Inventory, skip: tuple[str, ...] = (), follow: bool = False
+) -> Iterator[Walked]:
+    """The files under `paths` (stdin, `-`, is not walked), in the order they are read; what
+    cannot be walked is an error entry in `inventory`."""
+    for given in paths:
+        if given == STDIN:
+            continue
+        root = given if os.path.isdir(given) else os.path.dirname(given) or "."
+        for path, explicit in _walk(given, inventory, _Skip(skip, given), follow):
+            yield Walked(path, explicit, root)
+
+
+def read_input(found: Walked, sources: list[Source], inventory: Inventory, max_bytes: int) -> None:
+    """Read one walked file and add its facts (or its error) to `inventory`."""
+    data = _read(found.path, max_bytes, inventory, found.explicit)
+    if data is not None:
+        _consider(InputFile(found.path, data, found.root), sources, inventory, found.explicit)
+
+
+def link_inputs(sources: list[Source], inventory: Inventory) -> None:
+    """After every input is read: each source's link(), behind the boundary."""
     for source in sources:
         try:
             source.link(inventory)

@@ -40,6 +40,10 @@ class Part:
 class Word:
     parts: tuple[Part, ...]
     line: int
+    # Offsets of the word's text in what was lexed, for editors (fix/shell.py); -1 when the
+    # word was lexed from a copy (the body of a `...` substitution) or built by the reader.
+    start: int = -1
+    end: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +69,9 @@ _ANSI_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"'
 
 
 class _Lexer:
-    def __init__(self, text: str, first_line: int, depth: int = 0) -> None:
+    def __init__(self, text: str, first_line: int, depth: int = 0, offsets: bool = True) -> None:
         self.s = text
+        self.offsets = offsets  # self.i is an offset in the text being lexed
         self.i = 0
         self.line = first_line
         self.heredocs: list[tuple[str, bool]] = []
@@ -153,7 +158,7 @@ class _Lexer:
                     break
 
     def _word_or_array(self) -> Word | ArrayAssign:
-        line = self.line
+        line, start = self.line, self.i
         parts: list[Part] = []
         while self.i < len(self.s):
             c = self.s[self.i]
@@ -193,6 +198,8 @@ class _Lexer:
                 while self.i < len(self.s) and self.s[self.i] not in " \t\n;&|<>()\\'\"$`":
                     self.i += 1
                 parts.append(Part("lit", self.s[start : self.i], False))
+        if self.offsets:
+            return Word(tuple(_merge(parts)), line, start, self.i)
         return Word(tuple(_merge(parts)), line)
 
     def _single_quoted(self) -> str:
@@ -331,7 +338,9 @@ class _Lexer:
         if self.depth >= MAX_NESTING:
             raise NestingTooDeep(f"nested deeper than {MAX_NESTING} levels (line {line})")
         try:
-            body = tuple(_Lexer(substitution_body(text), line, self.depth + 1).tokens())
+            body = tuple(
+                _Lexer(substitution_body(text), line, self.depth + 1, offsets=False).tokens()
+            )
         except NestingTooDeep:
             raise
         except ShellSyntaxError:

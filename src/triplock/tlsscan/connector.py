@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import os
+import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from triplock.redact import show
 from triplock.tlsscan import wire
@@ -83,6 +87,7 @@ class Connector:
     last_answer: float = field(default_factory=time.monotonic)  # when a byte last came in
 
     queued: int = 0  # exchanges waiting for a slot of the bounds (not for the server)
+    addresses: list[tuple[int, Any]] = field(default_factory=list)  # resolved on first use
 
     def answered(self) -> None:
         self.last_answer = time.monotonic()
@@ -119,35 +124,31 @@ class Connector:
         raw = bytearray()
         async with self.slot():
             self.connections += 1
-            # One deadline for the whole exchange (asyncio.timeout: no task per read).
-            deadline = asyncio.get_running_loop().time() + self.limits.timeout
+            sock: socket.socket | None = None
             try:
-                async with asyncio.timeout_at(deadline):
-                    reader, writer = await asyncio.open_connection(
-                        self.target.host, self.target.port
-                    )
-            except TimeoutError:
-                return Exchange(parser.flight, "connect timed out", transient=True)
-            except ConnectionResetError:
-                return Exchange(parser.flight, "connection reset", transient=True)
-            except OSError as e:
-                return Exchange(parser.flight, f"cannot connect: {e.strerror or e}")
-            try:
-                writer.write(payload)
-                async with asyncio.timeout_at(deadline):
-                    error = await self._read(reader, parser, raw, unparsed)
+                # One deadline for the whole exchange (asyncio.timeout: no task per read).
+                async with asyncio.timeout(self.limits.timeout):
+                    sock = await self._connect()
+                    sent = sock.send(payload)  # all of it: a new socket's buffer is empty
+                    if sent < len(payload):
+                        await asyncio.get_running_loop().sock_sendall(sock, payload[sent:])
+                    error = await self._read(sock, parser, raw, unparsed)
                 if error is not None:
                     return Exchange(parser.flight, error)
             except TimeoutError:
+                if sock is None:
+                    return Exchange(parser.flight, "connect timed out", transient=True)
                 return Exchange(parser.flight, _timeout_message(raw, self.limits))
             except (ConnectionResetError, BrokenPipeError):
                 if not raw:
                     return Exchange(parser.flight, "connection reset", transient=True)
                 return Exchange(parser.flight, "connection reset mid-handshake")
             except OSError as e:
-                return Exchange(parser.flight, f"connection failed: {e.strerror or e}")
+                what = "connection failed" if sock is not None else "cannot connect"
+                return Exchange(parser.flight, f"{what}: {e.strerror or e}")
             finally:
-                writer.transport.abort()
+                if sock is not None:
+                    sock.close()
         if unparsed:
             return Exchange(parser.flight, None, bytes(raw))
         if parser.flight.error:
@@ -156,9 +157,36 @@ class Connector:
             return Exchange(parser.flight, "truncated reply: the connection closed mid-record")
         return Exchange(parser.flight)
 
+    async def _connect(self) -> socket.socket:
+        """A connected non-blocking socket: the target's addresses in order, the first that
+        accepts (as asyncio.open_connection does, but with the name resolved once per target
+        and no stream, transport or futures beyond one wait: hundreds of exchanges each)."""
+        if not self.addresses:
+            self.addresses = await _resolve(self.target)
+        error: OSError | None = None
+        for family, address in list(self.addresses):
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            try:
+                code = sock.connect_ex(address)
+                if code == errno.EINPROGRESS:
+                    await _ready(sock, write=True)
+                    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code == 0:
+                    if address != self.addresses[0][1]:  # try the one that answers first
+                        self.addresses.remove((family, address))
+                        self.addresses.insert(0, (family, address))
+                    return sock
+                error = OSError(code, os.strerror(code))  # ConnectionResetError for ECONNRESET
+            except BaseException:
+                sock.close()
+                raise
+            sock.close()
+        raise error or OSError(f"no address for {self.target.host}")
+
     async def _read(
         self,
-        reader: asyncio.StreamReader,
+        sock: socket.socket,
         parser: wire.FlightParser,
         raw: bytearray,
         unparsed: bool,
@@ -166,7 +194,11 @@ class Connector:
         """Read into `raw` and `parser` until the flight is complete or the peer closes; an
         error message when the peer is not what it should be."""
         while not parser.flight.complete:
-            data = await reader.read(65536)
+            try:
+                data = sock.recv(65536)
+            except BlockingIOError:
+                await _ready(sock, write=False)
+                continue
             if not data:
                 return None
             self.answered()
@@ -181,6 +213,37 @@ class Connector:
                 return "plain HTTP on the port, not TLS"
             parser.feed(bytes(data))
         return None
+
+
+async def _ready(sock: socket.socket, write: bool) -> None:
+    """Until `sock` is writable (a connect finished) or readable."""
+    loop = asyncio.get_running_loop()
+    ready = loop.create_future()
+    fd = sock.fileno()
+    (loop.add_writer if write else loop.add_reader)(fd, _settle, ready)
+    try:
+        await ready
+    finally:
+        (loop.remove_writer if write else loop.remove_reader)(fd)
+
+
+def _settle(ready: asyncio.Future[None]) -> None:
+    if not ready.done():
+        ready.set_result(None)
+
+
+async def _resolve(target: Target) -> list[tuple[int, Any]]:
+    """The target's (family, address) pairs: an address literal at once, a name through the
+    resolver (in a thread, as asyncio does)."""
+    try:
+        infos = socket.getaddrinfo(
+            target.host, target.port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+        )
+    except socket.gaierror:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            target.host, target.port, type=socket.SOCK_STREAM
+        )
+    return [(family, address) for family, _, _, _, address in infos]
 
 
 def _sslv2_complete(raw: bytearray) -> bool:

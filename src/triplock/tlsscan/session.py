@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 
 _HSTS = re.compile(rb"(?im)^strict-transport-security:[^\r\n]*?max-age\s*=\s*\"?(\d+)")
 
@@ -45,7 +45,10 @@ _NAMES = {
 }
 
 
+@cache
 def _context(version: ssl.TLSVersion, tickets: bool = True) -> ssl.SSLContext:
+    """One client context per kind, shared by every endpoint's handshakes (a context costs
+    ~0.5 ms to make; sessions are resumed only when passed explicitly)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE  # observing, not trusting: the rules judge the chain

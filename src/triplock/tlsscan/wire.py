@@ -10,6 +10,7 @@ import hashlib
 import os
 import struct
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 SSL2, SSL3, TLS10, TLS11, TLS12, TLS13 = 0x0002, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304
 VERSION_NAMES = {
@@ -123,25 +124,7 @@ def client_hello(
     """
     tls13 = version == TLS13
     offered = list(suites) + ([] if tls13 else [RENEGOTIATION_SCSV])
-    extensions = b""
-    if version >= TLS10:
-        if is_hostname(sni):
-            assert sni is not None
-            host = sni.encode("idna")
-            extensions += _ext(EXT_SERVER_NAME, _vec16(b"\x00" + _vec16(host)))
-        group_list = groups if groups is not None else (TLS13_GROUPS if tls13 else TLS12_GROUPS)
-        extensions += _ext(EXT_SUPPORTED_GROUPS, _vec16(_u16s(group_list)))
-        extensions += _ext(EXT_EC_POINT_FORMATS, _vec8(b"\x00\x01\x02"))
-        extensions += _ext(EXT_SIGNATURE_ALGORITHMS, _vec16(_u16s(SIGNATURE_ALGORITHMS)))
-        extensions += _ext(EXT_STATUS_REQUEST, b"\x01\x00\x00\x00\x00")
-        extensions += _ext(EXT_SESSION_TICKET, b"")
-        extensions += _ext(EXT_EXTENDED_MASTER_SECRET, b"")
-        if tls13:
-            extensions += _ext(EXT_SUPPORTED_VERSIONS, _vec8(_u16(TLS13)))
-            extensions += _ext(EXT_KEY_SHARE, _vec16(b""))
-            extensions += _ext(EXT_PSK_MODES, _vec8(b"\x01"))
-        else:
-            extensions += _ext(EXT_RENEGOTIATION_INFO, b"\x00")
+    extensions = _extensions(version, sni, None if groups is None else tuple(groups))
     session_id = os.urandom(32) if tls13 else b""
     body = (
         _u16(min(version, TLS12))
@@ -159,6 +142,34 @@ def client_hello(
     handshake = _u8(CLIENT_HELLO) + _u24(len(body)) + body
     record_version = SSL3 if version == SSL3 else TLS10
     return _u8(HANDSHAKE) + _u16(record_version) + _vec16(handshake)
+
+
+@lru_cache(maxsize=64)
+def _extensions(version: int, sni: str | None, groups: tuple[int, ...] | None) -> bytes:
+    """The extensions of a hello before padding: the same for every hello of a probe but
+    for the groups (built once each, a probe sends hundreds of hellos)."""
+    if version < TLS10:
+        return b""
+    tls13 = version == TLS13
+    extensions = b""
+    if is_hostname(sni):
+        assert sni is not None
+        host = sni.encode("idna")
+        extensions += _ext(EXT_SERVER_NAME, _vec16(b"\x00" + _vec16(host)))
+    group_list = list(groups) if groups is not None else (TLS13_GROUPS if tls13 else TLS12_GROUPS)
+    extensions += _ext(EXT_SUPPORTED_GROUPS, _vec16(_u16s(group_list)))
+    extensions += _ext(EXT_EC_POINT_FORMATS, _vec8(b"\x00\x01\x02"))
+    extensions += _ext(EXT_SIGNATURE_ALGORITHMS, _vec16(_u16s(SIGNATURE_ALGORITHMS)))
+    extensions += _ext(EXT_STATUS_REQUEST, b"\x01\x00\x00\x00\x00")
+    extensions += _ext(EXT_SESSION_TICKET, b"")
+    extensions += _ext(EXT_EXTENDED_MASTER_SECRET, b"")
+    if tls13:
+        extensions += _ext(EXT_SUPPORTED_VERSIONS, _vec8(_u16(TLS13)))
+        extensions += _ext(EXT_KEY_SHARE, _vec16(b""))
+        extensions += _ext(EXT_PSK_MODES, _vec8(b"\x01"))
+    else:
+        extensions += _ext(EXT_RENEGOTIATION_INFO, b"\x00")
+    return extensions
 
 
 def sslv2_client_hello(kinds: list[int]) -> bytes:

@@ -1,0 +1,196 @@
+"""audit --jobs N: the worker processes report exactly what one process reports."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import EXAMPLES, ROOT, run_cli
+from triplock import workers
+from triplock.audit import AuditOptions, audit
+from triplock.commands._args import jobs
+from triplock.inventory import RunOptions
+from triplock.rules.registry import Scope, all_rules
+from triplock.sources import all_sources
+from triplock.sources.discovery import walk
+
+TESTS = ROOT / "tests"
+
+
+@pytest.fixture
+def every_run_on_workers(monkeypatch: pytest.MonkeyPatch) -> list[workers.Prejudged]:
+    """The pool for any number of files, in chunks of 7 files (so that files one links to
+    another sit in different chunks); collects what the workers judged, run by run."""
+    monkeypatch.setattr(workers, "MIN_FILES", 0)
+    monkeypatch.setattr(workers, "CHUNK_FILES", 7)
+    seen: list[workers.Prejudged] = []
+    settle = workers.Prejudged.settle
+
+    def spy(self: workers.Prejudged) -> None:
+        settle(self)
+        seen.append(self)
+
+    monkeypatch.setattr(workers.Prejudged, "settle", spy)
+    return seen
+
+
+def test_two_jobs_report_byte_for_byte_what_one_reports(
+    every_run_on_workers: list[workers.Prejudged],
+) -> None:
+    """Every example and every test fixture, in one run each way, full JSON, order included."""
+    one = run_cli("audit", str(EXAMPLES), str(TESTS), "-f", "json", "--jobs", "1")
+    assert not every_run_on_workers
+    two = run_cli("audit", str(EXAMPLES), str(TESTS), "-f", "json", "--jobs", "2")
+    assert one.code == two.code == 1, two.err
+    assert len(one.json()["findings"]) > 2000
+    assert two.out == one.out
+    assert two.err == one.err
+    (judged,) = every_run_on_workers
+    assert judged.judged, "the workers judged nothing"
+    # Linking changed facts the workers judged (launches layered on their properties files):
+    # those were judged again here, and the output is still the same.
+    assert len(judged.unchanged) < len(judged.shapes)
+    # Every rule that reads ctx.inventory declares it: none was left to the main process.
+    assert not any(judged.deferred.values())
+
+
+def test_jobs_on_a_pool_keep_the_exit_status_and_the_table(
+    every_run_on_workers: list[workers.Prejudged],
+) -> None:
+    one = run_cli("audit", str(EXAMPLES), "-f", "table", "--jobs", "1")
+    two = run_cli("audit", str(EXAMPLES), "-f", "table", "--jobs", "2")
+    assert (two.code, two.out) == (one.code, one.out)
+    assert every_run_on_workers
+
+
+def test_a_rule_reading_other_inputs_undeclared_is_judged_in_the_main_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """K8S-006 looks for the API server and the RBAC among the inputs; were it not declared,
+    a worker would see only its own chunk. Declared per-input, the worker leaves it to the
+    main process."""
+    (k8s_006,) = [r for r in all_rules() if r.meta.id == "K8S-006"]
+    assert k8s_006.scope is Scope.CROSS_INPUT
+    undeclared = dataclasses.replace(k8s_006, scope=Scope.PER_INPUT)
+    setup = workers._Setup(1 << 20, RunOptions(paths=(str(EXAMPLES),)), None, (), (700, 10, 10))
+    monkeypatch.setattr(workers, "_STATE", (setup, all_sources(), [undeclared]))
+    chunk = workers._read_and_judge(list(walk([str(EXAMPLES)], workers.Inventory())))
+    assert chunk.deferred
+    assert {rule_id for rule_id, _ in chunk.deferred} == {"K8S-006"}
+    assert not chunk.judged
+
+
+def test_every_rule_of_a_whole_inventory_is_cross_input() -> None:
+    rules = all_rules()
+    assert all(r.scope is Scope.CROSS_INPUT for r in rules if r.target.__name__ == "Inventory")
+    declared = {r.meta.id for r in rules if r.scope is Scope.CROSS_INPUT}
+    assert {"CERT-001", "K8S-006", "KCFG-001"} <= declared
+    assert sum(r.scope is Scope.PER_INPUT for r in rules) > len(rules) // 2
+
+
+def _many_confs(root: Path, count: int) -> Path:
+    for i in range(count):
+        directory = root / f"d{i // 100}"
+        directory.mkdir(exist_ok=True)
+        (directory / f"spark-{i}.conf").write_text(
+            f"spark.master k8s://https://api:6443\nspark.authenticate {i % 2 == 0}\n".lower()
+        )
+    return root
+
+
+def test_progress_counts_files_read_by_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "MIN_FILES", 0)
+    calls: list[int] = []
+    options = AuditOptions(paths=[str(_many_confs(tmp_path, 1000))], jobs=2, progress=calls.append)
+    result = audit(options)
+    assert len(result.inputs) == 1000
+    assert calls == [500, 1000]
+
+
+def test_a_worker_that_dies_costs_nothing_but_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed mid-chunk (here: it exits at once) breaks the pool; every chunk not
+    received is read by the main process, and the report is the one process's."""
+    root = _many_confs(tmp_path, 40)
+    expected = audit(AuditOptions(paths=[str(root)], jobs=1))
+    monkeypatch.setattr(workers, "MIN_FILES", 0)
+    monkeypatch.setattr(workers, "CHUNK_FILES", 5)
+    main = os.getpid()
+    read_and_judge = workers._read_and_judge
+
+    def dies(files: list[Any]) -> Any:
+        if os.getpid() != main and any(f.path.endswith("spark-17.conf") for f in files):
+            os._exit(9)
+        return read_and_judge(files)
+
+    monkeypatch.setattr(workers, "_read_and_judge", dies)
+    result = audit(AuditOptions(paths=[str(root)], jobs=2))
+    assert result.findings == expected.findings
+    assert result.inputs == expected.inputs
+    assert result.errors == expected.errors == []
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(p) for p in (task / "children").read_text().split()}
+    return found
+
+
+def test_ctrl_c_stops_the_audit_and_its_workers(tmp_path: Path) -> None:
+    """SIGINT to the process group, as a terminal sends it: the audit says `interrupted`,
+    exits 130 without a traceback, and no worker is left running."""
+    root = _many_confs(tmp_path, 4000)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "triplock", "audit", str(root), "--jobs", "2", "-f", "json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    children: set[int] = set()
+    for _ in range(600):  # wait (up to a minute on a loaded machine) for both workers
+        children = _children(proc.pid)
+        if len(children) >= 2 or proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert len(children) >= 2, "the workers never started"
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    for child in children:
+        assert not Path(f"/proc/{child}").exists() or "Z" in _state(child)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
+
+
+def test_jobs_must_be_a_positive_number() -> None:
+    result = run_cli("audit", str(EXAMPLES), "--jobs", "0")
+    assert result.code == 2
+    assert "--jobs" in result.err
+
+
+def test_jobs_default_to_the_usable_cores() -> None:
+    assert jobs(argparse.Namespace(jobs=None)) == len(os.sched_getaffinity(0))
+    assert jobs(argparse.Namespace(jobs=1)) == 1
