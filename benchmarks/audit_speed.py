@@ -1,75 +1,81 @@
-"""How fast `triplock audit` reads Spark deployments: N generated spark-defaults.conf files and
-spark-submit scripts (half each), audited in one run; prints files/s and peak memory.
-With --jobs N, audits the same files with --jobs 1 and with --jobs N and prints both side by
-side with the ratio (and the load average, for numbers taken on a shared machine).
+"""How fast `triplock audit` reads Spark deployments, and how much memory each input keeps: N
+generated spark-defaults.conf files and spark-submit scripts (half each), audited in one run
+with every rule and the JSON report written to a file (as a CI job would); prints files/s,
+peak RSS and the bytes of peak RSS each input adds.
 
-    python benchmarks/audit_speed.py [--files 10000] [--keep DIR] [--jobs N]
+    python benchmarks/audit_speed.py [--files 10000] [--keep DIR]
+    python benchmarks/audit_speed.py --files 100000     # the memory goal: < 500 MiB peak RSS
+    python benchmarks/audit_speed.py --files 40000 --jobs 2
+
+With --jobs N, audits the same files with --jobs 1 and with --jobs N and prints both side by
+side with the ratio (and the load average, for numbers taken on a shared machine). Otherwise:
+
+Four runs, each its own process, peak RSS of each read with wait4():
+- one input, every rule: what every run pays (interpreter, modules, rules);
+- the N inputs, every rule, the JSON report: peak RSS, and its growth over the one-input run
+  per input (the findings included: about 20 per input here) and per finding;
+- one input and the N inputs judged by one rule that finds nothing in them (HADOOP-001): the
+  growth per input beyond the findings, what each input's facts keep (goal <= 2 KiB).
+Memory figures do not depend on the machine's load; the wall time does.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-_KEYS = [
-    ("spark.authenticate", ["true", "false"]),
-    ("spark.network.crypto.enabled", ["true", "false"]),
-    ("spark.network.crypto.cipher", ["AES/CTR/NoPadding", "AES/GCM/NoPadding"]),
-    ("spark.io.encryption.enabled", ["true", "false", "${IO_ENC}"]),
-    ("spark.io.encryption.keySizeBits", ["128", "256"]),
-    ("spark.ssl.ui.enabled", ["true", "false"]),
-    ("spark.ssl.keyStorePassword", ["changeit", "${KS_PW}"]),
-    ("spark.ui.filters", ["org.apache.spark.ui.JWSFilter"]),
-    ("spark.acls.enable", ["true", "false"]),
-    ("spark.admin.acls", ["*", "admin"]),
-    ("spark.kubernetes.namespace", ["default", "spark-jobs"]),
-    ("spark.executor.memory", ["4g", "8g"]),
-    ("spark.sql.shuffle.partitions", ["200", "400"]),
-]
+import orjson
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers.spark_tree import generate  # noqa: E402
+
+FACTS_ONLY_RULE = "HADOOP-001"  # a Hadoop rule: no finding on Spark inputs
 
 
-def generate(root: Path, count: int, seed: int = 7) -> None:
-    rng = random.Random(seed)
-    for i in range(count):
-        directory = root / f"app-{i // 100:03}"
-        directory.mkdir(parents=True, exist_ok=True)
-        settings = [(k, rng.choice(v)) for k, v in rng.sample(_KEYS, rng.randint(4, len(_KEYS)))]
-        if i % 2 == 0:
-            lines = ["# generated", "spark.master k8s://https://api:6443"]
-            lines += [f"{k} {v}" for k, v in settings]
-            (directory / f"spark-{i}.conf").write_text("\n".join(lines) + "\n")
-        else:
-            confs = " \\\n  ".join(f"--conf {k}={v}" for k, v in settings)
-            script = (
-                "#!/bin/bash\nset -euo pipefail\n"
-                f"ARGS=(--master k8s://https://api:6443 --deploy-mode cluster)\n"
-                f'"$SPARK_HOME/bin/spark-submit" "${{ARGS[@]}}" \\\n  {confs} \\\n'
-                "  local:///opt/app/job.py --date 2026-11-27\n"
-            )
-            (directory / f"submit-{i}.sh").write_text(script)
+@dataclass
+class Run:
+    seconds: float
+    peak_kib: int
+    report: Path
 
 
-def run(root: Path, jobs: int = 1) -> tuple[float, int, int]:
+def run(root: Path, report: Path, *extra: str) -> Run:
+    """One `triplock audit` process writing `report`; its peak RSS from wait4(). The counts
+    are read after every run: Linux charges a child with the RSS of the parent it was forked
+    from, so this process stays small until the last one has run."""
+    command = [sys.executable, "-m", "triplock", "audit", str(root), "--format", "json"]
     start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "triplock", "audit", str(root), "--format", "json", "-j", str(jobs)],
-        capture_output=True,
-        text=True,
-    )
+    with open(os.devnull, "wb") as quiet:
+        proc = subprocess.Popen(
+            [*command, "-o", str(report), *extra], stdout=quiet, stderr=subprocess.PIPE
+        )
+        assert proc.stderr is not None
+        errors = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise SystemExit(f"triplock failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    report = json.loads(proc.stdout)
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, len(report["inputs"]), peak_kib
+    code = os.waitstatus_to_exitcode(status)
+    proc.returncode = code
+    if code not in (0, 1):
+        raise SystemExit(f"triplock failed ({code}): {errors[-2000:].decode()}")
+    return Run(seconds, usage.ru_maxrss, report)
+
+
+def counts(report: Path) -> tuple[int, int]:
+    """Inputs and findings in a JSON report, without loading it whole (it can be GiBs): the
+    inputs array comes first, then the findings, each finding an object opening with rule_id."""
+    data = report.read_bytes()
+    split = data.index(b'],"findings":[')
+    inputs = len(orjson.loads(data[data.index(b'"inputs":[') + 9 : split + 1]))
+    return inputs, data.count(b'{"rule_id":', split)
 
 
 def main() -> None:
@@ -81,34 +87,54 @@ def main() -> None:
     if args.jobs:
         return compare(args.files, args.jobs, args.keep)
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(args.keep or tmp)
-        generate(root, args.files)
-        seconds, inputs, peak_kib = run(root)
-    print(f"files generated   {args.files:>10,}")
-    print(f"inputs audited    {inputs:>10,}")
-    print(f"wall time         {seconds:>10.2f} s")
-    print(f"throughput        {inputs / seconds:>10,.0f} files/s")
-    print(f"peak memory       {peak_kib / 1024:>10,.0f} MiB")
-    print(f"cpu count         {os.cpu_count():>10}")
+        root = Path(args.keep or Path(tmp) / "tree")
+        if not any(root.glob("app-*")):
+            generate(root, args.files)
+        one = Path(tmp) / "one"
+        generate(one, 1)
+        only = ("--only", FACTS_ONLY_RULE)
+        startup = run(one, Path(tmp) / "startup.json")
+        audit = run(root, Path(tmp) / "audit.json")
+        facts_startup = run(one, Path(tmp) / "facts-startup.json", *only)
+        facts = run(root, Path(tmp) / "facts.json", *only)
+        inputs, findings = counts(audit.report)
+        facts_inputs, _ = counts(facts.report)
+    grown = (audit.peak_kib - startup.peak_kib) * 1024
+    beyond = (facts.peak_kib - facts_startup.peak_kib) * 1024 / facts_inputs
+    print(f"files generated       {args.files:>12,}")
+    print(f"inputs audited        {inputs:>12,}")
+    print(f"findings              {findings:>12,}")
+    print(f"wall time             {audit.seconds:>12.2f} s")
+    print(f"throughput            {inputs / audit.seconds:>12,.0f} files/s")
+    print(f"peak RSS              {audit.peak_kib / 1024:>12,.0f} MiB")
+    print(f"peak RSS, one input   {startup.peak_kib / 1024:>12,.0f} MiB")
+    print(f"bytes per input       {grown / inputs:>12,.0f} B (findings included)")
+    print(f"bytes per finding     {grown / max(findings, 1):>12,.0f} B (all growth)")
+    print(f"bytes per input       {beyond:>12,.0f} B (beyond findings: --only {FACTS_ONLY_RULE})")
+    print(f"cpu count             {os.cpu_count():>12}")
+    print(f"load average          {os.getloadavg()[0]:>12.1f}")
 
 
 def compare(files: int, jobs: int, keep: str | None) -> None:
     """--jobs 1 and --jobs N on the same files, one after the other."""
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(keep or tmp)
-        generate(root, files)
+        root = Path(keep or Path(tmp) / "tree")
+        if not any(root.glob("app-*")):
+            generate(root, files)
         one_cpu = _cpu()
-        one, inputs, _ = run(root, 1)
+        one = run(root, Path(tmp) / "one.json", "-j", "1")
         pool_cpu = _cpu()
-        pool, _, _ = run(root, jobs)
+        pool = run(root, Path(tmp) / "pool.json", "-j", str(jobs))
         pool_cpu, one_cpu = _cpu() - pool_cpu, pool_cpu - one_cpu
+        inputs, _ = counts(one.report)
     print(f"{inputs:,} inputs, {os.cpu_count()} cores, load average {_load()}\n")
     print(f"{'':18}{'--jobs 1':>12}{f'--jobs {jobs}':>12}")
-    print(f"{'wall time (s)':18}{one:>12.2f}{pool:>12.2f}")
-    print(f"{'files/s':18}{inputs / one:>12,.0f}{inputs / pool:>12,.0f}")
+    print(f"{'wall time (s)':18}{one.seconds:>12.2f}{pool.seconds:>12.2f}")
+    print(f"{'files/s':18}{inputs / one.seconds:>12,.0f}{inputs / pool.seconds:>12,.0f}")
     # All processes' CPU time: what the pool costs beyond one process (the hand-off).
     print(f"{'CPU seconds':18}{one_cpu:>12.2f}{pool_cpu:>12.2f}")
-    print(f"\n--jobs {jobs} is {one / pool:.2f}x the throughput of --jobs 1")
+    print(f"{'peak RSS (MiB)':18}{one.peak_kib / 1024:>12,.0f}{pool.peak_kib / 1024:>12,.0f}")
+    print(f"\n--jobs {jobs} is {one.seconds / pool.seconds:.2f}x the throughput of --jobs 1")
 
 
 def _cpu() -> float:

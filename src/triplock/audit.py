@@ -81,7 +81,7 @@ def judge(
     """Every selected rule over the facts of its type, in rule order then fact order. What
     worker processes already judged (`prejudged`) is taken from them, not judged again."""
     ctx = Context(inventory, options.spark_version, inventory.options)
-    findings: dict[tuple[str, Status, Location, str], Finding] = {}
+    findings: list[Finding] = []
     rules = _catalogue(options)
     result = AuditResult(
         inputs=inventory.inputs,
@@ -96,6 +96,8 @@ def judge(
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
         done = prejudged.of(rule, facts) if prejudged is not None else None
+        # Identities differ between rules: one rule's findings at a time are deduplicated.
+        ones: dict[tuple[Status, Location, str], Finding] = {}
         for fact, judged in zip(facts, done or repeat(None, len(facts)), strict=True):
             if judged is None:
                 judged = judge_fact(rule, fact, ctx)
@@ -103,9 +105,11 @@ def judge(
                 result.errors.append(judged)
                 continue
             for outcome in judged:
-                finding = _finding(rule, outcome)
-                findings.setdefault(finding.identity(), finding)
-    result.findings = sorted(findings.values(), key=_finding_order)
+                finding = _finding(rule, outcome, inventory)
+                ones.setdefault(finding.identity()[1:], finding)
+        findings.extend(ones.values())
+    _sort(findings)
+    result.findings = findings
     for step in options.post_steps:
         step(result, options)
     result.checklist = checklist(result.findings)
@@ -146,14 +150,14 @@ def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> InputError:
     )
 
 
-def _finding(rule: Rule[Any], outcome: Outcome) -> Finding:
+def _finding(rule: Rule[Any], outcome: Outcome, shared: Inventory) -> Finding:
     return Finding(
         rule=rule.meta,
         status=outcome.status,
-        message=outcome.message,
+        message=shared.one(outcome.message),
         location=outcome.location,
         severity=outcome.severity or rule.meta.severity,
-        evidence=outcome.evidence,
+        evidence=shared.one(outcome.evidence),
         fix=outcome.fix,
         cause=outcome.cause,
     )
@@ -161,16 +165,21 @@ def _finding(rule: Rule[Any], outcome: Outcome) -> Finding:
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}
 
+# The report's order: status, severity (highest first), path or URL, line, rule id. Sorted
+# one key at a time, the last first (each sort is stable): a tuple key per finding would
+# hold millions of tuples at once on a large tree.
+_ORDER: tuple[Callable[[Finding], Any], ...] = (
+    lambda f: _STATUS_ORDER[f.status],
+    lambda f: -f.severity.rank,
+    lambda f: f.location.path or f.location.url or "",
+    lambda f: f.location.line or 0,
+    lambda f: f.rule.id,
+)
 
-def _finding_order(f: Finding) -> tuple[int, int, str, int, str]:
-    loc: Location = f.location
-    return (
-        _STATUS_ORDER[f.status],
-        -f.severity.rank,
-        loc.path or loc.url or "",
-        loc.line or 0,
-        f.rule.id,
-    )
+
+def _sort(findings: list[Finding]) -> None:
+    for key in reversed(_ORDER):
+        findings.sort(key=key)
 
 
 def checklist(findings: list[Finding]) -> list[ControlStatus]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -66,7 +67,15 @@ class Setting:
     def literal_or_templated(
         cls, key: str, value: str, location: Location, exposed: bool = False
     ) -> Setting:
-        return cls(key, value, location, templated=is_templated(value), exposed=exposed)
+        return cls(
+            shared(key), shared(value), location, templated=is_templated(value), exposed=exposed
+        )
+
+
+def shared(text: str) -> str:
+    """One object for equal strings kept in facts: the same keys, values and words recur in
+    thousands of inputs, and each input would otherwise keep its own copies."""
+    return sys.intern(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,9 +96,16 @@ class Inventory:
         self.errors: list[InputError] = []
         self.skipped = 0  # files a tree walk passed over as plainly not configuration
         self.options = RunOptions()
+        self._shared: dict[object, object] = {}
 
     def add(self, fact: object) -> None:
         self._facts[type(fact)].append(fact)
+
+    def one(self, value: T) -> T:
+        """The first value equal to `value` this run kept: small inputs repeat the same words,
+        messages and evidence, and one shared object costs a fraction of thousands of equal
+        ones. Only for immutable values."""
+        return self._shared.setdefault(value, value)  # type: ignore[return-value]
 
     def of(self, kind: type[T]) -> list[T]:
         return self._facts.get(kind, [])  # type: ignore[return-value]

@@ -136,8 +136,8 @@ AUTH_KEY = "spark.authenticate.secret"
 
 def test_shadowed_auth_secret_is_still_reported() -> None:
     app = make_app({AUTH_KEY: "Fixture-Only-cli"}, exposed=frozenset({AUTH_KEY}))
-    app.shadowed.append(
-        Setting(AUTH_KEY, "Fixture-Only-file", Location(path="spark-defaults.conf", line=7))
+    app.shadowed = (
+        Setting(AUTH_KEY, "Fixture-Only-file", Location(path="spark-defaults.conf", line=7)),
     )
     outcomes = check("SPARK-002", app)
     assert [(o.status, o.location.path, o.location.line) for o in outcomes] == [

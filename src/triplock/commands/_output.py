@@ -16,19 +16,26 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Iterable
 
 from triplock.safe_read import kind_of
 
 
 def write_text(text: str, path: str | None) -> None:
+    write_chunks([text], path)
+
+
+def write_chunks(chunks: Iterable[str], path: str | None) -> None:
+    """Write the text `chunks` join to, piece by piece (a large report is never held whole)."""
     if path is None or path == "-":
-        sys.stdout.write(text)
+        for chunk in chunks:
+            sys.stdout.write(chunk)
         sys.stdout.flush()
         return
     from triplock.cli import UsageError
 
     try:
-        _write(text.encode("utf-8"), path)
+        _write((chunk.encode("utf-8") for chunk in chunks), path)
     except _Refused as e:
         raise UsageError(f"cannot write {path}: {e}") from None
     except OSError as e:
@@ -39,7 +46,7 @@ class _Refused(Exception):
     """A target that is not written to; the message says what it is."""
 
 
-def _write(data: bytes, path: str) -> None:
+def _write(data: Iterable[bytes], path: str) -> None:
     try:
         st = os.stat(path)  # follows links: what a link points to decides
     except FileNotFoundError:
@@ -55,12 +62,12 @@ def _write(data: bytes, path: str) -> None:
         raise _Refused(f"{kind_of(st.st_mode)}, not a file, FIFO or character device")
 
 
-def _replace(data: bytes, path: str) -> None:
+def _replace(data: Iterable[bytes], path: str) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".triplock-", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.writelines(data)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -68,7 +75,7 @@ def _replace(data: bytes, path: str) -> None:
         raise
 
 
-def _write_through(data: bytes, path: str) -> None:
+def _write_through(data: Iterable[bytes], path: str) -> None:
     # No O_CREAT: if the device or FIFO went away since stat(), this fails instead of
     # creating a regular file in its place; fstat checks it is still what stat() saw.
     fd = os.open(path, os.O_WRONLY | os.O_NOCTTY | os.O_CLOEXEC)
@@ -76,4 +83,4 @@ def _write_through(data: bytes, path: str) -> None:
         mode = os.fstat(fd).st_mode
         if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
             raise _Refused(f"{kind_of(mode)} appeared in place of a device or FIFO")
-        handle.write(data)
+        handle.writelines(data)

@@ -377,13 +377,12 @@ class _Progress:
 
 def emit(result: Any, formats: list[str], outputs: list[str | None]) -> None:
     from triplock import formats as fmt
-    from triplock.commands._output import write_text
+    from triplock.commands._output import write_chunks
 
     for name, path in zip(formats, outputs, strict=True):
         if name == "table":
             from triplock.formats.table import render
 
-            text = render(result, color=path is None and sys.stdout.isatty())
+            write_chunks([render(result, color=path is None and sys.stdout.isatty())], path)
         else:
-            text = fmt.renderer(name)(result)
-        write_text(text, path)
+            write_chunks(fmt.chunker(name)(result), path)

@@ -19,7 +19,8 @@ class YMap(dict[str, Any]):
     __slots__ = ("line", "lines")
 
     def __init__(self, line: int) -> None:
-        super().__init__()
+        # No super().__init__(): it would only empty the empty dict that __new__ made, and
+        # every mapping of every manifest comes through here.
         self.line = line
         self.lines: dict[str, int] = {}
 
@@ -37,6 +38,8 @@ class YMap(dict[str, Any]):
     def text(self, key: str) -> str | None:
         """A scalar as Kubernetes would read it into a string field; None when absent."""
         v = self.get(key)
+        if v.__class__ is str:
+            return v  # most scalars: no conversion
         if v is None or isinstance(v, YMap | YList):
             return None
         return scalar_text(v)
@@ -48,7 +51,7 @@ class YList(list[Any]):
     __slots__ = ("line", "lines")
 
     def __init__(self, line: int) -> None:
-        super().__init__()
+        # No super().__init__(), as for YMap: __new__ made the list empty.
         self.line = line
         self.lines: list[int] = []
 
@@ -73,11 +76,12 @@ class ObjectRef:
     namespace: str | None
     path: str
     line: int
+    # Kind/namespace/name, made once: every location of every finding on the object names it.
+    label: str = field(init=False, repr=False)
 
-    @property
-    def label(self) -> str:
+    def __post_init__(self) -> None:
         ns = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind}/{ns}{self.name}"
+        object.__setattr__(self, "label", f"{self.kind}/{ns}{self.name}")
 
     def at(self, line: int | None = None) -> Location:
         return Location(path=self.path, line=line or self.line, object=self.label)
@@ -220,12 +224,14 @@ class PolicyRule:
     def allows(self, verb: str, resource: str, group: str = "") -> bool:
         """Whether this rule grants `verb` on `resource` ("pods" or a subresource such as
         "pods/exec", which "*", "pods/*" and "*/exec" also match) in API group `group`."""
-        if not (_any(self.verbs, verb) and _any(self.api_groups, group)):
+        verbs, groups, resources = self.verbs, self.api_groups, self.resources
+        # Inline, no helper call per field: RBAC rules ask this of every grant, per permission.
+        if not ("*" in verbs or verb in verbs) or not ("*" in groups or group in groups):
             return False
-        if _any(self.resources, resource):
+        if "*" in resources or resource in resources:
             return True
         base, _, sub = resource.partition("/")
-        return bool(sub) and (f"*/{sub}" in self.resources or f"{base}/*" in self.resources)
+        return bool(sub) and (f"*/{sub}" in resources or f"{base}/*" in resources)
 
     @property
     def wildcards(self) -> list[str]:
@@ -238,10 +244,6 @@ class PolicyRule:
             )
             if "*" in values
         ]
-
-
-def _any(values: tuple[str, ...], wanted: str) -> bool:
-    return "*" in values or wanted in values
 
 
 @dataclass(frozen=True, slots=True)

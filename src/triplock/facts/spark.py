@@ -26,7 +26,7 @@ _HISTORY_SERVER_KEY = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class SparkApp:
     """The effective Spark settings of one application as far as the inputs show them.
 
@@ -40,13 +40,13 @@ class SparkApp:
     settings: dict[str, Setting] = field(default_factory=dict)
     base: str | None = None
     spark_version: str | None = None
-    properties_files: list[Setting] = field(default_factory=list)
+    properties_files: tuple[Setting, ...] = ()
     # Some settings come from an input triplock could not read (a --properties-file outside the
     # tree): an unset key may be set there, so flag() answers None instead of the default.
     partial: bool = False
     # Assignments a later one overrides (a --conf over the properties file): no longer
     # effective, but a literal secret written there is still exposed where it is written.
-    shadowed: list[Setting] = field(default_factory=list)
+    shadowed: tuple[Setting, ...] = ()
     # The operator that creates a service account for each application (Stackable's), when
     # the resource has no driver service account field: the driver does not run as `default`.
     account_per_app: str | None = None

@@ -1,14 +1,17 @@
-"""Output formats: one module per format, each exposing `render(result) -> str`."""
+"""Output formats: one module per format, each exposing `render(result) -> str`; a format
+whose reports can be large also exposes `chunks(result)`, the same text in pieces."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from types import ModuleType
 
 from triplock.model import AuditResult
 
 Renderer = Callable[[AuditResult], str]
+Chunker = Callable[[AuditResult], Iterable[str]]
 
 
 def names() -> list[str]:
@@ -16,8 +19,18 @@ def names() -> list[str]:
 
 
 def renderer(name: str) -> Renderer:
+    render: Renderer = _module(name).render
+    return render
+
+
+def chunker(name: str) -> Chunker:
+    """The format's pieces: `chunks` where it streams, else its whole text as one piece."""
+    module = _module(name)
+    chunks: Chunker = getattr(module, "chunks", None) or (lambda result: (module.render(result),))
+    return chunks
+
+
+def _module(name: str) -> ModuleType:
     if name not in names():
         raise ValueError(f"unknown format {name!r} (choose from {', '.join(names())})")
-    module = importlib.import_module(f"{__name__}.{name}")
-    render: Renderer = module.render
-    return render
+    return importlib.import_module(f"{__name__}.{name}")

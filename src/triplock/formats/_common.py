@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from triplock import __version__
@@ -40,11 +41,18 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 
 def result_dict(result: AuditResult) -> dict[str, Any]:
+    document = result_document(result)
+    return {k: list(v) if isinstance(v, Iterator) else v for k, v in document.items()}
+
+
+def result_document(result: AuditResult) -> dict[str, Any]:
+    """The result as JSON data, its per-input and per-finding arrays as iterators (written
+    piece by piece by formats._stream)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "triplock", "version": __version__},
-        "inputs": [i.to_dict() for i in result.inputs],
-        "findings": [finding_dict(f) for f in result.findings],
+        "inputs": (i.to_dict() for i in result.inputs),
+        "findings": map(finding_dict, result.findings),
         "checklist": [
             {
                 "control": c.control,
@@ -62,7 +70,7 @@ def result_dict(result: AuditResult) -> dict[str, Any]:
             }
             for c in result.checklist
         ],
-        "errors": [e.to_dict() for e in result.errors],
+        "errors": (e.to_dict() for e in result.errors),
         "expired_waivers": list(result.expired_waivers),
         "unused_waivers": list(result.unused_waivers),
         "skipped": result.skipped,

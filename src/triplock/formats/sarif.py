@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from triplock import __version__, fingerprint
 from triplock.controls import CONTROLS
+from triplock.formats._stream import pieces
 from triplock.model import AuditResult, Finding, RuleMeta, Severity, Status
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -38,11 +40,22 @@ _SECURITY_SEVERITY = {
 
 
 def render(result: AuditResult) -> str:
+    return "".join(chunks(result))
+
+
+def chunks(result: AuditResult) -> Iterator[str]:
+    """The log in pieces, its results written as they come (formats._stream)."""
+    yield from pieces(sarif(result), _encode)
+    yield "\n"
+
+
+def _encode(value: Any) -> str:
     # Compact: machines read SARIF, and json's C encoder is not used when indenting.
-    return json.dumps(sarif(result), ensure_ascii=False, separators=(",", ":")) + "\n"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def sarif(result: AuditResult) -> dict[str, Any]:
+    """The SARIF log as JSON data, its results an iterator."""
     root = Path.cwd()
     rules = _rules(result)
     index = {r.id: i for i, r in enumerate(rules)}
@@ -63,10 +76,10 @@ def sarif(result: AuditResult) -> dict[str, Any]:
                 },
                 "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri() + "/"}},
                 "invocations": [_invocation(result, root)],
-                "results": [
+                "results": (
                     _result(f, index[f.rule.id], fp, root)
                     for f, fp in zip(shown, fingerprints, strict=True)
-                ],
+                ),
                 "properties": {"checklist": _checklist(result)},
             }
         ],

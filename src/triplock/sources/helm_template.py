@@ -52,6 +52,8 @@ def _replace_actions(text: str, replace: str | None = None) -> str:
 
 def is_helm_template(text: str) -> bool:
     """Whether the text holds a template action outside a comment."""
+    if "{{" not in text:
+        return False  # most manifests: no line to look at
     return any("{{" in line.split("#", 1)[0] for line in text.splitlines())
 
 

@@ -36,7 +36,7 @@ class InputFile:
     def name(self) -> str:
         return self.path.replace("\\", "/").rsplit("/", 1)[-1]
 
-    @property
+    @cached_property  # every source's claims() asks
     def is_binary(self) -> bool:
         return b"\x00" in self.data[:8192]
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import yaml
 from yaml._yaml import CParser
-from yaml.resolver import BaseResolver
 
 from triplock.facts.kube import YList, YMap
 from triplock.sources.interface import SourceError
 
+_ScalarNode, _SequenceNode, _MappingNode = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _NULL_TAG = "tag:yaml.org,2002:null"
 _BOOL_TAG = "tag:yaml.org,2002:bool"
@@ -33,36 +33,37 @@ HELM_HINT = (
 )
 
 
-_BOOL_WORDS = frozenset(
-    {
-        *("true", "True", "TRUE", "false", "False", "FALSE"),
-        *("yes", "Yes", "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"),
-    }
-)
-_NULL_WORDS = frozenset({"", "~", "null", "Null", "NULL"})
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+# The only implicit types triplock reads: YAML 1.1 booleans, nulls and merge keys.
+_IMPLICIT_TAGS = {
+    **dict.fromkeys(("true", "True", "TRUE", "false", "False", "FALSE"), _BOOL_TAG),
+    **dict.fromkeys(("yes", "Yes", "YES", "no", "No", "NO"), _BOOL_TAG),
+    **dict.fromkeys(("on", "On", "ON", "off", "Off", "OFF"), _BOOL_TAG),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), _NULL_TAG),
+    "<<": _MERGE_TAG,
+}
 
 
-class _Loader(CParser, BaseResolver):
+class _Loader(CParser):
     """The C parser with the only implicit types triplock reads (bool, null, merge keys):
-    numbers and dates stay strings, as Kubernetes fields and Spark settings want them."""
+    numbers and dates stay strings, as Kubernetes fields and Spark settings want them.
 
-    def __init__(self, text: str) -> None:
-        CParser.__init__(self, text)
-        BaseResolver.__init__(self)
+    The composer calls these three hooks from C around every node, so they are as short as
+    can be (a fifth of the parse went to PyYAML's general resolver): no path resolvers are
+    ever registered here, so descending into a node and ascending out of it resolve nothing."""
 
     def resolve(self, kind: type, value: str | None, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode:
-            if implicit[0] and value is not None:
-                if value in _BOOL_WORDS:
-                    return _BOOL_TAG
-                if value in _NULL_WORDS:
-                    return _NULL_TAG
-                if value == "<<":
-                    return _MERGE_TAG
-            return "tag:yaml.org,2002:str"
-        if kind is yaml.SequenceNode:
-            return "tag:yaml.org,2002:seq"
-        return "tag:yaml.org,2002:map"
+        if kind is _ScalarNode:
+            return _IMPLICIT_TAGS.get(value, _STR_TAG) if implicit[0] else _STR_TAG  # type: ignore[arg-type]
+        return _SEQ_TAG if kind is _SequenceNode else _MAP_TAG
+
+    def descend_resolver(self, current_node: yaml.Node | None, current_index: object) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
 
 
 class _Budget:
@@ -73,8 +74,8 @@ class _Budget:
         self.active: set[int] = set()  # collections being walked: a recursive alias loops
         self.duplicates = duplicates  # (line, key) of each key a mapping repeats
 
-    def spend(self) -> None:
-        self.left -= 1
+    def spend(self, visits: int = 1) -> None:
+        self.left -= visits
         if self.left < 0:
             raise SourceError(
                 "YAML aliases expand beyond any real manifest (alias bomb?); refusing to expand"
@@ -129,64 +130,91 @@ def _flatten(doc: YMap) -> Iterator[YMap]:
         yield doc
 
 
+_TRUE_WORDS = frozenset({"true", "yes", "on", "y"})
+_BLOCK_STYLES = frozenset({"|", ">"})
+
+
 def _convert(node: yaml.Node, budget: _Budget) -> Any:
     budget.spend()
-    if isinstance(node, yaml.ScalarNode):
-        if not node.style and "{{" in node.value:
-            raise SourceError(f"line {node.start_mark.line + 1}: {HELM_HINT}")
-        if node.tag == _NULL_TAG:
-            return None
-        if node.tag == _BOOL_TAG:
-            return node.value.lower() in ("true", "yes", "on", "y")
-        return node.value
+    return _scalar(node) if node.__class__ is _ScalarNode else _collection(node, budget)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    value: str = node.value
+    if not node.style and "{{" in value:
+        raise SourceError(f"line {node.start_mark.line + 1}: {HELM_HINT}")
+    tag = node.tag
+    if tag == _NULL_TAG:
+        return None
+    if tag == _BOOL_TAG:
+        return value.lower() in _TRUE_WORDS
+    return value
+
+
+def _collection(node: yaml.Node, budget: _Budget) -> Any:
+    """A sequence or mapping. The hot path of every manifest: scalar children (most of them)
+    are read without a call per child, and the budget is spent once for all children."""
     if id(node) in budget.active:
         raise SourceError(f"line {node.start_mark.line + 1}: recursive YAML alias")
     budget.active.add(id(node))
+    budget.spend(len(node.value))
     try:
-        return _collection(node, budget)
+        if node.__class__ is _SequenceNode:
+            return _sequence(node, budget)
+        if node.__class__ is _MappingNode:
+            return _mapping(node, budget)
+        raise SourceError(f"unexpected YAML node {type(node).__name__}")
     finally:
         budget.active.discard(id(node))
 
 
-def _collection(node: yaml.Node, budget: _Budget) -> Any:
-    if isinstance(node, yaml.SequenceNode):
-        seq = YList(node.start_mark.line + 1)
-        for item in node.value:
-            seq.append(_convert(item, budget))
-            block = isinstance(item, yaml.ScalarNode) and item.style in ("|", ">")
-            seq.lines.append(item.start_mark.line + 1 + block)  # a block's text starts below
-        return seq
-    if isinstance(node, yaml.MappingNode):
-        mapping = YMap(node.start_mark.line + 1)
-        merged: list[YMap] = []
-        for key_node, value_node in node.value:
-            if node.flow_style and isinstance(key_node, yaml.MappingNode):
-                raise SourceError(f"line {node.start_mark.line + 1}: {HELM_HINT}")  # {{ x }}
-            if key_node.tag == _MERGE_TAG:
-                value = _convert(value_node, budget)
-                merged.extend([value] if isinstance(value, YMap) else _maps(value))
-                continue
-            key = _key(key_node, budget)
-            if key in mapping:
-                budget.duplicates.add((key_node.start_mark.line + 1, key))
-            mapping[key] = _convert(value_node, budget)
-            mapping.lines[key] = key_node.start_mark.line + 1
-        for source in merged:
-            for key, value in source.items():
-                if key not in mapping:
-                    mapping[key] = value
-                    mapping.lines[key] = source.line_of(key)
-        return mapping
-    raise SourceError(f"unexpected YAML node {type(node).__name__}")
+def _sequence(node: yaml.SequenceNode, budget: _Budget) -> YList:
+    seq = YList(node.start_mark.line + 1)
+    lines = seq.lines
+    for item in node.value:
+        line = item.start_mark.line + 1
+        if item.__class__ is _ScalarNode:
+            seq.append(_scalar(item))
+            if item.style in _BLOCK_STYLES:
+                line += 1  # a block's text starts below its indicator
+        else:
+            seq.append(_collection(item, budget))
+        lines.append(line)
+    return seq
+
+
+def _mapping(node: yaml.MappingNode, budget: _Budget) -> YMap:
+    mapping = YMap(node.start_mark.line + 1)
+    lines = mapping.lines
+    merged: list[YMap] = []
+    for key_node, value_node in node.value:
+        if node.flow_style and key_node.__class__ is _MappingNode:
+            raise SourceError(f"line {node.start_mark.line + 1}: {HELM_HINT}")  # {{ x }}
+        if key_node.tag == _MERGE_TAG:
+            value = _convert(value_node, budget)
+            budget.left += 1  # spent by _convert, and already with the mapping's children
+            merged.extend([value] if isinstance(value, YMap) else _maps(value))
+            continue
+        if key_node.__class__ is _ScalarNode:
+            key = key_node.value
+            if not key_node.style and "{{" in key:
+                raise SourceError(f"line {key_node.start_mark.line + 1}: {HELM_HINT}")
+        else:
+            key = str(_convert(key_node, budget))
+        if key in mapping:
+            budget.duplicates.add((key_node.start_mark.line + 1, key))
+        if value_node.__class__ is _ScalarNode:
+            mapping[key] = _scalar(value_node)
+        else:
+            mapping[key] = _collection(value_node, budget)
+        lines[key] = key_node.start_mark.line + 1
+    for source in merged:
+        for key, value in source.items():
+            if key not in mapping:
+                mapping[key] = value
+                lines[key] = source.line_of(key)
+    return mapping
 
 
 def _maps(value: Any) -> list[YMap]:
     return [v for v in value if isinstance(v, YMap)] if isinstance(value, YList) else []
-
-
-def _key(node: yaml.Node, budget: _Budget) -> str:
-    if isinstance(node, yaml.ScalarNode):
-        if not node.style and "{{" in node.value:
-            raise SourceError(f"line {node.start_mark.line + 1}: {HELM_HINT}")
-        return str(node.value)
-    return str(_convert(node, budget))

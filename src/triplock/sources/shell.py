@@ -13,12 +13,12 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from triplock.facts.shell import Arg, ShellCommand, clusters_flag, launch_start, wrapper_start
 from triplock.facts.spark import SparkApp, SparkOrigin
-from triplock.inventory import Inventory, is_templated
+from triplock.inventory import Inventory, is_templated, shared
 from triplock.model import Location
 from triplock.sources.interface import SCRIPT, InputFile, SourceError
 from triplock.sources.shell_lexer import (
@@ -132,7 +132,8 @@ class _Fields:
     def close(self) -> None:
         if self.started:
             where = self.word_line if self.literal or self.line is None else self.line
-            self.fields.append(Arg("".join(self.text), where, self.templated, tuple(self.refs)))
+            text = shared("".join(self.text))
+            self.fields.append(Arg(text, where, self.templated, tuple(self.refs)))
         self._reset()
 
 
@@ -399,7 +400,9 @@ class ShellSource:
     def parse(self, file: InputFile, inventory: Inventory) -> None:
         commands, apps = read_script(file.text, file.path)
         for command in commands:
-            inventory.add(command)
+            inventory.add(
+                replace(command, args=inventory.one(tuple(map(inventory.one, command.args))))
+            )
         for app in apps:
             inventory.add(app)
         read_heredoc_manifests(file, inventory)
@@ -453,7 +456,7 @@ def link_properties_files(inventory: Inventory) -> None:
         if base is None:
             continue
         merged = dict(base.settings)
-        app.shadowed.extend(merged[k] for k in app.settings if k in merged)
+        app.shadowed = (*app.shadowed, *(merged[k] for k in app.settings if k in merged))
         merged.update(app.settings)
         app.settings = merged
         app.base = base.name

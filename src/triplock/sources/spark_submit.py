@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from triplock.facts.shell import Arg
 from triplock.facts.spark import SparkApp, SparkOrigin
-from triplock.inventory import Setting, is_templated
+from triplock.inventory import Setting, is_templated, shared
 from triplock.model import Location
 
 _Put = Callable[[str, str, Arg], None]
@@ -71,9 +71,9 @@ def spark_app_from_argv(
 
     def put(key: str, value: str, arg: Arg) -> None:
         # The object names the setting, so that a waiver file can target one key of a launch.
-        location = Location(path=path, line=arg.line, object=f"{obj or program} {key}")
+        location = Location(path=path, line=arg.line, object=shared(f"{obj or program} {key}"))
         templated = arg.templated or is_templated(value)
-        app.set(Setting(key, value, location, templated=templated, exposed=True))
+        app.set(Setting(shared(key), shared(value), location, templated=templated, exposed=True))
 
     # JVM system properties before the SparkSubmit class (-Dspark.x=y) are Spark settings too.
     for arg in args[1:start]:
@@ -104,14 +104,13 @@ def _option(opt: str, value: Arg, app: SparkApp, put: _Put) -> None:
         if eq and key:
             put(key.strip(), val, value)
     elif opt == "--properties-file":
-        app.properties_files.append(
-            Setting(
-                "--properties-file",
-                value.text,
-                Location(path=app.origin.path, line=value.line, object=app.origin.object),
-                templated=value.templated or is_templated(value.text),
-            )
+        given = Setting(
+            "--properties-file",
+            value.text,
+            Location(path=app.origin.path, line=value.line, object=app.origin.object),
+            templated=value.templated or is_templated(value.text),
         )
+        app.properties_files = (*app.properties_files, given)
     elif opt == "--driver-java-options":
         put("spark.driver.extraJavaOptions", value.text, value)
         for piece in value.text.split():

@@ -1,0 +1,58 @@
+"""JSON written piece by piece: a document whose large arrays are iterators is encoded one
+batch of elements at a time, so that a report of millions of findings never exists as one
+string (with its dicts, its bytes and its decoded copy) next to the findings it came from.
+
+The pieces join to exactly what the encoder writes for the whole document with the iterators
+as lists: compact separators, keys in insertion order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from itertools import islice
+from typing import Any
+
+Encode = Callable[[Any], str]  # one compact JSON value
+
+_BATCH = 2000  # elements per piece: few writes, little memory
+
+
+def pieces(value: Any, encode: Encode) -> Iterator[str]:
+    """`value` as compact JSON in pieces; an iterator anywhere in it is a JSON array."""
+    if isinstance(value, Iterator):
+        yield from _array(value, encode)
+    elif isinstance(value, dict) and _lazy(value):
+        yield "{"
+        for i, (key, item) in enumerate(value.items()):
+            yield f"{',' if i else ''}{encode(key)}:"
+            yield from pieces(item, encode)
+        yield "}"
+    elif isinstance(value, list) and _lazy(value):
+        yield "["
+        for i, item in enumerate(value):
+            if i:
+                yield ","
+            yield from pieces(item, encode)
+        yield "]"
+    else:
+        yield encode(value)
+
+
+def _array(items: Iterator[Any], encode: Encode) -> Iterator[str]:
+    yield "["
+    first = True
+    while batch := list(islice(items, _BATCH)):
+        joined = encode(batch)[1:-1]  # one call per batch: the elements without the brackets
+        yield joined if first else "," + joined
+        first = False
+    yield "]"
+
+
+def _lazy(value: Any) -> bool:
+    """Whether an iterator is somewhere inside `value` (dicts and lists only)."""
+    if isinstance(value, Iterator):
+        return True
+    if isinstance(value, dict):
+        return any(_lazy(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_lazy(v) for v in value)
+    return False
