@@ -123,7 +123,7 @@ def _record(prepared: apply.Prepared, back: _Back, out: Outcome) -> None:
             text = created.data.decode("utf-8", errors="replace")
             out.files[back(where)] = FileDiff(None, "", back.text(text), new=True)
     out.chmods.extend(Chmod(c.finding, back(c.path), c.mode) for c in prepared.chmods)
-    out.generated.extend(Generated(back(g.path), g.what) for g in prepared.generated)
+    out.generated.extend(Generated(back(g.path), back.text(g.what)) for g in prepared.generated)
 
 
 def _same(finding: Finding) -> tuple[str, str | None, int | None, str | None, str | None]:

@@ -29,6 +29,23 @@ def manifest(
     labels: dict[str, str] | None = None,
 ) -> str:
     """The YAML of a Secret whose `data` holds each file base64-encoded under its key."""
+    data: dict[str, bytes] = {}
+    for key, path in files.items():
+        try:
+            data[key] = Path(path).read_bytes()
+        except OSError as e:
+            raise ManifestError(f"cannot read {path}: {e.strerror}") from e
+    return manifest_of(name, data, namespace, secret_type, labels)
+
+
+def manifest_of(
+    name: str,
+    files: dict[str, bytes],
+    namespace: str | None = None,
+    secret_type: str = "Opaque",
+    labels: dict[str, str] | None = None,
+) -> str:
+    """The YAML of a Secret whose `data` holds each content base64-encoded under its key."""
     if not _NAME.fullmatch(name) or len(name) > 253:
         raise ManifestError(f"{name!r} is not a valid Kubernetes object name")
     if namespace is not None and (not _LABEL.fullmatch(namespace) or len(namespace) > 63):
@@ -37,13 +54,10 @@ def manifest(
             "digits and inner hyphens, at most 63 characters)"
         )
     data: dict[str, str] = {}
-    for key, path in files.items():
+    for key, content in files.items():
         if not _DATA_KEY.match(key):
             raise ManifestError(f"{key!r} is not a valid Secret data key")
-        try:
-            data[key] = base64.b64encode(Path(path).read_bytes()).decode()
-        except OSError as e:
-            raise ManifestError(f"cannot read {path}: {e.strerror}") from e
+        data[key] = base64.b64encode(content).decode()
     metadata: dict[str, object] = {"name": name}
     if namespace:
         metadata["namespace"] = namespace

@@ -1,6 +1,7 @@
 """Run by spark-submit in tests/fix/test_spark_fixed.py: shuffle records holding a plaintext
 canary, then report the effective crypto settings and whether the canary is in any file under
-the executors' local directories (printed as one JSON line)."""
+the executors' local directories (printed as one JSON line). Given the generated CA as a second
+argument, it also probes its own driver (driver_probes.py): UI over TLS and RPC secrets."""
 
 import json
 import os
@@ -26,6 +27,15 @@ for root, _dirs, names in os.walk(local_dir):
         except OSError:
             pass
 conf = sc.getConf()
+probes = {}
+if len(sys.argv) > 2:
+    import driver_probes
+
+    probes = driver_probes.ui_over_tls(sc, sys.argv[2])
+    probes["right_secret"] = driver_probes.rpc_with_secret(
+        sc, conf.get("spark.authenticate.secret")
+    )
+    probes["wrong_secret"] = driver_probes.rpc_with_secret(sc, driver_probes.wrong_secret())
 print(
     "RESULT "
     + json.dumps(
@@ -36,6 +46,8 @@ print(
             "canary_in": found,
             "crypto": conf.get("spark.network.crypto.enabled"),
             "io": conf.get("spark.io.encryption.enabled"),
+            "authenticate": conf.get("spark.authenticate"),
+            **probes,
         }
     )
 )
