@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from triplock.fix import editor_for
+from triplock.fix.interface import Edit
 from triplock.fix.material.interface import Generated, Provided
 from triplock.keys.k8s_secret import manifest_of
-from triplock.model import AuditResult, Finding
+from triplock.model import AuditResult, Finding, FixAction
 from triplock.sources.properties import MalformedProperties, parse_properties
 
 # Masters where Spark makes a secret per application itself (SecurityManager.initializeAuth).
@@ -115,3 +117,28 @@ def pod_mount(secret: str, mount: str) -> dict[str, str]:
         f"spark.kubernetes.driver.secrets.{secret}": mount,
         f"spark.kubernetes.executor.secrets.{secret}": mount,
     }
+
+
+SettingsFor = Callable[[Finding, SparkTarget, Provided], "dict[str, str] | str"]
+
+
+def provide_settings(
+    failures: list[Finding], result: AuditResult, settings_for: SettingsFor
+) -> Provided:
+    """Each failure's application found and its settings (from `settings_for`, which may add
+    material to the result) set in the application's file; a failure without either is left
+    with why."""
+    out = Provided()
+    for finding in failures:
+        target = target_of(finding, result)
+        if isinstance(target, str):
+            out.left.append((finding, target))
+            continue
+        settings = settings_for(finding, target, out)
+        if isinstance(settings, str):
+            out.left.append((finding, settings))
+            continue
+        out.edits.setdefault(target.path, []).extend(
+            Edit(finding, FixAction.SET, key, value) for key, value in settings.items()
+        )
+    return out

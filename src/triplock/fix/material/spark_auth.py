@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from triplock.fix.interface import Edit
-from triplock.fix.material._spark import Material, SparkTarget, pod_mount, target_of
+from triplock.fix.material._spark import Material, SparkTarget, pod_mount, provide_settings
 from triplock.fix.material.interface import NEEDS_SECRETS_DIR, MaterialOptions, Provided
 from triplock.keys.k8s_secret import ManifestError
 from triplock.keys.secrets import new_secret
-from triplock.model import AuditResult, Finding, FixAction
+from triplock.model import AuditResult, Finding
 
 SECRET = "spark-auth"  # the Kubernetes Secret and the directory under --secrets-dir
 MOUNT = "/mnt/secrets/spark-auth"
@@ -32,20 +31,9 @@ class SparkAuthProvider:
     def provide(
         self, failures: list[Finding], result: AuditResult, options: MaterialOptions
     ) -> Provided:
-        out = Provided()
-        for finding in failures:
-            target = target_of(finding, result)
-            if isinstance(target, str):
-                out.left.append((finding, target))
-                continue
-            settings = _settings(target, options, out)
-            if isinstance(settings, str):
-                out.left.append((finding, settings))
-                continue
-            out.edits.setdefault(target.path, []).extend(
-                Edit(finding, FixAction.SET, key, value) for key, value in settings.items()
-            )
-        return out
+        return provide_settings(
+            failures, result, lambda _, target, out: _settings(target, options, out)
+        )
 
 
 def _settings(target: SparkTarget, options: MaterialOptions, out: Provided) -> dict[str, str] | str:

@@ -17,13 +17,12 @@ from typing import ClassVar
 
 from cryptography import x509
 
-from triplock.fix.interface import Edit
-from triplock.fix.material._spark import Material, SparkTarget, pod_mount, target_of
+from triplock.fix.material._spark import Material, SparkTarget, pod_mount, provide_settings
 from triplock.fix.material.interface import NEEDS_SECRETS_DIR, MaterialOptions, Provided
 from triplock.keys import certs
 from triplock.keys.k8s_secret import ManifestError
 from triplock.keys.keystore import KeystoreError, keystore_bytes, new_password, truststore_bytes
-from triplock.model import AuditResult, Finding, FixAction
+from triplock.model import AuditResult, Finding
 
 SECRET = "spark-tls"
 MOUNT = "/mnt/secrets/spark-tls"
@@ -42,23 +41,17 @@ class SparkTlsProvider:
     def provide(
         self, failures: list[Finding], result: AuditResult, options: MaterialOptions
     ) -> Provided:
-        out = Provided()
-        for finding in failures:
-            target = target_of(finding, result)
-            if isinstance(target, str):
-                out.left.append((finding, target))
-                continue
+        def settings_for(
+            finding: Finding, target: SparkTarget, out: Provided
+        ) -> dict[str, str] | str:
             assert finding.fix is not None  # spark.ssl.NS.enabled=true, the rule's own fix
             namespace = finding.fix.target.removesuffix(".enabled")
             settings = _settings(target, namespace, options, out)
-            if isinstance(settings, str):
-                out.left.append((finding, settings))
-                continue
-            settings[finding.fix.target] = "true"
-            out.edits.setdefault(target.path, []).extend(
-                Edit(finding, FixAction.SET, key, value) for key, value in settings.items()
-            )
-        return out
+            if not isinstance(settings, str):
+                settings[finding.fix.target] = "true"
+            return settings
+
+        return provide_settings(failures, result, settings_for)
 
 
 def _settings(
