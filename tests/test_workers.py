@@ -178,6 +178,39 @@ def test_ctrl_c_stops_the_audit_and_its_workers(tmp_path: Path) -> None:
         assert not Path(f"/proc/{child}").exists() or "Z" in _state(child)
 
 
+_SIGTERM_AT_FORK = """
+import os, signal, sys
+from triplock.cli import main
+os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGTERM))
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_worker_terminated_before_its_initializer_dies_quietly(tmp_path: Path) -> None:
+    """SIGTERM reaching a worker between its fork and its initializer (the CLI's handler is
+    still installed there) ends it without a traceback; its files are read here instead."""
+    root = _many_confs(tmp_path, 400)
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    args = ["audit", str(root), "-f", "json"]
+    one = subprocess.run(
+        [sys.executable, "-m", "triplock", *args, "--jobs", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_AT_FORK, *args, "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert "Traceback" not in killed.stderr
+    assert killed.returncode == one.returncode == 1, killed.stderr
+    assert killed.stdout == one.stdout
+
+
 def _state(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]

@@ -97,14 +97,19 @@ class _Chunk:
 
 
 _STATE: tuple[_Setup, list[Source], list[Rule[Any]]] | None = None
+_TERMINATING = (signal.SIGTERM, signal.SIGHUP)
+# Held back while the workers are forked: a worker inherits the mask, so that a signal sent to
+# it before its initializer has replaced the CLI's handlers waits and then ends it quietly.
+_HELD = {signal.SIGINT, *_TERMINATING}
 
 
 def _start(setup: _Setup) -> None:
     """A worker's initializer: the sources and rules, the CLI's collector thresholds."""
     global _STATE
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker has the CLI's handler
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    for signum in _TERMINATING:  # a forked worker has the CLI's handlers: a signal ends it
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     gc.set_threshold(*setup.gc_threshold)
     by_id = {r.meta.id: r for r in all_rules()}
     _STATE = (setup, all_sources(), [by_id[i] for i in setup.rule_ids])
@@ -226,13 +231,13 @@ def _run(
     starts = range(0, len(files), CHUNK_FILES)
     executor = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(setup,))
     try:
-        # A Ctrl-C waits until the workers exist and ignore it (their initializer); it is
-        # raised here on unblocking, and stops them.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        # A Ctrl-C or SIGTERM waits until the workers exist (see _HELD); it is raised here on
+        # unblocking, and stops them.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
             tasks = [executor.submit(_read_and_judge, files[s : s + CHUNK_FILES]) for s in starts]
         finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
         for start, task in zip(starts, tasks, strict=True):
             chunk = _result(task, files[start : start + CHUNK_FILES], sources, setup)
             merged.add(chunk, start)
