@@ -63,7 +63,10 @@ def main() -> int:
         t4 = clock()
         inventory = Inventory()
         inventory.options = setup.options
-        merged = workers._Merge(inventory, [0] * len(files), workers.Prejudged(set(rules)))
+        per_input = [r for r in all_rules() if r.meta.id in rules]
+        merged = workers._Merge(
+            inventory, [0] * len(files), workers.Prejudged(per_input, inventory)
+        )
         for start, chunk in zip(starts, received, strict=True):
             merged.add(chunk, start)
         merged.finish()

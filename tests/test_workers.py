@@ -33,34 +33,98 @@ def every_run_on_workers(monkeypatch: pytest.MonkeyPatch) -> list[workers.Prejud
     monkeypatch.setattr(workers, "MIN_FILES", 0)
     monkeypatch.setattr(workers, "CHUNK_FILES", 7)
     seen: list[workers.Prejudged] = []
-    settle = workers.Prejudged.settle
+    read_on_workers = workers.read_on_workers
 
-    def spy(self: workers.Prejudged) -> None:
-        settle(self)
-        seen.append(self)
+    def spy(*args: Any) -> workers.Prejudged | None:
+        prejudged = read_on_workers(*args)
+        if prejudged is not None:
+            seen.append(prejudged)
+        return prejudged
 
-    monkeypatch.setattr(workers.Prejudged, "settle", spy)
+    monkeypatch.setattr(workers, "read_on_workers", spy)
     return seen
 
 
+def _layered(root: Path) -> Path:
+    """A launch that loads a properties file next to it: link() layers it on the file."""
+    (root / "job").mkdir()
+    (root / "job" / "spark-defaults.conf").write_text(
+        "spark.master k8s://https://api:6443\nspark.authenticate true\n"
+    )
+    (root / "job" / "run.sh").write_text(
+        "spark-submit --properties-file ./spark-defaults.conf --conf spark.ssl.enabled=false x.py\n"
+    )
+    return root
+
+
 def test_two_jobs_report_byte_for_byte_what_one_reports(
-    every_run_on_workers: list[workers.Prejudged],
+    every_run_on_workers: list[workers.Prejudged], tmp_path: Path
 ) -> None:
     """Every example and every test fixture, in one run each way, full JSON, order included."""
-    one = run_cli("audit", str(EXAMPLES), str(TESTS), "-f", "json", "--jobs", "1")
+    paths = [str(EXAMPLES), str(TESTS), str(_layered(tmp_path))]
+    one = run_cli("audit", *paths, "-f", "json", "--jobs", "1")
     assert not every_run_on_workers
-    two = run_cli("audit", str(EXAMPLES), str(TESTS), "-f", "json", "--jobs", "2")
+    two = run_cli("audit", *paths, "-f", "json", "--jobs", "2")
     assert one.code == two.code == 1, two.err
     assert len(one.json()["findings"]) > 2000
     assert two.out == one.out
     assert two.err == one.err
     (judged,) = every_run_on_workers
-    assert judged.judged, "the workers judged nothing"
+    assert judged.found, "the workers judged nothing"
     # Linking changed facts the workers judged (launches layered on their properties files):
     # those were judged again here, and the output is still the same.
-    assert len(judged.unchanged) < len(judged.shapes)
+    assert judged.shared.relinked & judged.received
     # Every rule that reads ctx.inventory declares it: none was left to the main process.
     assert not any(judged.deferred.values())
+
+
+def test_every_change_link_makes_to_a_fact_is_declared(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What a worker judged of a fact holds unless link() declares it changed the fact
+    (`Inventory.changed`). Here each fact of every example and fixture is compared, field by
+    field and one level into its containers, before and after linking: each fact that differs
+    was declared, so the main process judged it again."""
+    before: dict[int, tuple[object, tuple[object, ...]]] = {}
+    link_inputs = workers.link_inputs
+
+    def compared(sources: Any, inventory: workers.Inventory) -> None:
+        for kind in inventory.kinds():
+            before.update((id(f), (f, _shape(f))) for f in inventory.of(kind))
+        link_inputs(sources, inventory)
+        changed = {key for key, (fact, shape) in before.items() if not _same(_shape(fact), shape)}
+        # Launches layered on their properties files, Spark versions taken from a build file,
+        # a certificate paired with its key file, a Ceph key file found to be a keyring.
+        assert {type(before[key][0]).__name__ for key in changed} == {
+            "SparkApp",
+            "CertChain",
+            "CephConf",
+        }
+        assert changed <= inventory.relinked
+
+    monkeypatch.setattr(workers, "link_inputs", compared)
+    monkeypatch.setattr(workers, "MIN_FILES", 0)
+    options = AuditOptions(paths=[str(EXAMPLES), str(TESTS), str(_layered(tmp_path))], jobs=2)
+    assert audit(options).findings
+    assert before
+
+
+def _shape(fact: object) -> tuple[object, ...]:
+    """A fact's fields, and one level into dict, list and set fields (the objects themselves,
+    kept alive, so that none is freed and its id taken by a new one)."""
+    held: list[object] = []
+    for f in dataclasses.fields(fact):  # type: ignore[arg-type]
+        value = getattr(fact, f.name)
+        held.append(value)
+        if isinstance(value, dict):
+            held += [*value.keys(), *value.values()]
+        elif isinstance(value, list | set):
+            held += value
+    return tuple(held)
+
+
+def _same(after: tuple[object, ...], before: tuple[object, ...]) -> bool:
+    return len(after) == len(before) and all(a is b for a, b in zip(after, before, strict=True))
 
 
 def test_jobs_on_a_pool_keep_the_exit_status_and_the_table(

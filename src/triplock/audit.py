@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from triplock.controls import CONTROLS
 from triplock.inventory import Inventory, RunOptions
-from triplock.model import AuditResult, ControlStatus, Finding, InputError, Location, Status
+from triplock.model import (
+    AuditResult,
+    ControlStatus,
+    Evidence,
+    Finding,
+    Fix,
+    InputError,
+    Location,
+    RuleMeta,
+    Severity,
+    Status,
+)
 from triplock.rules.registry import Context, Outcome, Rule, Scope, all_rules, rules_in
 from triplock.safe_read import DEFAULT_MAX_BYTES
 from triplock.sources import all_sources
@@ -23,6 +34,8 @@ if TYPE_CHECKING:
 PostStep = Callable[[AuditResult, "AuditOptions"], None]
 # What one rule concluded about one fact: its outcomes, or the error it raised.
 Judgement = tuple[Outcome, ...] | InputError
+# The same as findings.
+Found = Sequence[Finding] | InputError
 
 
 @dataclass
@@ -89,8 +102,6 @@ def judge(
         skipped=inventory.skipped,
         rules=[r.meta for r in rules],
     )
-    if prejudged is not None:
-        prejudged.settle()
     for rule in rules:
         if not _selected(rule, options):
             continue
@@ -98,14 +109,14 @@ def judge(
         done = prejudged.of(rule, facts) if prejudged is not None else None
         # Identities differ between rules: one rule's findings at a time are deduplicated.
         ones: dict[tuple[Status, Location, str], Finding] = {}
-        for fact, judged in zip(facts, done or repeat(None, len(facts)), strict=True):
-            if judged is None:
-                judged = judge_fact(rule, fact, ctx)
-            if isinstance(judged, InputError):
-                result.errors.append(judged)
+        for fact, ready in zip(facts, done or repeat(None, len(facts)), strict=True):
+            found = (
+                _findings(rule, judge_fact(rule, fact, ctx), inventory) if ready is None else ready
+            )
+            if isinstance(found, InputError):
+                result.errors.append(found)
                 continue
-            for outcome in judged:
-                finding = _finding(rule, outcome, inventory)
+            for finding in found:
                 ones.setdefault(finding.identity()[1:], finding)
         findings.extend(ones.values())
     _sort(findings)
@@ -150,16 +161,47 @@ def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> InputError:
     )
 
 
-def _finding(rule: Rule[Any], outcome: Outcome, shared: Inventory) -> Finding:
+def _findings(rule: Rule[Any], judged: Judgement, shared: Inventory) -> Found:
+    if isinstance(judged, InputError):
+        return judged
+    return [
+        finding_of(
+            rule.meta,
+            o.status,
+            o.message,
+            o.location,
+            o.evidence,
+            o.fix,
+            o.severity,
+            o.cause,
+            shared,
+        )
+        for o in judged
+    ]
+
+
+def finding_of(
+    meta: RuleMeta,
+    status: Status,
+    message: str,
+    location: Location,
+    evidence: tuple[Evidence, ...],
+    fix: Fix | None,
+    severity: Severity | None,
+    cause: str | None,
+    shared: Inventory,
+) -> Finding:
+    """The finding of an outcome (its fields in `Outcome`'s order), with equal messages and
+    evidence shared through the run's inventory."""
     return Finding(
-        rule=rule.meta,
-        status=outcome.status,
-        message=shared.one(outcome.message),
-        location=outcome.location,
-        severity=outcome.severity or rule.meta.severity,
-        evidence=shared.one(outcome.evidence),
-        fix=outcome.fix,
-        cause=outcome.cause,
+        rule=meta,
+        status=status,
+        message=shared.one(message),
+        location=location,
+        severity=severity or meta.severity,
+        evidence=shared.one(evidence),
+        fix=fix,
+        cause=cause,
     )
 
 
