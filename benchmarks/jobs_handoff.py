@@ -39,13 +39,15 @@ def main() -> int:
     from triplock.inventory import Inventory, RunOptions
     from triplock.rules.registry import Scope, all_rules
     from triplock.sources import all_sources
-    from triplock.sources.discovery import link_inputs, walk
+    from triplock.sources.discovery import link_inputs
 
     gc.set_threshold(100_000, 50, 1000)  # as the CLI runs
     clock = time.process_time
     with tempfile.TemporaryDirectory() as tmp:
         generate(Path(tmp), args.files)
-        files = list(walk([tmp], Inventory()))
+        walked = workers._Walk(AuditOptions(paths=[tmp]))
+        walked.until(args.files)
+        files = walked.files
         rules = tuple(r.meta.id for r in all_rules() if r.scope is Scope.PER_INPUT)
         setup = workers._Setup(10 << 20, RunOptions(paths=(tmp,)), None, rules, gc.get_threshold())
         workers._start(setup)
@@ -64,9 +66,7 @@ def main() -> int:
         inventory = Inventory()
         inventory.options = setup.options
         per_input = [r for r in all_rules() if r.meta.id in rules]
-        merged = workers._Merge(
-            inventory, [0] * len(files), workers.Prejudged(per_input, inventory)
-        )
+        merged = workers._Merge(inventory, walked, workers.Prejudged(per_input, inventory))
         for start, chunk in zip(starts, received, strict=True):
             merged.add(chunk, start)
         merged.finish()

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 # Steps that run on the findings after the rules (waivers, for one); each may edit the result.
 PostStep = Callable[[AuditResult, "AuditOptions"], None]
+JOBS_AUTO = 0  # AuditOptions.jobs: decided from the inputs (workers.read_on_workers)
 # What one rule concluded about one fact: its outcomes, or the error it raised.
 Judgement = tuple[Outcome, ...] | InputError
 # The same as findings.
@@ -55,7 +56,8 @@ class AuditOptions:
     inventory_steps: list[Callable[[Inventory, AuditOptions], None]] = field(default_factory=list)
     # Judge with the rules of these modules of triplock.rules only (None: every rule).
     rule_modules: tuple[str, ...] | None = None
-    # Worker processes that read inputs and judge per-input rules; 1: all in this process.
+    # Worker processes that read inputs and judge per-input rules; 1: all in this process;
+    # JOBS_AUTO: the usable cores, where the inputs are of a kind the workers pay for.
     jobs: int = 1
 
 
@@ -67,7 +69,7 @@ def audit(options: AuditOptions) -> AuditResult:
         helm=options.helm,
     )
     prejudged = None
-    if options.jobs > 1 and STDIN not in options.paths:
+    if options.jobs != 1 and STDIN not in options.paths:
         from triplock.workers import read_on_workers
 
         rules = _catalogue(options)
