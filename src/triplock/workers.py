@@ -54,9 +54,10 @@ if TYPE_CHECKING:
 MIN_FILES = 200
 CHUNK_FILES = 100  # files per task: small enough to share the work, large enough to batch
 # The default --jobs (JOBS_AUTO) reads in one process a tree whose first files are mostly
-# YAML or JSON (Kubernetes manifests and the like): their facts cost a third of their
-# reading and judging to send back, and the pool saved no wall time on 2,000 manifests for
-# 28% more CPU time (benchmarks/jobs_handoff.py --tree; Spark inputs: 13%).
+# YAML or JSON (Kubernetes manifests and the like): their large facts cost a fifth to a third
+# of their reading and judging to send back (Spark inputs: an eighth), and the serial work
+# after them (RBAC, cross-input rules) is large; on 2,000 manifests the pool took 28% more CPU
+# time for little or no wall time (benchmarks/jobs_handoff.py --tree DIR; docs/architecture.md).
 AUTO_SAMPLE = 1000  # files walked before the default decides
 _STRUCTURED = (".yaml", ".yml", ".json")
 # Where the dataclasses a worker sends back are defined.
