@@ -20,7 +20,7 @@ import os
 import signal
 import sys
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
 # for a loaded machine, where a worker may wait for a core.
 MIN_FILES = 200
 CHUNK_FILES = 100  # files per task: small enough to share the work, large enough to batch
+IN_FLIGHT = 4  # chunks a worker may have out (queued, read, or waiting to be merged)
 # The default --jobs (JOBS_AUTO) reads in one process a tree whose first files are mostly
 # YAML or JSON (Kubernetes manifests and the like): their large facts cost a fifth to a third
 # of their reading and judging to send back (Spark inputs: an eighth), and the serial work
@@ -300,27 +301,33 @@ def _run(
     options: AuditOptions,
 ) -> None:
     """Hand out each chunk as soon as the walk has found its files (the workers read while
-    this process walks on), then merge the chunks in walk order."""
+    this process walks on), and merge the chunks in walk order as they come back; no more than
+    IN_FLIGHT chunks a worker are out at once, so that what they send back waits in memory
+    only that long."""
     context = multiprocessing.get_context(_start_method())
     walked.until(jobs * CHUNK_FILES)  # no more workers than chunks
     jobs = min(jobs, -(-len(walked.files) // CHUNK_FILES))
     executor = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(setup,))
     try:
-        tasks: list[Future[_Chunk] | None] = []
-        more = True
-        while more:
-            start = len(tasks) * CHUNK_FILES
-            more = walked.until(start + CHUNK_FILES)
-            if len(walked.files) > start:
-                tasks.append(_submit(executor, walked.files[start : start + CHUNK_FILES]))
-        for index, task in enumerate(tasks):
-            start = index * CHUNK_FILES
-            files = walked.files[start : start + CHUNK_FILES]
-            tasks[index] = None  # what the chunk sent is freed once merged
-            merged.add(_result(task, files, sources, setup), start)
-            done = start + len(files)
-            if options.progress is not None and done // PROGRESS_EVERY > start // PROGRESS_EVERY:
-                options.progress(done)
+        pending: deque[tuple[int, Future[_Chunk] | None]] = deque()
+        handed = 0  # files handed out
+        walking = True
+        while walking or pending:
+            walking = walked.until(handed + CHUNK_FILES)
+            if len(walked.files) > handed:
+                files = walked.files[handed : handed + CHUNK_FILES]
+                pending.append((handed, _submit(executor, files)))
+                handed += len(files)
+            while pending and (len(pending) > IN_FLIGHT * jobs or not walking):
+                start, task = pending.popleft()
+                files = walked.files[start : start + CHUNK_FILES]
+                merged.add(_result(task, files, sources, setup), start)
+                done = start + len(files)
+                if (
+                    options.progress is not None
+                    and done // PROGRESS_EVERY > start // PROGRESS_EVERY
+                ):
+                    options.progress(done)
     except BaseException:  # Ctrl-C included: no worker outlives the audit
         _stop(executor)
         raise
@@ -412,19 +419,26 @@ class Prejudged:
         self.received: set[int] = set()  # the ids of the facts read by workers
         # The lists of those facts, so that none is freed and its id taken by one link() adds.
         self.kept: list[list[object]] = []
-        self.found: dict[str, dict[int, Found]] = defaultdict(dict)
+        # By rule and fact id; most facts get one finding from a rule, kept as it is (a tuple
+        # each would cost as much again as the findings: 2 million of them on a large tree).
+        self.found: dict[str, dict[int, Finding | tuple[Finding, ...] | InputError]] = defaultdict(
+            dict
+        )
         self.deferred: dict[str, set[int]] = defaultdict(set)
 
     def receive(self, chunk: _Chunk) -> None:
         self.kept.append(chunk.facts)
-        self.received.update(map(id, chunk.facts))
+        keys = {id(f): id(f) for f in chunk.facts}  # one int object a fact, for every rule
+        self.received.update(keys)
         places: dict[int, Location] = {}  # the chunk's locations, shared by identity as sent
         for rule_id, fact, sent in chunk.judged:
-            found = self.found[rule_id]
+            key = keys[id(fact)]
             if isinstance(sent, InputError):
-                found[id(fact)] = sent
+                self.found[rule_id][key] = sent
+            elif len(sent) == 1:
+                self.found[rule_id][key] = self._finding(rule_id, sent[0], places)
             else:
-                found[id(fact)] = [self._finding(rule_id, o, places) for o in sent]
+                self.found[rule_id][key] = tuple(self._finding(rule_id, o, places) for o in sent)
         for rule_id, fact in chunk.deferred:
             self.deferred[rule_id].add(id(fact))
 
@@ -455,8 +469,12 @@ class Prejudged:
         deferred = self.deferred.get(rule.meta.id, set())
         received, changed = self.received, self.shared.relinked
         return [
-            found.get(key, ())
+            _found(found.get(key, ()))
             if key in received and key not in changed and key not in deferred
             else None
             for key in map(id, facts)
         ]
+
+
+def _found(kept: Finding | tuple[Finding, ...] | InputError) -> Found:
+    return (kept,) if isinstance(kept, Finding) else kept
