@@ -360,8 +360,8 @@ def _start_method() -> str:
 def _result(
     task: Future[_Chunk] | None, files: list[Walked], sources: list[Source], setup: _Setup
 ) -> _Chunk:
-    """A worker's chunk; if the worker failed (it died, or its result could not be sent),
-    the chunk is read again here, so that its files are read as one process reads them."""
+    """A worker's chunk; if the worker failed (it died, or its result could not be sent) or
+    the chunk was never handed out, it is read here, as one process reads it."""
     try:
         if task is not None:
             return task.result()
