@@ -52,13 +52,36 @@ class Setting:
 
     `templated`: the value holds a variable or template, so its real value is unknown.
     `exposed`: the value is visible beyond the file (a command line, a pod spec).
+
+    Where it was written is kept as the fields of a Location, not as one: an input keeps a
+    setting per line, and a Location object each would cost more than the setting itself.
+    `Setting.at` builds one from a Location; `location` gives it back.
     """
 
     key: str
     value: str
-    location: Location
+    path: str | None = None
+    line: int | None = None
+    url: str | None = None
+    object: str | None = None
     templated: bool = False
     exposed: bool = False
+
+    @classmethod
+    def at(
+        cls,
+        key: str,
+        value: str,
+        location: Location,
+        templated: bool = False,
+        exposed: bool = False,
+    ) -> Setting:
+        w = location
+        return cls(key, value, w.path, w.line, w.url, w.object, templated, exposed)
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.line, self.url, self.object)
 
     def evidence(self) -> Evidence:
         return Evidence.of(self.key, self.value)
@@ -67,9 +90,7 @@ class Setting:
     def literal_or_templated(
         cls, key: str, value: str, location: Location, exposed: bool = False
     ) -> Setting:
-        return cls(
-            shared(key), shared(value), location, templated=is_templated(value), exposed=exposed
-        )
+        return cls.at(shared(key), shared(value), location, is_templated(value), exposed)
 
 
 def shared(text: str) -> str:

@@ -71,9 +71,9 @@ def spark_app_from_argv(
 
     def put(key: str, value: str, arg: Arg) -> None:
         # The object names the setting, so that a waiver file can target one key of a launch.
-        location = Location(path=path, line=arg.line, object=shared(f"{obj or program} {key}"))
         templated = arg.templated or is_templated(value)
-        app.set(Setting(shared(key), shared(value), location, templated=templated, exposed=True))
+        named = shared(f"{obj or program} {key}")
+        app.set(Setting(shared(key), shared(value), path, arg.line, None, named, templated, True))
 
     # JVM system properties before the SparkSubmit class (-Dspark.x=y) are Spark settings too.
     for arg in args[1:start]:
@@ -107,7 +107,9 @@ def _option(opt: str, value: Arg, app: SparkApp, put: _Put) -> None:
         given = Setting(
             "--properties-file",
             value.text,
-            Location(path=app.origin.path, line=value.line, object=app.origin.object),
+            app.origin.path,
+            value.line,
+            object=app.origin.object,
             templated=value.templated or is_templated(value.text),
         )
         app.properties_files = (*app.properties_files, given)
