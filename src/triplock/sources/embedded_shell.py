@@ -39,9 +39,8 @@ def read_embedded(
     moved = [
         dataclasses.replace(
             c,
-            location=dataclasses.replace(
-                c.location, line=(c.location.line or 1) + offset, object=owner
-            ),
+            line=(c.line or 1) + offset,
+            object=owner,
             args=tuple(
                 dataclasses.replace(a, line=None if a.line is None else a.line + offset)
                 for a in c.args

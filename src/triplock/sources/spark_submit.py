@@ -73,7 +73,8 @@ def spark_app_from_argv(
         # The object names the setting, so that a waiver file can target one key of a launch.
         templated = arg.templated or is_templated(value)
         named = shared(f"{obj or program} {key}")
-        app.set(Setting(shared(key), shared(value), path, arg.line, None, named, templated, True))
+        where = Location(path=path, line=arg.line, object=named)
+        app.set(Setting.at(shared(key), shared(value), where, templated, exposed=True))
 
     # JVM system properties before the SparkSubmit class (-Dspark.x=y) are Spark settings too.
     for arg in args[1:start]:
@@ -104,12 +105,10 @@ def _option(opt: str, value: Arg, app: SparkApp, put: _Put) -> None:
         if eq and key:
             put(key.strip(), val, value)
     elif opt == "--properties-file":
-        given = Setting(
+        given = Setting.at(
             "--properties-file",
             value.text,
-            app.origin.path,
-            value.line,
-            object=app.origin.object,
+            Location(path=app.origin.path, line=value.line, object=app.origin.object),
             templated=value.templated or is_templated(value.text),
         )
         app.properties_files = (*app.properties_files, given)
