@@ -53,6 +53,9 @@ def main() -> int:
     from triplock.model import AuditResult
     from triplock.rules.registry import all_rules
     from triplock.secret_classifier import masked_key, secret_key
+    from triplock.secret_classifier.values import (
+        _remembered_literal_secret as remembered_literal_secret,
+    )
     from triplock.sources import all_sources
     from triplock.sources.discovery import discover
     from triplock.waivers import WaiverStep
@@ -80,6 +83,7 @@ def main() -> int:
         # The rules' caches start empty, as in a run of the CLI.
         secret_key.cache_clear()
         masked_key.cache_clear()
+        remembered_literal_secret.cache_clear()
         return judge(inventory, options)
 
     judged, result = best(args.runs, judge_cold)

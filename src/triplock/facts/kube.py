@@ -89,11 +89,11 @@ class ObjectRef:
 
 @dataclass(frozen=True, slots=True)
 class KubeObject:
-    """Any Kubernetes object read from the inputs, whatever its kind."""
+    """Any Kubernetes object read from the inputs, whatever its kind. Its parsed body is not
+    kept: the typed facts below hold what rules read, and a body would keep the whole tree."""
 
     ref: ObjectRef
     api_version: str
-    body: YMap
     labels: dict[str, str]
 
 
@@ -137,6 +137,19 @@ class Volume:
     secret_sources: tuple[str, ...] = ()  # Secrets a projected volume draws from
 
 
+@dataclass(frozen=True, slots=True)
+class NodeAccess:
+    """What a pod asks of the node it runs on, as the TEE rules read it: its RuntimeClass,
+    its privileged containers, the resources it requests and its node selector."""
+
+    runtime_class: str | None = None
+    runtime_class_line: int | None = None
+    # container name, line of `privileged: true`, its path from the pod spec (a fix's target)
+    privileged: tuple[tuple[str, int, str | None], ...] = ()
+    resources: tuple[tuple[str, str, int], ...] = ()  # container name, resource, line
+    node_selector: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass
 class PodSpec:
     """One pod specification: a Pod, a workload's template, a Spark pod template, or the
@@ -154,8 +167,7 @@ class PodSpec:
     # The control-plane component of a static pod (kube-apiserver, etcd, ...), None for a
     # workload: such pods mount the node's PKI by design and are judged as kubeadm expects.
     control_plane: str | None = None
-    # The mapping this spec was read from, for rules that read fields not modelled here.
-    raw: YMap | None = field(default=None, repr=False, compare=False)
+    node: NodeAccess = NodeAccess()
 
     @property
     def namespace(self) -> str:
@@ -335,6 +347,7 @@ class KubeSecret:
 class KubeConfigMap:
     ref: ObjectRef
     entries: tuple[DataEntry, ...]  # top-level data and, for embedded files, their entries
+    binary_keys: tuple[tuple[str, int], ...] = ()  # binaryData's keys, with their lines
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from triplock.facts.kube import KubeConfigMap, KubeObject, PodSpec
+from triplock.facts.kube import KubeConfigMap, PodSpec
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory
 from triplock.model import Evidence, Location, Severity
@@ -81,14 +81,13 @@ def _configmap_hits(cm: KubeConfigMap) -> Iterator[Hit]:
             )
 
 
-def _binary_hits(obj: KubeObject) -> Iterator[Hit]:
-    """Keystores in a ConfigMap's binaryData (the typed ConfigMap fact keeps `data` only)."""
-    binary = obj.body.map("binaryData") if obj.ref.kind == "ConfigMap" else None
-    for key in binary or ():
+def _binary_hits(cm: KubeConfigMap) -> Iterator[Hit]:
+    """Keystores in a ConfigMap's binaryData (its entries are `data`'s only)."""
+    for key, line in cm.binary_keys:
         if _PRIVATE_FILE.search(key) and not _TRUST.search(key):
             yield Hit(
-                f"ConfigMap {obj.ref.name} holds {key} in binaryData, private TLS material",
-                obj.ref.at(binary.line_of(key) if binary is not None else None),
+                f"ConfigMap {cm.ref.name} holds {key} in binaryData, private TLS material",
+                cm.ref.at(line),
                 Evidence.of(key, None),
             )
 
@@ -97,7 +96,7 @@ def tls_material_in_configmaps(inventory: Inventory, mounted: bool = True) -> li
     """Keystores and keys written into ConfigMaps and, with `mounted`, those that settings
     point into ConfigMap volumes for."""
     hits = [h for cm in inventory.of(KubeConfigMap) for h in _configmap_hits(cm)]
-    hits += [h for obj in inventory.of(KubeObject) for h in _binary_hits(obj)]
+    hits += [h for cm in inventory.of(KubeConfigMap) for h in _binary_hits(cm)]
     if mounted:
         hits += [h for pod in inventory.of(PodSpec) for h in _mounted_hits(pod, inventory)]
     return hits
