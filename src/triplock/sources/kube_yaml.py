@@ -43,7 +43,7 @@ class KubeYamlSource:
         if file.is_binary:
             return False
         text = file.text
-        if _UNITTEST_SUITE.search(text) and _UNITTEST_TESTS.search(text):
+        if "suite" in text and _UNITTEST_SUITE.search(text) and _UNITTEST_TESTS.search(text):
             return False  # a helm-unittest suite: assertions about manifests, not manifests
         if _KIND.search(text) and _API_VERSION.search(text):
             return True
