@@ -108,9 +108,11 @@ class _Index:
 
     def __init__(self, entries: list[SubjectAccess], accounts: list[ServiceAccount]) -> None:
         self.size = (len(entries), len(accounts))
-        self.by_subject: dict[Subject, list[SubjectAccess]] = {}
+        # Keyed by (kind, name, namespace): a look-up builds no Subject to hash.
+        self.by_subject: dict[tuple[str, str, str | None], list[SubjectAccess]] = {}
         for entry in entries:
-            self.by_subject.setdefault(entry.subject, []).append(entry)
+            s = entry.subject
+            self.by_subject.setdefault((s.kind, s.name, s.namespace), []).append(entry)
         self.accounts: dict[tuple[str, str], list[ServiceAccount]] = {}
         for sa in accounts:
             self.accounts.setdefault((sa.ref.namespace or "default", sa.ref.name), []).append(sa)
@@ -135,20 +137,17 @@ def service_accounts(inventory: Inventory, name: str, namespace: str) -> list[Se
 def access_of(inventory: Inventory, account: str, namespace: str) -> SubjectAccess | None:
     """The permissions a pod running as service account `account` holds: its own and those of
     the groups every service account belongs to."""
-    own = Subject("ServiceAccount", account, namespace)
-    subjects = [own] + [
-        Subject("Group", g, None)
-        for g in (
-            "system:serviceaccounts",
-            f"system:serviceaccounts:{namespace}",
-            "system:authenticated",
-        )
-    ]
-    index = _index(inventory)
-    found = [e for s in subjects for e in index.by_subject.get(s, [])]
+    subjects = (
+        ("ServiceAccount", account, namespace),
+        ("Group", "system:serviceaccounts", None),
+        ("Group", f"system:serviceaccounts:{namespace}", None),
+        ("Group", "system:authenticated", None),
+    )
+    by_subject = _index(inventory).by_subject
+    found = [e for s in subjects for e in by_subject.get(s, ())]
     if not found:
         return None
-    merged = SubjectAccess(own)
+    merged = SubjectAccess(Subject("ServiceAccount", account, namespace))
     for entry in found:
         merged.grants += [g for g in entry.grants if g.namespace in (None, namespace)]
         merged.unresolved += entry.unresolved
