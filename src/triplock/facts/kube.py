@@ -102,6 +102,8 @@ class KubeObject:
 
 @dataclass(frozen=True, slots=True)
 class EnvVar:
+    """One `env` entry of a container: a literal value or a Secret reference."""
+
     name: str
     value: str | None  # a literal `value:`
     secret_ref: tuple[str, str] | None  # valueFrom.secretKeyRef (secret name, key)
@@ -111,6 +113,8 @@ class EnvVar:
 
 @dataclass(frozen=True, slots=True)
 class VolumeMount:
+    """Where a container mounts one of the pod's volumes."""
+
     volume: str
     mount_path: str
     line: int
@@ -118,6 +122,8 @@ class VolumeMount:
 
 @dataclass(frozen=True, slots=True)
 class Container:
+    """One container (init, regular or ephemeral) of a pod spec."""
+
     name: str
     image: str | None
     command: tuple[str, ...]
@@ -130,6 +136,8 @@ class Container:
 
 @dataclass(frozen=True, slots=True)
 class Volume:
+    """One volume of a pod spec and what backs it."""
+
     name: str
     kind: str  # secret, configMap, hostPath, projected, emptyDir, ...
     source: str | None  # secretName, configMap name or hostPath path
@@ -216,6 +224,8 @@ class StaticPodManifest:
 
 @dataclass(frozen=True, slots=True)
 class ServiceAccount:
+    """A ServiceAccount object and whether it mounts its token by default."""
+
     ref: ObjectRef
     automount: bool | None
     automount_line: int | None
@@ -226,6 +236,8 @@ class ServiceAccount:
 
 @dataclass(frozen=True, slots=True)
 class PolicyRule:
+    """One rule of a Role or ClusterRole: verbs on resources of API groups."""
+
     api_groups: tuple[str, ...]
     resources: tuple[str, ...]
     verbs: tuple[str, ...]
@@ -272,6 +284,8 @@ class KubeRole:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
+    """Whom a binding grants its role to: a service account, a user or a group."""
+
     kind: str  # ServiceAccount, User, Group
     name: str
     namespace: str | None  # service accounts only
@@ -290,6 +304,8 @@ class Subject:
 
 @dataclass(frozen=True, slots=True)
 class KubeBinding:
+    """A RoleBinding or ClusterRoleBinding: the role it grants and to whom."""
+
     ref: ObjectRef
     cluster: bool
     role_kind: str
@@ -338,6 +354,8 @@ class DataEntry:
 
 @dataclass(frozen=True, slots=True)
 class KubeSecret:
+    """A Secret object and its data entries."""
+
     ref: ObjectRef
     type: str
     entries: tuple[DataEntry, ...]
@@ -345,6 +363,8 @@ class KubeSecret:
 
 @dataclass(frozen=True, slots=True)
 class KubeConfigMap:
+    """A ConfigMap object: its data entries and the keys of its binaryData."""
+
     ref: ObjectRef
     entries: tuple[DataEntry, ...]  # top-level data and, for embedded files, their entries
     binary_keys: tuple[tuple[str, int], ...] = ()  # binaryData's keys, with their lines
@@ -352,6 +372,8 @@ class KubeConfigMap:
 
 @dataclass(frozen=True, slots=True)
 class Provider:
+    """One provider of an EncryptionConfiguration resource entry."""
+
     name: str  # identity, aescbc, aesgcm, secretbox, kms
     line: int
     kms_api_version: str | None = None
@@ -359,6 +381,8 @@ class Provider:
 
 @dataclass(frozen=True, slots=True)
 class EncryptionResource:
+    """One `resources` entry of an EncryptionConfiguration: what it encrypts, and how."""
+
     resources: tuple[str, ...]
     providers: tuple[Provider, ...]
     line: int
@@ -369,6 +393,8 @@ class EncryptionResource:
 
 @dataclass(frozen=True, slots=True)
 class EncryptionConfig:
+    """An EncryptionConfiguration (encryption of API objects at rest)."""
+
     ref: ObjectRef
     resources: tuple[EncryptionResource, ...]
 
