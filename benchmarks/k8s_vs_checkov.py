@@ -237,31 +237,20 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], env=offline)
     # Relative paths, run from WORK: Checkov skips any directory whose path has a component
     # starting with a dot (".work"), and would then scan nothing.
+    triplock = [
+        sys.executable,
+        "-m",
+        "triplock",
+        "audit",
+        manifests.name,
+        "--format",
+        "json",
+        "--fail-on",
+        "critical",
+    ]
     tools = {
-        "triplock": [
-            sys.executable,
-            "-m",
-            "triplock",
-            "audit",
-            manifests.name,
-            "--format",
-            "json",
-            "--fail-on",
-            "critical",
-        ],
-        "triplock -j 1": [
-            sys.executable,
-            "-m",
-            "triplock",
-            "audit",
-            manifests.name,
-            "--format",
-            "json",
-            "--fail-on",
-            "critical",
-            "--jobs",
-            "1",
-        ],
+        "triplock": triplock,
+        "triplock -j 1": [*triplock, "--jobs", "1"],
         "checkov": [
             str(checkov),
             "-d",
