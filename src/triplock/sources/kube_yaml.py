@@ -17,6 +17,7 @@ from triplock.sources.image_env import (
     BITNAMI_SPARK,
     bitnami_spark,
     hadoop_conf,
+    hadoop_key,
     is_bitnami_spark,
 )
 from triplock.sources.interface import DOCUMENT, InputFile, SourceError
@@ -108,6 +109,11 @@ def image_confs(pod: PodSpec, inventory: Inventory) -> None:
     (sources/image_env.py): the spark-defaults.conf of a Bitnami Spark container (a chart's
     StatefulSet), the *-site.xml of a bde2020 Hadoop container."""
     for c in pod.containers:
+        if not is_bitnami_spark(c.image) and not any(
+            e.value is not None and (e.name in BITNAMI_SPARK or hadoop_key(e.name) is not None)
+            for e in c.env
+        ):
+            continue  # no variable either image reads: no entries, locations or conf to build
         entries = [
             EnvEntry(e.name, e.value, pod.at(e.line), e.templated)
             for e in c.env
