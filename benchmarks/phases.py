@@ -51,6 +51,7 @@ def main() -> int:
     from triplock.formats.table import render as render_table
     from triplock.inventory import Inventory, RunOptions
     from triplock.model import AuditResult
+    from triplock.redact import _remembered_show as remembered_show
     from triplock.rules.registry import all_rules
     from triplock.secret_classifier import masked_key, secret_key
     from triplock.secret_classifier.values import (
@@ -84,6 +85,7 @@ def main() -> int:
         secret_key.cache_clear()
         masked_key.cache_clear()
         remembered_literal_secret.cache_clear()
+        remembered_show.cache_clear()
         return judge(inventory, options)
 
     judged, result = best(args.runs, judge_cold)
