@@ -69,6 +69,7 @@ class Run:
     endpoint: Endpoint  # the UI's HTTPS port as triplock's scanner saw it
     redirect: tuple[int, str]  # the plain port's answer: status and Location
     generic_port_open: bool  # whether anything listens on spark.ssl.port
+    rpc: str  # `triplock scan` of the driver's RPC port: why it is not TLS
     findings: dict[str, list[dict[str, str]]]  # the audit of the same settings, per rule
 
 
@@ -82,8 +83,13 @@ def _listening(port: int) -> bool:
 
 def _run(directory: Path, tls: dict[str, str]) -> Iterator[Run]:
     port, https_port = _ui_ports()
-    generic_port = free_port()
-    conf = {"spark.ui.port": str(port), "spark.ssl.port": str(generic_port), **tls}
+    generic_port, rpc_port = free_port(), free_port()
+    conf = {
+        "spark.ui.port": str(port),
+        "spark.ssl.port": str(generic_port),
+        "spark.driver.port": str(rpc_port),
+        **tls,
+    }
     text = "spark.master local[1]\n" + "".join(f"{k} {v}\n" for k, v in conf.items())
     audit = run_cli("audit", str(write(directory, "spark-defaults.conf", text)), "--format", "json")
     findings: dict[str, list[dict[str, str]]] = {}
@@ -96,7 +102,15 @@ def _run(directory: Path, tls: dict[str, str]) -> Iterator[Run]:
         answer = plain.getresponse()
         redirect = (answer.status, answer.getheader("Location") or "")
         plain.close()
-        yield Run(_scan(https_port), redirect, _listening(generic_port), findings)
+        rpc = run_cli("scan", f"127.0.0.1:{rpc_port}", "--format", "json", "--timeout", "10")
+        (rpc_endpoint,) = rpc.json()["endpoints"]
+        yield Run(
+            _scan(https_port),
+            redirect,
+            _listening(generic_port),
+            rpc_endpoint["error"] or "",
+            findings,
+        )
 
 
 def _keystore_settings(prefix: str, keystore: Path) -> dict[str, str]:
@@ -156,6 +170,12 @@ def test_generic_settings_alone_serve_the_ui_over_tls_on_its_port_plus_400(gener
 def test_the_ui_inherits_the_generic_suites_when_spark_ssl_enabled_is_true(generic: Run) -> None:
     assert _aead_with_forward_secrecy_only(generic.endpoint)
     assert _status(generic, "SPARK-036") == "pass"
+
+
+def test_rpc_does_not_inherit_spark_ssl_enabled(generic: Run) -> None:
+    """spark.ssl.rpc.enabled defaults to false whatever spark.ssl.enabled says."""
+    assert generic.rpc.startswith("Spark RPC on the port, not TLS"), generic.rpc
+    assert _status(generic, "SPARK-010") == "fail"
 
 
 def test_the_ui_alone_does_not_read_the_generic_suites(namespaced: Run) -> None:
