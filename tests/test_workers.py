@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +143,38 @@ def test_a_worker_that_dies_costs_nothing_but_time(
     assert result.errors == expected.errors == []
 
 
+def test_a_worker_that_dies_while_chunks_are_handed_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool breaks before every chunk is handed out (the first worker dies at once; the
+    second hand-out waits until the pool knows): the chunks it refuses are read here."""
+    root = _many_confs(tmp_path, 40)
+    expected = audit(AuditOptions(paths=[str(root)], jobs=1))
+    monkeypatch.setattr(workers, "MIN_FILES", 0)
+    monkeypatch.setattr(workers, "CHUNK_FILES", 5)
+    monkeypatch.setattr(workers, "_read_and_judge", _exit_at_once)
+    submit = ProcessPoolExecutor.submit
+    handed: list[int] = []
+
+    def after_the_break(executor: Any, *args: Any) -> Any:
+        if handed:
+            for _ in range(600):
+                if getattr(executor, "_broken", False):
+                    break
+                time.sleep(0.1)
+        handed.append(1)
+        return submit(executor, *args)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", after_the_break)
+    result = audit(AuditOptions(paths=[str(root)], jobs=2))
+    assert result.findings == expected.findings
+    assert result.inputs == expected.inputs
+
+
+def _exit_at_once(files: list[Any]) -> Any:
+    os._exit(9)
+
+
 def _children(pid: int) -> set[int]:
     found = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -178,17 +211,23 @@ def test_ctrl_c_stops_the_audit_and_its_workers(tmp_path: Path) -> None:
         assert not Path(f"/proc/{child}").exists() or "Z" in _state(child)
 
 
+# Each worker is sent SIGTERM as soon as it is forked; the main process then waits a little,
+# so that the pool is already broken while chunks are still being handed out.
 _SIGTERM_AT_FORK = """
-import os, signal, sys
+import os, signal, sys, time
 from triplock.cli import main
-os.register_at_fork(after_in_child=lambda: os.kill(os.getpid(), signal.SIGTERM))
+os.register_at_fork(
+    after_in_child=lambda: os.kill(os.getpid(), signal.SIGTERM),
+    after_in_parent=lambda: time.sleep(0.5),
+)
 sys.exit(main(sys.argv[1:]))
 """
 
 
 def test_a_worker_terminated_before_its_initializer_dies_quietly(tmp_path: Path) -> None:
     """SIGTERM reaching a worker between its fork and its initializer (the CLI's handler is
-    still installed there) ends it without a traceback; its files are read here instead."""
+    still installed there) ends it without a traceback; the chunks it took, and those the
+    broken pool no longer takes, are read here instead."""
     root = _many_confs(tmp_path, 400)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     args = ["audit", str(root), "-f", "json"]

@@ -22,6 +22,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields, is_dataclass
 from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, Any
@@ -235,7 +236,7 @@ def _run(
         # unblocking, and stops them.
         signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
         try:
-            tasks = [executor.submit(_read_and_judge, files[s : s + CHUNK_FILES]) for s in starts]
+            tasks = [_submit(executor, files[s : s + CHUNK_FILES]) for s in starts]
         finally:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
         for start, task in zip(starts, tasks, strict=True):
@@ -259,15 +260,25 @@ def _start_method() -> str:
     return "forkserver"
 
 
-def _result(
-    task: Future[_Chunk], files: list[Walked], sources: list[Source], setup: _Setup
-) -> _Chunk:
-    """A worker's chunk; if the worker failed (it died, or its result could not be sent),
-    the chunk is read again here, so that its files are read as one process reads them."""
+def _submit(executor: ProcessPoolExecutor, files: list[Walked]) -> Future[_Chunk] | None:
+    """The chunk's task; None once a worker has died (the pool takes no more work)."""
     try:
-        return task.result()
+        return executor.submit(_read_and_judge, files)
+    except BrokenProcessPool:
+        return None
+
+
+def _result(
+    task: Future[_Chunk] | None, files: list[Walked], sources: list[Source], setup: _Setup
+) -> _Chunk:
+    """A worker's chunk; if the worker failed (it died, or its result could not be sent) or
+    the chunk was never handed out, it is read here, as one process reads it."""
+    try:
+        if task is not None:
+            return task.result()
     except Exception:
-        return _read(files, sources, setup.max_bytes, setup.options)[1]
+        pass
+    return _read(files, sources, setup.max_bytes, setup.options)[1]
 
 
 def _stop(executor: ProcessPoolExecutor) -> None:
