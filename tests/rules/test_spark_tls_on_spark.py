@@ -32,11 +32,11 @@ AEAD_ONLY = "TLS_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
 _START_SECONDS = 240  # a JVM on a loaded 2-core machine may take minutes to listen
 
 
-def _keytool_keystore(path: Path) -> Path:
+def _keytool_keystore(path: Path, store_type: str = "PKCS12") -> Path:
     keytool = need_command("keytool")
     subprocess.run(
         [keytool, "-genkeypair", "-alias", "ui", "-keyalg", "EC", "-groupname", "secp256r1",
-         "-dname", "CN=localhost", "-validity", "2", "-storetype", "PKCS12",
+         "-dname", "CN=localhost", "-validity", "2", "-storetype", store_type,
          "-keystore", str(path), "-storepass", PASSWORD, "-keypass", PASSWORD, "-noprompt"],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
@@ -137,9 +137,11 @@ def generic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
 
 @pytest.fixture(scope="module")
 def namespaced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
-    """TLS on for the UI alone, its keystore under spark.ssl.ui, the suites under spark.ssl."""
+    """TLS on for the UI alone, its keystore under spark.ssl.ui, the suites under spark.ssl.
+    The keystore is a JKS file typed PKCS12, what SPARK-037's old fix left."""
     directory = tmp_path_factory.mktemp("namespaced")
-    keystore = _keytool_keystore(directory / "ui.p12")
+    keystore = _keytool_keystore(directory / "ui.jks", "JKS")
+    assert keystore.read_bytes()[:4] == b"\xfe\xed\xfe\xed"  # the JKS magic
     tls = {
         "spark.ssl.ui.enabled": "true",
         **_keystore_settings("spark.ssl.ui", keystore),
@@ -186,3 +188,10 @@ def test_the_ui_alone_does_not_read_the_generic_suites(namespaced: Run) -> None:
     assert not wire_ok
     assert _status(namespaced, "SPARK-036") == "fail"
     assert _status(namespaced, "SPARK-030") == "pass"
+
+
+def test_a_pkcs12_type_does_not_convert_a_jks_keystore(namespaced: Run) -> None:
+    """The JDK loads the JKS file under keyStoreType=PKCS12 (keystore.type.compat), so the UI
+    serves TLS from a keystore that is still JKS: SPARK-037 fails (the old rule passed it)."""
+    assert namespaced.endpoint.accepted()
+    assert _status(namespaced, "SPARK-037") == "fail"

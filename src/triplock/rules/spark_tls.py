@@ -399,10 +399,10 @@ def _named_format(store: Setting | None) -> str | None:
 def _keystore_type_fix(
     app: SparkApp, ns: str, v: _Ssl, store: Setting | None, where: Location
 ) -> Fix:
-    """Set the type where it only has to follow the file (a .p12 file, or no file yet); else
-    the manual conversion, since a type does not change the file's format."""
+    """Set the type while no keystore is named yet; else the conversion, a manual step, since
+    a type does not change the file's format."""
     key = _fix_key(app, ns, "keyStoreType", v)
-    if store is None or _named_format(store) in _NOT_JKS:
+    if store is None:
         return Fix(FixAction.SET, key, "PKCS12", where.path)
     target = re.sub(r"(?i)(\.jks)?$", ".p12", store.value.strip(), count=1)
     return Fix(
