@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from triplock.controls import CONTROLS
 from triplock.inventory import Inventory, RunOptions
-from triplock.model import AuditResult, ControlStatus, Finding, InputError, Location, Status
+from triplock.model import (
+    AuditResult,
+    ControlStatus,
+    Finding,
+    InputError,
+    Location,
+    Status,
+)
 from triplock.rules.registry import Context, Outcome, Rule, Scope, all_rules, rules_in
 from triplock.safe_read import DEFAULT_MAX_BYTES
 from triplock.sources import all_sources
@@ -151,16 +158,18 @@ def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> InputError:
 
 
 def _finding(rule: Rule[Any], outcome: Outcome, shared: Inventory) -> Finding:
-    return Finding(
-        rule=rule.meta,
-        status=outcome.status,
-        message=shared.one(outcome.message),
-        location=outcome.location,
-        severity=outcome.severity or rule.meta.severity,
-        evidence=shared.one(outcome.evidence),
-        fix=outcome.fix,
+    """The finding of `outcome`, its verdict the equal one this run already keeps."""
+    finding = Finding(
+        rule.meta,
+        outcome.status,
+        outcome.message,
+        outcome.location,
+        outcome.severity or rule.meta.severity,
+        outcome.evidence,
+        outcome.fix,
         cause=outcome.cause,
     )
+    return Finding.at(finding.location, shared.one(finding.verdict))
 
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}
