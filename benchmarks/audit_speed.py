@@ -5,10 +5,12 @@ peak RSS and the bytes of peak RSS each input adds.
 
     python benchmarks/audit_speed.py [--files 10000] [--keep DIR]
     python benchmarks/audit_speed.py --files 100000     # the memory goal: < 500 MiB peak RSS
+    python benchmarks/audit_speed.py --files 100000 --jobs 1   # the same, in one process
     python benchmarks/audit_speed.py --files 40000 --jobs 2
 
-With --jobs N, audits the same files with --jobs 1 and with --jobs N and prints both side by
-side with the ratio (and the load average, for numbers taken on a shared machine). Otherwise:
+With --jobs N (N > 1), audits the same files with --jobs 1 and with --jobs N and prints both
+side by side with the ratio (and the load average, for numbers taken on a shared machine).
+Otherwise (with --jobs 1: each run in one process; without: triplock's default --jobs):
 
 Four runs, each its own process, peak RSS of each read with wait4():
 - one input, every rule: what every run pays (interpreter, modules, rules);
@@ -82,19 +84,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--keep", help="generate into this directory and keep it")
-    parser.add_argument("--jobs", type=int, help="also audit with --jobs N, side by side")
+    parser.add_argument(
+        "--jobs", type=int, help="1: every run in one process; N > 1: --jobs 1 and N side by side"
+    )
     args = parser.parse_args()
-    if args.jobs:
+    if args.jobs and args.jobs > 1:
         return compare(args.files, args.jobs, args.keep)
+    jobs = ("-j", str(args.jobs)) if args.jobs else ()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.keep or Path(tmp) / "tree")
         if not any(root.glob("app-*")):
             generate(root, args.files)
         one = Path(tmp) / "one"
         generate(one, 1)
-        only = ("--only", FACTS_ONLY_RULE)
-        startup = run(one, Path(tmp) / "startup.json")
-        audit = run(root, Path(tmp) / "audit.json")
+        only = ("--only", FACTS_ONLY_RULE, *jobs)
+        startup = run(one, Path(tmp) / "startup.json", *jobs)
+        audit = run(root, Path(tmp) / "audit.json", *jobs)
         facts_startup = run(one, Path(tmp) / "facts-startup.json", *only)
         facts = run(root, Path(tmp) / "facts.json", *only)
         inputs, findings = counts(audit.report)
@@ -111,6 +116,7 @@ def main() -> None:
     print(f"bytes per input       {grown / inputs:>12,.0f} B (findings included)")
     print(f"bytes per finding     {grown / max(findings, 1):>12,.0f} B (all growth)")
     print(f"bytes per input       {beyond:>12,.0f} B (beyond findings: --only {FACTS_ONLY_RULE})")
+    print(f"--jobs                {args.jobs or 'default':>12}")
     print(f"cpu count             {os.cpu_count():>12}")
     print(f"load average          {os.getloadavg()[0]:>12.1f}")
 

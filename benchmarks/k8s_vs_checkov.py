@@ -2,6 +2,9 @@
 
     python benchmarks/k8s_vs_checkov.py [-n 2000] [--runs 1]
 
+triplock runs twice: as shipped (the default --jobs: worker processes from 200 files on) and
+with --jobs 1 (one process), so that what the pool costs or saves shows side by side.
+
 Generates N realistic manifests (workloads with env and volumes, RBAC, ConfigMaps carrying
 spark-defaults.conf, SparkApplications) under benchmarks/.work/, installs Checkov into its own
 venv there on first use (the only network access: pip and PyPI), and runs both tools on the
@@ -234,18 +237,20 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], env=offline)
     # Relative paths, run from WORK: Checkov skips any directory whose path has a component
     # starting with a dot (".work"), and would then scan nothing.
+    triplock = [
+        sys.executable,
+        "-m",
+        "triplock",
+        "audit",
+        manifests.name,
+        "--format",
+        "json",
+        "--fail-on",
+        "critical",
+    ]
     tools = {
-        "triplock": [
-            sys.executable,
-            "-m",
-            "triplock",
-            "audit",
-            manifests.name,
-            "--format",
-            "json",
-            "--fail-on",
-            "critical",
-        ],
+        "triplock": triplock,
+        "triplock -j 1": [*triplock, "--jobs", "1"],
         "checkov": [
             str(checkov),
             "-d",
@@ -262,7 +267,8 @@ def main() -> int:
     }
     results: dict[str, Run] = {}
     for name, argv in tools.items():
-        runs = [measure(argv, offline, WORK / f"{name}-{args.n}.json") for _ in range(args.runs)]
+        out = WORK / f"{name.replace(' ', '')}-{args.n}.json"
+        runs = [measure(argv, offline, out) for _ in range(args.runs)]
         results[name] = min(runs, key=lambda r: r.seconds)
         if results[name].code not in (0, 1):
             print(f"{name} exited with {results[name].code}", file=sys.stderr)
@@ -279,7 +285,11 @@ def main() -> int:
         f"{summary['passed'] + summary['failed']} results"
     )
 
-    t, c = results["triplock"], results["checkov"]
+    one = (WORK / f"triplock-j1-{args.n}.json").read_bytes()
+    if one != (WORK / f"triplock-{args.n}.json").read_bytes():
+        print("triplock --jobs 1 and the default --jobs reported differently", file=sys.stderr)
+        return 2
+    c = results["checkov"]
     print(
         f"{args.n} manifests, {os.cpu_count()} CPUs, best of {args.runs}, "
         f"load average {os.getloadavg()[0]:.1f}"
@@ -294,11 +304,13 @@ def main() -> int:
             f"| {name} | {r.seconds:.2f} | {r.cpu_seconds:.2f} | {r.tree_peak_mb:.0f} "
             f"| {r.process_peak_mb:.0f} |"
         )
-    print(
-        f"| checkov / triplock | {c.seconds / t.seconds:.1f}x | "
-        f"{c.cpu_seconds / t.cpu_seconds:.1f}x | {c.tree_peak_mb / t.tree_peak_mb:.1f}x "
-        f"| {c.process_peak_mb / t.process_peak_mb:.1f}x |"
-    )
+    for name in ("triplock", "triplock -j 1"):
+        t = results[name]
+        print(
+            f"| checkov / {name} | {c.seconds / t.seconds:.1f}x | "
+            f"{c.cpu_seconds / t.cpu_seconds:.1f}x | {c.tree_peak_mb / t.tree_peak_mb:.1f}x "
+            f"| {c.process_peak_mb / t.process_peak_mb:.1f}x |"
+        )
     return 0
 
 

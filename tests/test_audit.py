@@ -17,7 +17,7 @@ from triplock.rules.registry import Rule, all_rules
 
 def finding(rule: object, status: Status, waived: bool = False) -> Finding:
     f = Finding(rule, status, "m", Location("a.conf", 1), Severity.HIGH)  # type: ignore[arg-type]
-    return replace(f, waiver=Waiver("accepted", "file")) if waived else f
+    return f.replace(waiver=Waiver("accepted", "file")) if waived else f
 
 
 def test_checklist_statuses() -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.helpers import EXAMPLES, ROOT, run_cli
+import yaml
+
+from tests.helpers import EXAMPLES, ROOT, need_module, run_cli, write
 
 INSECURE = EXAMPLES / "spark-on-k8s" / "insecure"
 HARDENED = EXAMPLES / "spark-on-k8s" / "hardened"
@@ -54,3 +56,46 @@ def test_example_findings_match_the_golden_file() -> None:
     if os.environ.get("TRIPLOCK_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
     assert rows == GOLDEN.read_text(encoding="utf-8").splitlines()
+
+
+# Kinds no Kubernetes release has a schema for: a custom resource, the API server's own file.
+_NOT_API = {"SparkApplication", "EncryptionConfiguration"}
+
+
+def test_example_manifests_pass_kubernetes_validate() -> None:
+    """Every Kubernetes object of both examples validates against the schemas of the examples'
+    Kubernetes version (the RoleBinding once lacked roleRef.apiGroup, which the schema requires)."""
+    kubernetes_validate = need_module("kubernetes_validate")
+    validated = []
+    for path in sorted(EXAMPLES.rglob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+            if isinstance(doc, dict) and doc.get("kind") not in _NOT_API:
+                kubernetes_validate.validate(doc, "1.30.0", strict=True)
+                validated.append(doc["kind"])
+    assert {"RoleBinding", "ClusterRoleBinding", "Role", "ClusterRole", "Pod"} <= set(validated)
+
+
+def test_a_binding_without_roleref_apigroup_is_judged_like_one_with_it(tmp_path: Path) -> None:
+    """The API server defaults a missing roleRef.apiGroup of an rbac/v1 binding to
+    rbac.authorization.k8s.io (pkg/apis/rbac/v1/defaults.go) before it validates, so such a
+    binding is accepted and grants its role: neither an input error nor a finding of its own."""
+    rbac = (INSECURE / "k8s" / "spark-rbac.yaml").read_text(encoding="utf-8")
+    bare = rbac.replace(
+        "  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n", "  kind: ClusterRole\n"
+    )
+    assert (
+        bare.count("apiGroup: rbac.authorization.k8s.io")
+        == rbac.count("apiGroup: rbac.authorization.k8s.io") - 2
+    )
+    judged = []
+    for name, text in (("with.yaml", rbac), ("without.yaml", bare)):
+        result = run_cli("audit", str(write(tmp_path, name, text)), "--format", "json")
+        assert result.json()["errors"] == []
+        judged.append(
+            sorted(
+                (f["rule_id"], f["status"], f["location"]["object"])
+                for f in result.json()["findings"]
+            )
+        )
+    assert judged[0] == judged[1]
+    assert ("K8S-106", "fail", "RoleBinding/spark-jobs/data-team") in judged[1]

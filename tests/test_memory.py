@@ -1,8 +1,11 @@
 """What an audit keeps per input (issue 18, goal 1), counted in bytes by tracemalloc (memory,
 not time): small Spark inputs (tests/helpers/spark_tree.py, ~10 settings each, as in
 benchmarks/audit_speed.py) keep their compact facts and nothing of their text, and each finding
-keeps little beyond its own record. The bounds sit between today's figures (~2.3 KiB per
-input, ~160 B per finding) and the code before issue 18 (~5.8 KiB and ~265 B)."""
+keeps little beyond its own record: a location and a verdict shared with the equal findings of
+other inputs. The bounds sit between today's figures (~1.9 KiB per input: a setting is six
+references, where it was written kept as fields, not a Location object; ~83 B per finding,
+the Location of a finding at a setting included) and the code before (~2.5 KiB per input with
+a Location per setting; ~160 B per finding with a Finding of ten fields and a Fix each)."""
 
 from __future__ import annotations
 
@@ -23,8 +26,8 @@ from triplock.sources.discovery import discover
 
 T = TypeVar("T")
 INPUTS = 400
-BYTES_PER_INPUT = 3000  # facts of one small input, after discovery
-BYTES_PER_FINDING = 220  # a finding with its share of messages, evidence, fixes and order
+BYTES_PER_INPUT = 2200  # facts of one small input, after discovery
+BYTES_PER_FINDING = 110  # a finding, its share of the verdicts and of the list's order
 
 
 def read(root: Path) -> Inventory:

@@ -193,18 +193,12 @@ def finding_of(
     cause: str | None,
     shared: Inventory,
 ) -> Finding:
-    """The finding of an outcome (its fields in `Outcome`'s order), with equal messages and
-    evidence shared through the run's inventory."""
-    return Finding(
-        rule=meta,
-        status=status,
-        message=shared.one(message),
-        location=location,
-        severity=severity or meta.severity,
-        evidence=shared.one(evidence),
-        fix=fix,
-        cause=cause,
+    """The finding of an outcome (its fields in `Outcome`'s order), its verdict the equal one
+    this run already keeps."""
+    finding = Finding(
+        meta, status, message, location, severity or meta.severity, evidence, fix, cause=cause
     )
+    return Finding.at(finding.location, shared.one(finding.verdict))
 
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}

@@ -9,7 +9,6 @@ shrink. A baseline holds no evidence value, no message and no secret.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 
 from triplock import __version__
 from triplock.fingerprint import SCHEME, fingerprints
-from triplock.model import AuditResult, Finding, Status
+from triplock.model import AuditResult, Finding, Status, Verdict
 
 FORMAT = "triplock-baseline"
 FORMAT_VERSION = 1
@@ -111,11 +110,13 @@ class BaselineStep:
         fingerprint_of = {id(f): fp for f, fp in _printed(result.findings)}
         matched: set[str] = set()
         findings: list[Finding] = []
+        verdicts: dict[Verdict, Verdict] = {}  # the baselined ones, shared
         for f in result.findings:
             fp = fingerprint_of.get(id(f))
             if fp is not None and f.counts and fp in self.entries:
                 matched.add(fp)
-                f = dataclasses.replace(f, baselined=True)
+                f = f.replace(baselined=True)
+                f = Finding.at(f.location, verdicts.setdefault(f.verdict, f.verdict))
             findings.append(f)
         result.findings = findings
         result.baseline_fixed = [

@@ -46,19 +46,63 @@ def _has_helm_action(value: str) -> bool:
     return False
 
 
+# Setting.flags: what a setting's value is, and whether `where` is a URL rather than a path.
+_TEMPLATED, _EXPOSED, _AT_URL = 1, 2, 4
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     """One key=value as written somewhere, with where it was written.
 
     `templated`: the value holds a variable or template, so its real value is unknown.
     `exposed`: the value is visible beyond the file (a command line, a pod spec).
+
+    An input keeps a setting per line, so a setting is six references: where it was written
+    is kept as the parts of a Location (`where` is its path, or its URL for an observation
+    of a live service; no setting has both), the two booleans as bits of `flags`. `Setting.at`
+    builds one from a Location, `location` gives the Location back.
     """
 
     key: str
     value: str
-    location: Location
-    templated: bool = False
-    exposed: bool = False
+    where: str | None
+    line: int | None
+    object: str | None
+    flags: int
+
+    @classmethod
+    def at(
+        cls,
+        key: str,
+        value: str,
+        location: Location,
+        templated: bool = False,
+        exposed: bool = False,
+    ) -> Setting:
+        if location.path is not None and location.url is not None:
+            raise ValueError(f"a setting is written at a path or a URL, not both: {location}")
+        at_url = location.url is not None
+        flags = templated * _TEMPLATED | exposed * _EXPOSED | at_url * _AT_URL
+        where = location.url if at_url else location.path
+        return cls(key, value, where, location.line, location.object, flags)
+
+    @property
+    def location(self) -> Location:
+        if self.flags & _AT_URL:
+            return Location(None, self.line, self.where, self.object)
+        return Location(self.where, self.line, None, self.object)
+
+    @property
+    def path(self) -> str | None:
+        return None if self.flags & _AT_URL else self.where
+
+    @property
+    def templated(self) -> bool:
+        return bool(self.flags & _TEMPLATED)
+
+    @property
+    def exposed(self) -> bool:
+        return bool(self.flags & _EXPOSED)
 
     def evidence(self) -> Evidence:
         return Evidence.of(self.key, self.value)
@@ -67,9 +111,7 @@ class Setting:
     def literal_or_templated(
         cls, key: str, value: str, location: Location, exposed: bool = False
     ) -> Setting:
-        return cls(
-            shared(key), shared(value), location, templated=is_templated(value), exposed=exposed
-        )
+        return cls.at(shared(key), shared(value), location, is_templated(value), exposed)
 
 
 def shared(text: str) -> str:

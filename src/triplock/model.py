@@ -182,34 +182,159 @@ class Waiver:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Verdict:
+    """What a finding says, apart from where: the same rule, status, message, evidence and
+    fix recur in thousands of findings, so one object is shared by all of them (see
+    `Finding.at`). A fix aimed at the finding's own file is kept without its path
+    (`fix_here`): the path is the location's, and the rest is equal across files."""
+
     rule: RuleMeta
     status: Status
     message: str
-    location: Location
     severity: Severity
     evidence: tuple[Evidence, ...] = ()
     fix: Fix | None = None
+    fix_here: bool = False  # `fix` goes to the finding's location.path
     waiver: Waiver | None = None
     baselined: bool = False  # a failure recorded in the baseline: known, not new
     cause: str | None = None  # the defect this finding shares with others (see Outcome.cause)
 
+
+class Finding:
+    """One rule's conclusion at one place: a location and a (shared) verdict. Millions of
+    findings can be held at once, so each is these two references and nothing more."""
+
+    __slots__ = ("location", "verdict")
+    location: Location
+    verdict: Verdict
+
+    def __init__(
+        self,
+        rule: RuleMeta,
+        status: Status,
+        message: str,
+        location: Location,
+        severity: Severity,
+        evidence: tuple[Evidence, ...] = (),
+        fix: Fix | None = None,
+        waiver: Waiver | None = None,
+        baselined: bool = False,
+        cause: str | None = None,
+    ) -> None:
+        here = fix is not None and fix.path is not None and fix.path == location.path
+        if here and fix is not None:
+            fix = Fix(fix.action, fix.target, fix.value)
+        verdict = Verdict(
+            rule, status, message, severity, evidence, fix, here, waiver, baselined, cause
+        )
+        object.__setattr__(self, "location", location)
+        object.__setattr__(self, "verdict", verdict)
+
+    @classmethod
+    def at(cls, location: Location, verdict: Verdict) -> Finding:
+        """The finding of `verdict` at `location` (a verdict shared with other findings)."""
+        finding = object.__new__(cls)
+        object.__setattr__(finding, "location", location)
+        object.__setattr__(finding, "verdict", verdict)
+        return finding
+
+    def replace(self, **changes: Any) -> Finding:
+        """A copy with these fields changed (the fields of the constructor)."""
+        fields = {name: getattr(self, name) for name in _FINDING_FIELDS}
+        return Finding(**(fields | changes))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Finding is immutable: cannot set {name}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Finding is immutable: cannot delete {name}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finding):
+            return NotImplemented
+        return self.location == other.location and self.verdict == other.verdict
+
+    def __hash__(self) -> int:
+        return hash((self.location, self.verdict))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FINDING_FIELDS)
+        return f"Finding({fields})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Finding.at, (self.location, self.verdict))
+
+    @property
+    def rule(self) -> RuleMeta:
+        return self.verdict.rule
+
+    @property
+    def status(self) -> Status:
+        return self.verdict.status
+
+    @property
+    def message(self) -> str:
+        return self.verdict.message
+
+    @property
+    def severity(self) -> Severity:
+        return self.verdict.severity
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return self.verdict.evidence
+
+    @property
+    def fix(self) -> Fix | None:
+        fix = self.verdict.fix
+        if fix is None or not self.verdict.fix_here:
+            return fix
+        return Fix(fix.action, fix.target, fix.value, self.location.path)
+
+    @property
+    def waiver(self) -> Waiver | None:
+        return self.verdict.waiver
+
+    @property
+    def baselined(self) -> bool:
+        return self.verdict.baselined
+
+    @property
+    def cause(self) -> str | None:
+        return self.verdict.cause
+
     @property
     def stage(self) -> str:
-        return self.rule.stage
+        return self.verdict.rule.stage
 
     @property
     def counts(self) -> bool:
         """Whether this finding can fail a run (a failure neither waived nor baselined)."""
-        return self.status is Status.FAIL and self.waiver is None and not self.baselined
+        v = self.verdict
+        return v.status is Status.FAIL and v.waiver is None and not v.baselined
 
     @property
     def shown_status(self) -> str:
         """The status reports show: `baselined` for a baselined failure (DESIGN contract)."""
-        return "baselined" if self.baselined else self.status.value
+        return "baselined" if self.verdict.baselined else self.verdict.status.value
 
     def identity(self) -> tuple[str, Status, Location, str]:
-        return (self.rule.id, self.status, self.location, self.message)
+        v = self.verdict
+        return (v.rule.id, v.status, self.location, v.message)
+
+
+_FINDING_FIELDS = (
+    "rule",
+    "status",
+    "message",
+    "location",
+    "severity",
+    "evidence",
+    "fix",
+    "waiver",
+    "baselined",
+    "cause",
+)
 
 
 @dataclass(frozen=True, slots=True)

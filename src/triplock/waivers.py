@@ -374,7 +374,7 @@ class WaiverStep:
                     waiver = entry.waiver()
                     used.add(entry.source)
                     break
-            findings.append(replace(finding, waiver=waiver) if waiver else finding)
+            findings.append(finding.replace(waiver=waiver) if waiver else finding)
         result.findings = _waive_causes(findings)
         result.expired_waivers.extend(expired.values())
         audited = [i.path for i in result.inputs]
@@ -426,9 +426,7 @@ def _waive_causes(findings: list[Finding]) -> list[Finding]:
     for f in findings:
         waiver = by_cause.get((f.location.path, f.cause)) if f.cause is not None else None
         if waiver is not None and f.waiver is None and f.status is not Status.PASS:
-            f = replace(
-                f, waiver=replace(waiver, reason=f"{waiver.reason} (same cause: {f.cause})")
-            )
+            f = f.replace(waiver=replace(waiver, reason=f"{waiver.reason} (same cause: {f.cause})"))
         out.append(f)
     return out
 

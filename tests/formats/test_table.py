@@ -4,7 +4,6 @@ width; colour only on request; text from the inputs can neither style nor contro
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -49,7 +48,7 @@ def test_colour_only_when_asked() -> None:
 def test_every_line_fits_the_width(width: int) -> None:
     result = sample_result()
     long_word = "/very/" + "long" * 60 + "/path.conf"
-    result.findings[0] = replace(result.findings[0], message=f"see {long_word} " + "word " * 80)
+    result.findings[0] = result.findings[0].replace(message=f"see {long_word} " + "word " * 80)
     text = render(result, width=width)
     assert max(len(line) for line in text.splitlines()) <= width
     assert long_word in text.replace("\n", "").replace(" " * 11, "")  # cut, not lost
@@ -58,7 +57,7 @@ def test_every_line_fits_the_width(width: int) -> None:
 def test_input_text_cannot_style_or_control_the_terminal() -> None:
     result = sample_result()
     result.errors.append(InputError("[/bold]odd[red].conf", "bad \x1b]0;owned\x07 title \x1b[2J"))
-    result.findings[0] = replace(result.findings[0], message="[bold]x[/] \x1b[31mred\x9b")
+    result.findings[0] = result.findings[0].replace(message="[bold]x[/] \x1b[31mred\x9b")
     for color in (False, True):
         text = render(result, color=color, width=120)
         assert "[/bold]odd[red].conf: bad \\x1b]0;owned\\x07 title \\x1b[2J" in text

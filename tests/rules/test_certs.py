@@ -183,7 +183,7 @@ def test_keystore_default_password() -> None:
 
 
 def reference(*passwords: str) -> KeystoreReference:
-    path = Setting("spark.ssl.keyStore", "/opt/keys/keystore.jks", Location("spark.conf", 3))
+    path = Setting.at("spark.ssl.keyStore", "/opt/keys/keystore.jks", Location("spark.conf", 3))
     settings = tuple(
         Setting.literal_or_templated(f"spark.ssl.keyStorePassword{i}", p, Location("spark.conf", i))
         for i, p in enumerate(passwords)

@@ -94,3 +94,40 @@ def test_public_half_of_a_secret_manifest_is_not_a_committed_secret(tmp_path: Pa
     )
     result = run_cli("audit", str(secret), "--format", "json")
     assert [f["location"]["line"] for f in findings_of(result, "K8S-004", "fail")] == [8]
+
+
+_ACCOUNTS = """apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app}
+automountServiceAccountToken: true
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app, namespace: default}
+automountServiceAccountToken: false
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: app, namespace: other}
+automountServiceAccountToken: true
+"""
+
+_POD = """---
+apiVersion: v1
+kind: Pod
+metadata: {{name: p, namespace: {namespace}}}
+spec:
+  serviceAccountName: app
+  containers: [{{name: c, image: i}}]
+"""
+
+
+def test_token_automount_read_from_the_pods_own_service_account(tmp_path: Path) -> None:
+    """The account of the pod's namespace ("default" when unset) decides, the last of its
+    repeats winning, as the API server keeps the last object applied."""
+    for namespace, status, line in (("default", "pass", 9), ("other", "unknown", 14)):
+        path = tmp_path / f"{namespace}.yaml"
+        path.write_text(_ACCOUNTS + _POD.format(namespace=namespace), encoding="utf-8")
+        result = run_cli("audit", str(path), "--format", "json", "--only", "K8S-006")
+        (finding,) = findings_of(result, "K8S-006")
+        assert (finding["status"], finding["location"]["line"]) == (status, line)

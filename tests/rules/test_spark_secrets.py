@@ -137,7 +137,7 @@ AUTH_KEY = "spark.authenticate.secret"
 def test_shadowed_auth_secret_is_still_reported() -> None:
     app = make_app({AUTH_KEY: "Fixture-Only-cli"}, exposed=frozenset({AUTH_KEY}))
     app.shadowed = (
-        Setting(AUTH_KEY, "Fixture-Only-file", Location(path="spark-defaults.conf", line=7)),
+        Setting.at(AUTH_KEY, "Fixture-Only-file", Location(path="spark-defaults.conf", line=7)),
     )
     outcomes = check("SPARK-002", app)
     assert [(o.status, o.location.path, o.location.line) for o in outcomes] == [

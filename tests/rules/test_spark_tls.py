@@ -8,8 +8,15 @@ from tests.helpers.spark_rules import (
     UI_TLS,
     Case,
     case_tests,
+    check,
+    make_app,
 )
-from triplock.model import Status
+from triplock.model import FixAction, Status
+
+# TLS on for the UI alone: Spark's SSLOptions.parse then reads no spark.ssl.PROP for it
+# (the spark.ssl defaults are empty unless spark.ssl.enabled=true).
+UI_ONLY = {"spark.ssl.ui.enabled": "true"}
+UNSURE = {**UI_ONLY, "spark.ssl.enabled": "${SSL_ON}"}
 
 CASES: dict[str, Case] = {
     "030-fail": (
@@ -89,6 +96,27 @@ CASES: dict[str, Case] = {
         None,
     ),
     "035-pass": ("SPARK-035", UI_TLS, Status.PASS, "spark.ssl.protocol", None),
+    "035-fail-not-inherited": (
+        "SPARK-035",
+        {**UI_ONLY, "spark.ssl.protocol": "TLSv1.3"},
+        Status.FAIL,
+        "spark.ssl.protocol",
+        None,
+    ),
+    "035-pass-own": (
+        "SPARK-035",
+        {**UI_ONLY, "spark.ssl.ui.protocol": "TLSv1.3"},
+        Status.PASS,
+        "spark.ssl.ui.protocol",
+        None,
+    ),
+    "035-unknown-inheritance": (
+        "SPARK-035",
+        {**UNSURE, "spark.ssl.protocol": "TLSv1.3"},
+        Status.UNKNOWN,
+        "spark.ssl.protocol",
+        None,
+    ),
     "036-fail-default": ("SPARK-036", UI_TLS, Status.FAIL, None, None),
     "036-fail-weak": (
         "SPARK-036",
@@ -107,7 +135,42 @@ CASES: dict[str, Case] = {
         "spark.ssl.enabledAlgorithms",
         None,
     ),
+    "036-fail-not-inherited": (
+        "SPARK-036",
+        {**UI_ONLY, "spark.ssl.enabledAlgorithms": AEAD_SUITES},
+        Status.FAIL,
+        "spark.ssl.enabledAlgorithms",
+        None,
+    ),
+    "033-fail-not-inherited": (
+        "SPARK-033",
+        {**UI_ONLY, "spark.ssl.needClientAuth": "true"},
+        Status.FAIL,
+        "spark.ssl.needClientAuth",
+        None,
+    ),
     "037-fail": ("SPARK-037", UI_TLS, Status.FAIL, None, None),
+    "037-fail-jks-file-typed-pkcs12": (
+        "SPARK-037",
+        {**UI_TLS, "spark.ssl.keyStore": "/k/keystore.jks", "spark.ssl.keyStoreType": "PKCS12"},
+        Status.FAIL,
+        "spark.ssl.keyStore",
+        None,
+    ),
+    "037-pass-p12-file": (
+        "SPARK-037",
+        {**UI_TLS, "spark.ssl.keyStore": "/k/keystore.p12"},
+        Status.PASS,
+        None,
+        None,
+    ),
+    "037-fail-type-not-inherited": (
+        "SPARK-037",
+        {**UI_ONLY, "spark.ssl.keyStoreType": "PKCS12"},
+        Status.FAIL,
+        "spark.ssl.keyStoreType",
+        None,
+    ),
     "037-pass": (
         "SPARK-037",
         {**UI_TLS, "spark.ssl.keyStoreType": "PKCS12"},
@@ -133,3 +196,24 @@ CASES: dict[str, Case] = {
 
 
 test_rule_case, test_every_rule_has_a_failing_and_a_passing_case = case_tests("spark_tls", CASES)
+
+
+def test_a_fix_sets_the_key_spark_reads_for_the_namespace() -> None:
+    (generic,) = check("SPARK-035", make_app({**UI_TLS, "spark.ssl.protocol": "TLSv1"}))
+    (own,) = check("SPARK-035", make_app({**UI_ONLY, "spark.ssl.protocol": "TLSv1.3"}))
+    assert generic.fix is not None and generic.fix.target == "spark.ssl.protocol"
+    assert own.fix is not None and own.fix.target == "spark.ssl.ui.protocol"
+    assert "spark.ssl.protocol is not read there" in own.message
+
+
+def test_the_keystore_type_follows_the_file() -> None:
+    typed = {**UI_TLS, "spark.ssl.keyStoreType": "JKS"}
+    (p12,) = check("SPARK-037", make_app({**typed, "spark.ssl.keyStore": "/k/ui.p12"}))
+    (none_yet,) = check("SPARK-037", make_app(typed))
+    (jks,) = check("SPARK-037", make_app({**UI_TLS, "spark.ssl.keyStore": "/k/keystore.jks"}))
+    assert p12.status is Status.PASS  # the JDK loads a PKCS12 file whatever the type says
+    assert none_yet.fix is not None
+    assert (none_yet.fix.action, none_yet.fix.value) == (FixAction.SET, "PKCS12")
+    assert jks.fix is not None and jks.fix.action is FixAction.MANUAL
+    assert "-destkeystore /k/keystore.p12" in jks.fix.target
+    assert "spark.ssl.keyStore=/k/keystore.p12 and spark.ssl.keyStoreType=PKCS12" in jks.fix.target

@@ -4,6 +4,7 @@ bombs, and the facts each kind of object yields."""
 from __future__ import annotations
 
 import tracemalloc
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ from triplock.facts.kube import (
     KubeSecret,
     PodSpec,
     SubjectAccess,
+    YList,
+    YMap,
 )
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory
@@ -427,3 +430,28 @@ def test_merge_keys_and_aliases_are_not_duplicates() -> None:
     assert doc["m"]["a"] == "2" and duplicates == set()
     list(load_documents("kind: X\nkind: Y\nx: {a: 1, a: 2}\n", duplicates))
     assert duplicates == {(2, "kind"), (3, "a")}
+
+
+def _holds_tree(value: object, seen: set[int]) -> bool:
+    if id(value) in seen or isinstance(value, str | int | float | bool | type(None)):
+        return False
+    seen.add(id(value))
+    if isinstance(value, YMap | YList):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_tree(k, seen) or _holds_tree(v, seen) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_tree(v, seen) for v in value)
+    if is_dataclass(value):
+        return any(_holds_tree(getattr(value, f.name), seen) for f in fields(value))
+    return False
+
+
+def test_facts_keep_no_parse_tree() -> None:
+    """Facts hold what rules read, not the documents' YMap trees: a tree per object would stay
+    resident for the whole audit and be copied back from every worker process."""
+    inv = inventory_of(FIXTURES, ROOT / "tests" / "fixtures" / "tee", ROOT / "examples")
+    facts = [f for kind in inv.kinds() for f in inv.of(kind)]
+    assert any(isinstance(f, PodSpec) and f.node.runtime_class for f in facts)
+    assert any(isinstance(f, KubeConfigMap) and f.binary_keys for f in facts)
+    assert [type(f).__name__ for f in facts if _holds_tree(f, set())] == []

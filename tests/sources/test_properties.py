@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from triplock.sources.properties import MalformedProperties, parse_properties
+from triplock.sources.properties import (
+    MalformedProperties,
+    _jdk_logical_lines,
+    _plain_logical_lines,
+    parse_properties,
+)
 
 
 def as_dict(text: str) -> dict[str, tuple[str, int]]:
@@ -34,3 +41,13 @@ def test_malformed_unicode_escape_is_an_error() -> None:
 def test_crlf_line_numbers() -> None:
     got = as_dict("a=1\r\n\r\nb=2\r\n")
     assert got == {"a": ("1", 1), "b": ("2", 3)}
+
+
+def test_line_at_a_time_reading_matches_the_jdk_port() -> None:
+    """Texts without backslashes or carriage returns are read a line at a time; what that
+    gives must be what the character-by-character port of the JDK's reader gives."""
+    rng = random.Random(18)
+    pieces = ["a", "k.e-y", "=", ":", " ", "\t", "\f", "#", "!", "\n", "\n\n", "v a l", "=x"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
+        assert list(_plain_logical_lines(text)) == list(_jdk_logical_lines(text)), repr(text)

@@ -51,6 +51,19 @@ def test_declared_targets(tmp_path: Path) -> None:
     }
 
 
+def test_the_generic_port_is_not_the_ui_port(tmp_path: Path) -> None:
+    """Spark serves the UI's HTTPS on spark.ssl.ui.port, else the UI port + 400; it never
+    reads spark.ssl.port for it (tests/rules/test_spark_tls_on_spark.py shows it on Spark)."""
+    write(
+        tmp_path,
+        "conf/spark-defaults.conf",
+        "spark.ssl.enabled true\nspark.ssl.port 9443\nspark.ui.port 4050\n",
+    )
+    assert [t.label for t in declared_targets(_inventory(tmp_path), "node")] == ["node:4450"]
+    write(tmp_path, "conf/spark-defaults.conf", "spark.ssl.enabled true\nspark.ssl.ui.port 9444\n")
+    assert [t.label for t in declared_targets(_inventory(tmp_path), "node")] == ["node:9444"]
+
+
 def test_no_tls_declared_means_nothing_to_scan(tmp_path: Path) -> None:
     write(tmp_path, "conf/spark-defaults.conf", "spark.ui.port 4050\n")
     assert declared_targets(_inventory(tmp_path)) == []

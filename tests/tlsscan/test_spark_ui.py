@@ -5,37 +5,19 @@ a SparkSession other tests share."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
-from tests.helpers import need, need_command, need_module
+from tests.helpers.spark_driver import spark_driver
 from tests.tlsscan.farm import Pki, free_port, make_pki, wait_listening
 from triplock.facts.certs import CertInfo
 from triplock.facts.tls import Endpoint
 from triplock.tlsscan import suites
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
-
-DRIVER = textwrap.dedent(
-    """
-    import sys
-    from pyspark.sql import SparkSession
-    conf = dict(arg.split("=", 1) for arg in sys.argv[1:])
-    builder = SparkSession.builder.master("local[1]").appName("triplock-ui-tls")
-    for key, value in conf.items():
-        builder = builder.config(key, value)
-    spark = builder.getOrCreate()
-    print("ready", flush=True)
-    sys.stdin.read()
-    spark.stop()
-    """
-)
 
 
 def _keystore(pki: Pki, path: Path, password: str) -> None:
@@ -52,8 +34,6 @@ def _keystore(pki: Pki, path: Path, password: str) -> None:
 
 @pytest.fixture(scope="module")
 def spark_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Pki]]:
-    need_module("pyspark")
-    need_command("java")
     directory = tmp_path_factory.mktemp("spark-ui")
     pki = make_pki(directory / "pki")
     password = os.urandom(12).hex()
@@ -69,28 +49,10 @@ def spark_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Pk
         "spark.ssl.ui.keyStorePassword": password,
         "spark.ssl.ui.keyPassword": password,
         "spark.ssl.ui.keyStoreType": "PKCS12",
-        "spark.driver.bindAddress": "127.0.0.1",
-        "spark.driver.host": "127.0.0.1",
     }
-    process = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, *(f"{k}={v}" for k, v in conf.items())],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        need(line.startswith(b"ready"), "a Spark driver that starts")
+    with spark_driver(conf) as process:
         wait_listening(ssl_port, process, timeout=60)
         yield ssl_port, pki
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")

@@ -89,11 +89,11 @@ class ObjectRef:
 
 @dataclass(frozen=True, slots=True)
 class KubeObject:
-    """Any Kubernetes object read from the inputs, whatever its kind."""
+    """Any Kubernetes object read from the inputs, whatever its kind. Its parsed body is not
+    kept: the typed facts below hold what rules read, and a body would keep the whole tree."""
 
     ref: ObjectRef
     api_version: str
-    body: YMap
     labels: dict[str, str]
 
 
@@ -102,6 +102,8 @@ class KubeObject:
 
 @dataclass(frozen=True, slots=True)
 class EnvVar:
+    """One `env` entry of a container: a literal value or a Secret reference."""
+
     name: str
     value: str | None  # a literal `value:`
     secret_ref: tuple[str, str] | None  # valueFrom.secretKeyRef (secret name, key)
@@ -111,6 +113,8 @@ class EnvVar:
 
 @dataclass(frozen=True, slots=True)
 class VolumeMount:
+    """Where a container mounts one of the pod's volumes."""
+
     volume: str
     mount_path: str
     line: int
@@ -118,6 +122,8 @@ class VolumeMount:
 
 @dataclass(frozen=True, slots=True)
 class Container:
+    """One container (init, regular or ephemeral) of a pod spec."""
+
     name: str
     image: str | None
     command: tuple[str, ...]
@@ -130,11 +136,26 @@ class Container:
 
 @dataclass(frozen=True, slots=True)
 class Volume:
+    """One volume of a pod spec and what backs it."""
+
     name: str
     kind: str  # secret, configMap, hostPath, projected, emptyDir, ...
     source: str | None  # secretName, configMap name or hostPath path
     line: int
     secret_sources: tuple[str, ...] = ()  # Secrets a projected volume draws from
+
+
+@dataclass(frozen=True, slots=True)
+class NodeAccess:
+    """What a pod asks of the node it runs on, as the TEE rules read it: its RuntimeClass,
+    its privileged containers, the resources it requests and its node selector."""
+
+    runtime_class: str | None = None
+    runtime_class_line: int | None = None
+    # container name, line of `privileged: true`, its path from the pod spec (a fix's target)
+    privileged: tuple[tuple[str, int, str | None], ...] = ()
+    resources: tuple[tuple[str, str, int], ...] = ()  # container name, resource, line
+    node_selector: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -154,8 +175,7 @@ class PodSpec:
     # The control-plane component of a static pod (kube-apiserver, etcd, ...), None for a
     # workload: such pods mount the node's PKI by design and are judged as kubeadm expects.
     control_plane: str | None = None
-    # The mapping this spec was read from, for rules that read fields not modelled here.
-    raw: YMap | None = field(default=None, repr=False, compare=False)
+    node: NodeAccess = NodeAccess()
 
     @property
     def namespace(self) -> str:
@@ -204,6 +224,8 @@ class StaticPodManifest:
 
 @dataclass(frozen=True, slots=True)
 class ServiceAccount:
+    """A ServiceAccount object and whether it mounts its token by default."""
+
     ref: ObjectRef
     automount: bool | None
     automount_line: int | None
@@ -214,6 +236,8 @@ class ServiceAccount:
 
 @dataclass(frozen=True, slots=True)
 class PolicyRule:
+    """One rule of a Role or ClusterRole: verbs on resources of API groups."""
+
     api_groups: tuple[str, ...]
     resources: tuple[str, ...]
     verbs: tuple[str, ...]
@@ -260,6 +284,8 @@ class KubeRole:
 
 @dataclass(frozen=True, slots=True)
 class Subject:
+    """Whom a binding grants its role to: a service account, a user or a group."""
+
     kind: str  # ServiceAccount, User, Group
     name: str
     namespace: str | None  # service accounts only
@@ -278,6 +304,8 @@ class Subject:
 
 @dataclass(frozen=True, slots=True)
 class KubeBinding:
+    """A RoleBinding or ClusterRoleBinding: the role it grants and to whom."""
+
     ref: ObjectRef
     cluster: bool
     role_kind: str
@@ -326,6 +354,8 @@ class DataEntry:
 
 @dataclass(frozen=True, slots=True)
 class KubeSecret:
+    """A Secret object and its data entries."""
+
     ref: ObjectRef
     type: str
     entries: tuple[DataEntry, ...]
@@ -333,12 +363,17 @@ class KubeSecret:
 
 @dataclass(frozen=True, slots=True)
 class KubeConfigMap:
+    """A ConfigMap object: its data entries and the keys of its binaryData."""
+
     ref: ObjectRef
     entries: tuple[DataEntry, ...]  # top-level data and, for embedded files, their entries
+    binary_keys: tuple[tuple[str, int], ...] = ()  # binaryData's keys, with their lines
 
 
 @dataclass(frozen=True, slots=True)
 class Provider:
+    """One provider of an EncryptionConfiguration resource entry."""
+
     name: str  # identity, aescbc, aesgcm, secretbox, kms
     line: int
     kms_api_version: str | None = None
@@ -346,6 +381,8 @@ class Provider:
 
 @dataclass(frozen=True, slots=True)
 class EncryptionResource:
+    """One `resources` entry of an EncryptionConfiguration: what it encrypts, and how."""
+
     resources: tuple[str, ...]
     providers: tuple[Provider, ...]
     line: int
@@ -356,6 +393,8 @@ class EncryptionResource:
 
 @dataclass(frozen=True, slots=True)
 class EncryptionConfig:
+    """An EncryptionConfiguration (encryption of API objects at rest)."""
+
     ref: ObjectRef
     resources: tuple[EncryptionResource, ...]
 

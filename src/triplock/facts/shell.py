@@ -20,11 +20,19 @@ class Arg:
 
 @dataclass(frozen=True, slots=True)
 class ShellCommand:
-    """One simple command, with `set -x` state: a traced command prints its expanded arguments."""
+    """One simple command, with `set -x` state: a traced command prints its expanded arguments.
+    Where it was written is kept as fields, not a Location object (a script keeps several
+    commands; `location` gives it)."""
 
     args: tuple[Arg, ...]
-    location: Location
+    path: str | None
+    line: int | None
     xtrace: bool
+    object: str | None = None  # the object of a manifest that embeds the script
+
+    @property
+    def location(self) -> Location:
+        return Location(path=self.path, line=self.line, object=self.object)
 
     @property
     def program(self) -> str:

@@ -145,7 +145,7 @@ def _located(finding: Finding, back: Callable[[str], str]) -> Finding:
     where = finding.location
     if where.path is None or back(where.path) == where.path:
         return finding
-    return replace(finding, location=replace(where, path=back(where.path)))
+    return finding.replace(location=replace(where, path=back(where.path)))
 
 
 def _copy(paths: list[str], scratch: str) -> list[str]:

@@ -76,7 +76,7 @@ def _at_url(finding: Finding) -> Finding:
     path = finding.location.path
     if path is None or not path.startswith(("http://", "https://")):
         return finding
-    return replace(finding, location=replace(finding.location, path=None, url=path))
+    return finding.replace(location=replace(finding.location, path=None, url=path))
 
 
 def _observe_etcd(plan: Plan, client: Client, inventory: Inventory) -> None:

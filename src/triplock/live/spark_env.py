@@ -59,7 +59,7 @@ def app_from_environment(url: str, environment: Any, name: str = "") -> SparkApp
             key, value = pair
             hidden = value == REDACTED
             where = Location(url=url, object=key)
-            app.set(Setting(key, value, where, templated=hidden))
+            app.set(Setting.at(key, value, where, templated=hidden))
     return app
 
 

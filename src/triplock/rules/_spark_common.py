@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
+from itertools import repeat
 
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Setting
@@ -93,7 +94,8 @@ def runs_applications(app: SparkApp) -> bool:
 
 
 def has_prefix(app: SparkApp, *prefixes: str) -> bool:
-    return any(key.startswith(prefixes) for key in app.settings)
+    # map() rather than a generator: many rules ask this of every application's every key.
+    return any(map(str.startswith, app.settings, repeat(prefixes)))
 
 
 def on_kubernetes(app: SparkApp) -> bool:

@@ -13,7 +13,6 @@ from triplock.facts.kube import (
     KubeConfigMap,
     KubeSecret,
     PodSpec,
-    ServiceAccount,
 )
 from triplock.inventory import is_templated
 from triplock.model import Evidence, Fix, FixAction, Severity
@@ -21,7 +20,7 @@ from triplock.rules._kube import CIS, RBAC_GOOD_PRACTICES, SECRETS_GOOD_PRACTICE
 from triplock.rules.registry import Context, Outcome, fail, passed, rule, unknown
 from triplock.secret_classifier import literal_secret, secret_key
 from triplock.sources.kube_objects import POD_SPEC_PATHS
-from triplock.sources.kube_rbac import access_of
+from triplock.sources.kube_rbac import access_of, service_accounts
 
 
 def is_workload(pod: PodSpec) -> bool:
@@ -338,11 +337,10 @@ def token_automount(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
     mounted = pod.automount
     where = pod.at(pod.automount_line or pod.service_account_line)
     if mounted is None:
-        for sa in ctx.inventory.of(ServiceAccount):
-            if sa.ref.name == pod.account and (sa.ref.namespace or "default") == pod.namespace:
-                mounted = sa.automount
-                if sa.automount_line is not None and mounted is not None:
-                    where = sa.ref.at(sa.automount_line)
+        for sa in service_accounts(ctx.inventory, pod.account, pod.namespace):
+            mounted = sa.automount
+            if sa.automount_line is not None and mounted is not None:
+                where = sa.ref.at(sa.automount_line)
     if mounted is False:
         yield passed("the service account token is not mounted", where)
         return

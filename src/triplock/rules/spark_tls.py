@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from triplock.booleans import Dialect, flag_of
 from triplock.facts.spark import SparkApp
@@ -32,18 +33,53 @@ CREDENTIAL_PROVIDER_KEYS = (
 )
 
 
-def _ssl(app: SparkApp, ns: str, prop: str) -> Setting | None:
-    """A spark.ssl.NS.PROP setting, inheriting spark.ssl.PROP as Spark does."""
-    return app.get(f"spark.ssl.{ns}.{prop}") or app.get(f"spark.ssl.{prop}")
+@dataclass(frozen=True)
+class _Ssl:
+    """What Spark's SSLOptions.parse reads for spark.ssl.NS.PROP: spark.ssl.NS.PROP, else
+    spark.ssl.PROP, but that only when spark.ssl.enabled=true (SecurityManager parses the
+    spark.ssl defaults first, and they are empty unless enabled). spark.ssl.NS.enabled itself
+    defaults to spark.ssl.enabled."""
+
+    setting: Setting | None  # what Spark reads; None: unset, Spark's default applies
+    ignored: Setting | None = None  # a spark.ssl.PROP that Spark does not read for NS
+    decided: bool = True  # False: spark.ssl.enabled is templated or may be set unseen
+
+    @property
+    def where(self) -> Location | None:
+        s = self.setting or self.ignored
+        return s.location if s else None
+
+
+def _ssl(app: SparkApp, ns: str, prop: str) -> _Ssl:
+    own = app.get(_ssl_key(ns, prop))
+    generic = app.get(f"spark.ssl.{prop}")
+    if own is not None or generic is None or prop == "enabled":
+        return _Ssl(own or generic)
+    inherits = app.flag("spark.ssl.enabled", default=False)
+    if inherits is None:
+        return _Ssl(None, generic, decided=False)
+    return _Ssl(generic) if inherits else _Ssl(None, generic)
 
 
 def _ssl_key(ns: str, prop: str) -> str:
     return f"spark.ssl.{ns}.{prop}"
 
 
-def _ssl_where(app: SparkApp, ns: str, prop: str) -> Location:
-    s = _ssl(app, ns, prop)
-    return s.location if s else app.origin
+def _fix_key(app: SparkApp, ns: str, prop: str, value: _Ssl) -> str:
+    """Where a fix sets PROP for NS so that Spark reads it: the key read now, spark.ssl.PROP
+    while spark.ssl.enabled=true, else the namespace's own key."""
+    if value.setting is not None:
+        return value.setting.key
+    if app.flag("spark.ssl.enabled", default=False):
+        return f"spark.ssl.{prop}"
+    return _ssl_key(ns, prop)
+
+
+def _not_read(value: _Ssl) -> str:
+    """The note that a spark.ssl.PROP is present but not read for this namespace."""
+    if value.ignored is None:
+        return ""
+    return f" ({value.ignored.key} is not read there: spark.ssl.enabled is not true)"
 
 
 def _namespaces(app: SparkApp) -> list[str]:
@@ -62,22 +98,32 @@ def _tls_on(app: SparkApp) -> list[str]:
     return [
         ns
         for ns in _namespaces(app)
-        if flag_of(_ssl(app, ns, "enabled"), False, Dialect.SPARK) is True
+        if flag_of(_ssl(app, ns, "enabled").setting, False, Dialect.SPARK) is True
     ]
 
 
-def _tls_settings(app: SparkApp, prop: str) -> Iterator[tuple[str, str, Setting | None, Location]]:
-    """For each namespace with TLS on: the namespace, its label, its spark.ssl[.NS].`prop`
-    setting and where that is."""
+def _tls_settings(app: SparkApp, prop: str) -> Iterator[tuple[str, str, _Ssl, Location]]:
+    """For each namespace with TLS on: the namespace, its label, what Spark reads for its
+    spark.ssl[.NS].`prop` and where that is."""
     for ns in _tls_on(app):
-        yield ns, SSL_NAMESPACES[ns], _ssl(app, ns, prop), _ssl_where(app, ns, prop)
+        value = _ssl(app, ns, prop)
+        yield ns, SSL_NAMESPACES[ns], value, value.where or app.origin
+
+
+def _undecided(label: str, prop: str, value: _Ssl, where: Location) -> Outcome:
+    return unknown(
+        f"cannot tell whether the {label} reads spark.ssl.{prop}: Spark inherits it only when "
+        "spark.ssl.enabled=true, which is templated or may be set in an unread input",
+        where,
+        *evidence_of(value.ignored),
+    )
 
 
 def _tls_enabled(app: SparkApp, ns: str) -> Iterator[Outcome]:
     label = SSL_NAMESPACES[ns]
-    s = _ssl(app, ns, "enabled")
+    s = _ssl(app, ns, "enabled").setting
     value = flag_of(s, False, Dialect.SPARK, app.partial)
-    where = _ssl_where(app, ns, "enabled")
+    where = s.location if s else app.origin
     key = _ssl_key(ns, "enabled")
     if value is None:
         yield unknown(
@@ -97,8 +143,9 @@ def _tls_enabled(app: SparkApp, ns: str) -> Iterator[Outcome]:
 
 _TLS_RATIONALE = (
     " Its pages show the environment, logs and job details, and with ACLs the login; without "
-    "TLS they and any session cookie cross the network in clear text. spark.ssl.NS.* settings "
-    "inherit spark.ssl.*."
+    "TLS they and any session cookie cross the network in clear text. spark.ssl.NS.enabled "
+    "defaults to spark.ssl.enabled; the other spark.ssl.NS.* settings fall back to "
+    "spark.ssl.* only when spark.ssl.enabled=true."
 )
 
 
@@ -172,18 +219,21 @@ def standalone_tls(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     references=(SECURITY_DOC + "#ssl-configuration",),
 )
 def tls_client_auth(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
-    for ns, label, s, where in _tls_settings(app, "needClientAuth"):
+    for ns, label, v, where in _tls_settings(app, "needClientAuth"):
+        s = v.setting
         value = flag_of(s, False, Dialect.SPARK)
-        if value is None:
+        if not v.decided:
+            yield _undecided(label, "needClientAuth", v, where)
+        elif value is None:
             yield unknown(f"cannot read needClientAuth for the {label}", where, *evidence_of(s))
         elif value:
             yield passed(f"the {label} requires client certificates", where)
         else:
             yield fail(
-                f"the {label} accepts clients without a certificate",
+                f"the {label} accepts clients without a certificate" + _not_read(v),
                 where,
                 *evidence_of(s),
-                fix=Fix(FixAction.SET, _ssl_key(ns, "needClientAuth"), "true", where.path),
+                fix=Fix(FixAction.SET, _fix_key(app, ns, "needClientAuth", v), "true", where.path),
             )
 
 
@@ -247,12 +297,13 @@ _GOOD_PROTOCOLS = {"TLSV1.2", "TLSV1.3"}
     references=(SECURITY_DOC + "#ssl-configuration", "https://www.rfc-editor.org/rfc/rfc8996"),
 )
 def tls_protocol(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
-    for _, label, s, where in _tls_settings(app, "protocol"):
-        fix = Fix(
-            FixAction.SET, "spark.ssl.protocol" if s is None else s.key, "TLSv1.3", where.path
-        )
-        if s is None:
-            yield fail(f"the {label} has TLS on without spark.ssl.protocol", where, fix=fix)
+    for ns, label, v, where in _tls_settings(app, "protocol"):
+        s = v.setting
+        fix = Fix(FixAction.SET, _fix_key(app, ns, "protocol", v), "TLSv1.3", where.path)
+        if not v.decided:
+            yield _undecided(label, "protocol", v, where)
+        elif s is None:
+            yield fail(f"the {label} has TLS on without a protocol" + _not_read(v), where, fix=fix)
         elif s.templated:
             yield unknown(f"the {label}'s TLS protocol is templated", where, *evidence_of(s))
         elif s.value.strip().upper() in _GOOD_PROTOCOLS:
@@ -300,14 +351,18 @@ def _weak_suite(suite: str) -> bool:
     references=(SECURITY_DOC + "#ssl-configuration",),
 )
 def tls_cipher_suites(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
-    for _, label, s, where in _tls_settings(app, "enabledAlgorithms"):
-        if s is None:
+    for ns, label, v, where in _tls_settings(app, "enabledAlgorithms"):
+        s = v.setting
+        if not v.decided:
+            yield _undecided(label, "enabledAlgorithms", v, where)
+        elif s is None:
             yield fail(
-                f"the {label} uses the JRE's default cipher suites (CBC suites included)",
+                f"the {label} uses the JRE's default cipher suites (CBC suites included)"
+                + _not_read(v),
                 where,
                 fix=Fix(
                     FixAction.SET,
-                    "spark.ssl.enabledAlgorithms",
+                    _fix_key(app, ns, "enabledAlgorithms", v),
                     "TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256,"
                     "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
                     where.path,
@@ -329,6 +384,36 @@ def tls_cipher_suites(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
                 yield passed(f"the {label} enables only AEAD suites with forward secrecy", where)
 
 
+_NOT_JKS = ("PKCS12", "PKCS11", "BCFKS")
+_FORMAT_BY_SUFFIX = {".jks": "JKS", ".p12": "PKCS12", ".pfx": "PKCS12", ".bcfks": "BCFKS"}
+
+
+def _named_format(store: Setting | None) -> str | None:
+    """The keystore format its file name states (keystore.jks: JKS), None when it says none."""
+    if store is None or store.templated:
+        return None
+    name = store.value.strip().lower()
+    return next((f for suffix, f in _FORMAT_BY_SUFFIX.items() if name.endswith(suffix)), None)
+
+
+def _keystore_type_fix(
+    app: SparkApp, ns: str, v: _Ssl, store: Setting | None, where: Location
+) -> Fix:
+    """Set the type while no keystore is named yet; else the conversion, a manual step, since
+    a type does not change the file's format."""
+    key = _fix_key(app, ns, "keyStoreType", v)
+    if store is None:
+        return Fix(FixAction.SET, key, "PKCS12", where.path)
+    target = re.sub(r"(?i)(\.jks)?$", ".p12", store.value.strip(), count=1)
+    return Fix(
+        FixAction.MANUAL,
+        f"convert the keystore to PKCS12 (keytool -importkeystore -srckeystore {store.value} "
+        f"-destkeystore {target} -deststoretype PKCS12), then set {store.key}={target} and "
+        f"{key}=PKCS12",
+        path=where.path,
+    )
+
+
 @rule(
     id="SPARK-037",
     slug="spark-tls-keystore-jks",
@@ -336,31 +421,44 @@ def tls_cipher_suites(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
     control="keys.tls-material",
     severity=Severity.LOW,
     target=SparkApp,
-    rationale="spark.ssl.keyStoreType defaults to JKS, a proprietary format with weak integrity "
-    "protection of the key entries; PKCS12 is the JDK default since 9 and interoperable.",
-    remediation="Convert with keytool -importkeystore -deststoretype PKCS12 and set "
-    "spark.ssl.keyStoreType=PKCS12.",
+    rationale="JKS is a proprietary format with weak integrity protection of the key entries; "
+    "PKCS12 is the JDK default since 9 and interoperable. The JDK loads either format whatever "
+    "spark.ssl.keyStoreType says, so the type does not convert a file: a keystore named .jks "
+    "fails even beside keyStoreType=PKCS12. Without a telling file name, an unset or JKS type "
+    "fails.",
+    remediation="Convert with keytool -importkeystore -deststoretype PKCS12, point "
+    "spark.ssl[.NS].keyStore at the new file and set spark.ssl[.NS].keyStoreType=PKCS12.",
     references=(SECURITY_DOC + "#ssl-configuration",),
 )
 def tls_keystore_type(app: SparkApp, ctx: Context) -> Iterator[Outcome]:
-    for _, label, s, where in _tls_settings(app, "keyStoreType"):
-        if s is not None and s.templated:
+    for ns, label, v, where in _tls_settings(app, "keyStoreType"):
+        s = v.setting
+        store = _ssl(app, ns, "keyStore").setting
+        named = _named_format(store)
+        if not v.decided:
+            yield _undecided(label, "keyStoreType", v, where)
+        elif s is not None and s.templated:
             yield unknown(f"the {label}'s keystore type is templated", where, *evidence_of(s))
-        elif s is not None and s.value.strip().upper() in ("PKCS12", "PKCS11", "BCFKS"):
+        elif named == "JKS" and store is not None:
+            yield fail(
+                f"the {label}'s keystore file is JKS by its name"
+                + (f" ({s.key}={s.value} does not convert it)" if s and s.value != "JKS" else ""),
+                store.location,
+                *evidence_of(store),
+                fix=_keystore_type_fix(app, ns, v, store, store.location),
+            )
+        elif (s is not None and s.value.strip().upper() in _NOT_JKS) or named in _NOT_JKS:
             yield passed(f"the {label}'s keystore is not JKS", where, *evidence_of(s))
         elif s is None and app.partial:
             yield unknown(f"the {label}'s keystore type may be set in an unread input", where)
         else:
             yield fail(
-                f"the {label}'s keystore is JKS" + ("" if s else " (the default)"),
+                f"the {label}'s keystore may be JKS: "
+                + (f"{s.key}={s.value}" if s else "spark.ssl.keyStoreType is unset")
+                + _not_read(v),
                 where,
                 *evidence_of(s),
-                fix=Fix(
-                    FixAction.SET,
-                    "spark.ssl.keyStoreType" if s is None else s.key,
-                    "PKCS12",
-                    where.path,
-                ),
+                fix=_keystore_type_fix(app, ns, v, store, where),
             )
 
 

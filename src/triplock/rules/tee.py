@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from triplock.booleans import Dialect, flag_of
-from triplock.facts.kube import KubeSecret, PodSpec, Volume, scalar_text
+from triplock.facts.kube import KubeSecret, NodeAccess, PodSpec, Volume
 from triplock.facts.spark import SparkApp
 from triplock.facts.tee import EnclaveFile, EnclaveManifest, Framework, HostTee
 from triplock.inventory import Setting, is_templated
@@ -545,59 +544,15 @@ _SIGN_COMMAND = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _RawPod:
-    """What the PodSpec fact does not carry, read from the object's parsed body."""
-
-    runtime_class: str | None
-    runtime_class_line: int | None
-    # container name, line of `privileged: true`, its path from the pod spec (the fix's target)
-    privileged: tuple[tuple[str, int, str | None], ...]
-    resources: tuple[tuple[str, str, int], ...]  # container name, resource, line
-    node_selector: tuple[tuple[str, str], ...]
-
-
-def _raw_pod(pod: PodSpec, ctx: Context) -> _RawPod:
-    spec = pod.raw  # the parsed mapping the PodSpec fact was read from
-    if spec is None:
-        return _RawPod(None, None, (), (), ())
-    privileged: list[tuple[str, int, str | None]] = []
-    resources: list[tuple[str, str, int]] = []
-    for key in ("initContainers", "containers", "ephemeralContainers"):
-        for c in spec.list(key).maps():
-            name = c.text("name") or "<unnamed>"
-            sc = c.map("securityContext")
-            if sc is not None and sc.text("privileged") == "true":
-                at = f"{key}[{name}].securityContext.privileged"
-                privileged.append((name, sc.line_of("privileged"), at))
-            res = c.map("resources")
-            for part in ("limits", "requests"):
-                block = res.map(part) if res is not None else None
-                for resource in block or {}:
-                    resources.append((name, resource, block.line_of(resource) if block else c.line))
-    # Spark operator driver/executor parts keep securityContext and resources on the part.
-    sc = spec.map("securityContext")
-    if sc is not None and sc.text("privileged") == "true" and "containers" not in spec:
-        privileged.append(("<spark pod>", sc.line_of("privileged"), None))
-    selector = spec.map("nodeSelector")
-    return _RawPod(
-        spec.text("runtimeClassName"),
-        spec.lines.get("runtimeClassName"),
-        tuple(privileged),
-        tuple(resources),
-        tuple((k, scalar_text(v)) for k, v in selector.items()) if selector is not None else (),
-    )
-
-
 def _sgx_volumes(pod: PodSpec) -> list[Volume]:
     return [v for v in pod.volumes if v.kind == "hostPath" and _SGX_DEVICE.match(v.source or "")]
 
 
-def _needs_sgx(pod: PodSpec, raw: _RawPod) -> bool:
+def _needs_sgx(pod: PodSpec, node: NodeAccess) -> bool:
     return bool(
         _sgx_volumes(pod)
-        or any(r.startswith("sgx.intel.com/") for _, r, _ in raw.resources)
-        or any("sgx" in k.lower() for k, _ in raw.node_selector)
+        or any(r.startswith("sgx.intel.com/") for _, r, _ in node.resources)
+        or any("sgx" in k.lower() for k, _ in node.node_selector)
         or any(_SGX_COMMAND.search(" ".join(c.command)) for c in pod.containers)
         or any(
             e.name.upper() in ("SGX_MODE", "SGX_ENABLED", "SGX_ENABLE")
@@ -625,8 +580,8 @@ def _needs_sgx(pod: PodSpec, raw: _RawPod) -> bool:
     references=(SGX_PLUGIN_DOC,),
 )
 def sgx_privileged_pod(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
-    raw = _raw_pod(pod, ctx)
-    if not _needs_sgx(pod, raw):
+    node = pod.node
+    if not _needs_sgx(pod, node):
         return
     bad = False
     for v in _sgx_volumes(pod):
@@ -636,7 +591,7 @@ def sgx_privileged_pod(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
             pod.at(v.line),
             Evidence.of("hostPath", v.source),
         )
-    for name, line, target in raw.privileged:
+    for name, line, target in node.privileged:
         bad = True
         yield fail(
             f"container {name} of an SGX workload runs privileged",
@@ -648,7 +603,7 @@ def sgx_privileged_pod(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
         )
     if bad:
         return
-    epc = [(c, r, line) for c, r, line in raw.resources if r == "sgx.intel.com/epc"]
+    epc = [(c, r, line) for c, r, line in node.resources if r == "sgx.intel.com/epc"]
     if epc:
         yield passed(
             f"container {epc[0][0]} requests SGX EPC from the device plugin", pod.at(epc[0][2])
@@ -660,11 +615,11 @@ def sgx_privileged_pod(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
         )
 
 
-def _tdx_signals(raw: _RawPod) -> bool:
+def _tdx_signals(node: NodeAccess) -> bool:
     return bool(
-        any(r.startswith("tdx.intel.com/") for _, r, _ in raw.resources)
-        or any("tdx" in f"{k}={v}".lower() for k, v in raw.node_selector)
-        or (raw.runtime_class is not None and "tdx" in raw.runtime_class.lower())
+        any(r.startswith("tdx.intel.com/") for _, r, _ in node.resources)
+        or any("tdx" in f"{k}={v}".lower() for k, v in node.node_selector)
+        or (node.runtime_class is not None and "tdx" in node.runtime_class.lower())
     )
 
 
@@ -683,11 +638,11 @@ def _tdx_signals(raw: _RawPod) -> bool:
     references=(COCO_DOC,),
 )
 def tdx_without_runtimeclass(pod: PodSpec, ctx: Context) -> Iterator[Outcome]:
-    raw = _raw_pod(pod, ctx)
-    if not _tdx_signals(raw):
+    node = pod.node
+    if not _tdx_signals(node):
         return
-    rc = raw.runtime_class
-    where = pod.at(raw.runtime_class_line)
+    rc = node.runtime_class
+    where = pod.at(node.runtime_class_line)
     if rc is not None and is_templated(rc):
         yield unknown("runtimeClassName is templated", where, Evidence.of("runtimeClassName", rc))
     elif rc is not None and _CONFIDENTIAL_RUNTIME.search(rc):

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from triplock.facts.kube import KubeConfigMap, KubeObject, PodSpec
+from triplock.facts.kube import KubeConfigMap, PodSpec
 from triplock.facts.spark import SparkApp
 from triplock.inventory import Inventory
 from triplock.model import Evidence, Location, Severity
@@ -38,27 +38,28 @@ def _under(path: str, mount: str) -> bool:
     return bool(mount) and (path == mount or path.startswith(mount + "/"))
 
 
-def _referenced_files(pod: PodSpec, inventory: Inventory) -> Iterator[tuple[str, str, Location]]:
-    """(setting or variable, file path, where) of keystore/key files the pod's settings name."""
+def _referenced_files(
+    pod: PodSpec, apps: dict[str | None, list[SparkApp]]
+) -> Iterator[tuple[str, str, Location]]:
+    """(setting or variable, file path, where) of keystore/key files the pod's settings name;
+    `apps`: the Spark applications by the object they were read from."""
     for c in pod.containers:
         for e in c.env:
             if e.value and _KEYSTORE_SETTING.search(e.name) and e.value.startswith("/"):
                 yield e.name, e.value, pod.at(e.line)
-    for app in inventory.of(SparkApp):
-        if app.origin.object != pod.owner.label:
-            continue
+    for app in apps.get(pod.owner.label, ()):
         for key, s in app.settings.items():
             value = s.value.strip().removeprefix("file://").removeprefix("local://")
             if _KEYSTORE_SETTING.search(key) and value.startswith("/") and not _TRUST.search(key):
                 yield key, value, s.location
 
 
-def _mounted_hits(pod: PodSpec, inventory: Inventory) -> Iterator[Hit]:
+def _mounted_hits(pod: PodSpec, apps: dict[str | None, list[SparkApp]]) -> Iterator[Hit]:
     maps = {v.name: v for v in pod.volumes if v.kind == "configMap"}
     mounts = [(m, maps[m.volume]) for c in pod.containers for m in c.mounts if m.volume in maps]
     if not mounts:
         return
-    for name, path, where in _referenced_files(pod, inventory):
+    for name, path, where in _referenced_files(pod, apps):
         for mount, volume in mounts:
             if _under(path, mount.mount_path) and not _TRUST.search(path):
                 yield Hit(
@@ -81,14 +82,13 @@ def _configmap_hits(cm: KubeConfigMap) -> Iterator[Hit]:
             )
 
 
-def _binary_hits(obj: KubeObject) -> Iterator[Hit]:
-    """Keystores in a ConfigMap's binaryData (the typed ConfigMap fact keeps `data` only)."""
-    binary = obj.body.map("binaryData") if obj.ref.kind == "ConfigMap" else None
-    for key in binary or ():
+def _binary_hits(cm: KubeConfigMap) -> Iterator[Hit]:
+    """Keystores in a ConfigMap's binaryData (its entries are `data`'s only)."""
+    for key, line in cm.binary_keys:
         if _PRIVATE_FILE.search(key) and not _TRUST.search(key):
             yield Hit(
-                f"ConfigMap {obj.ref.name} holds {key} in binaryData, private TLS material",
-                obj.ref.at(binary.line_of(key) if binary is not None else None),
+                f"ConfigMap {cm.ref.name} holds {key} in binaryData, private TLS material",
+                cm.ref.at(line),
                 Evidence.of(key, None),
             )
 
@@ -97,9 +97,12 @@ def tls_material_in_configmaps(inventory: Inventory, mounted: bool = True) -> li
     """Keystores and keys written into ConfigMaps and, with `mounted`, those that settings
     point into ConfigMap volumes for."""
     hits = [h for cm in inventory.of(KubeConfigMap) for h in _configmap_hits(cm)]
-    hits += [h for obj in inventory.of(KubeObject) for h in _binary_hits(obj)]
+    hits += [h for cm in inventory.of(KubeConfigMap) for h in _binary_hits(cm)]
     if mounted:
-        hits += [h for pod in inventory.of(PodSpec) for h in _mounted_hits(pod, inventory)]
+        apps: dict[str | None, list[SparkApp]] = {}
+        for app in inventory.of(SparkApp):  # once, not once per pod: a dump has thousands
+            apps.setdefault(app.origin.object, []).append(app)
+        hits += [h for pod in inventory.of(PodSpec) for h in _mounted_hits(pod, apps)]
     return hits
 
 

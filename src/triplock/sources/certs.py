@@ -559,7 +559,7 @@ def _hadoop_setting(conf: HadoopConf, key: str) -> Setting | None:
     value = conf.get(key)
     if value is None or value.text is None:
         return None
-    return Setting(key, value.text.strip(), value.location, value.templated, value.exposed)
+    return Setting.at(key, value.text.strip(), value.location, value.templated, value.exposed)
 
 
 def _read_referenced(path: str, inventory: Inventory) -> PendingKeystore | None:

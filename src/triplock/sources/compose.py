@@ -39,7 +39,10 @@ class ComposeSource:
         if _COMPOSE_NAME.match(file.name.lower()):
             return True
         text = file.text
-        return bool(_TOP_SERVICES.search(text)) and not _TOP_KIND.search(text)
+        # `in` first: a multi-line regex tries every position of every YAML file offered.
+        return (
+            "services" in text and bool(_TOP_SERVICES.search(text)) and not _TOP_KIND.search(text)
+        )
 
     def parse(self, file: InputFile, inventory: Inventory) -> None:
         docs = list(load_documents(file.text))

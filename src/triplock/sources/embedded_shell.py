@@ -10,6 +10,7 @@ import re
 
 from triplock.facts.shell import ShellCommand
 from triplock.facts.spark import SparkApp
+from triplock.inventory import Setting
 from triplock.sources.interface import SourceError
 
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh"})
@@ -38,9 +39,8 @@ def read_embedded(
     moved = [
         dataclasses.replace(
             c,
-            location=dataclasses.replace(
-                c.location, line=(c.location.line or 1) + offset, object=owner
-            ),
+            line=(c.line or 1) + offset,
+            object=owner,
             args=tuple(
                 dataclasses.replace(a, line=None if a.line is None else a.line + offset)
                 for a in c.args
@@ -56,5 +56,5 @@ def read_embedded(
             where = dataclasses.replace(
                 s.location, line=(s.location.line or 1) + offset, object=owner
             )
-            app.settings[key] = dataclasses.replace(s, location=where, exposed=True)
+            app.settings[key] = Setting.at(s.key, s.value, where, s.templated, exposed=True)
     return moved, apps

@@ -111,7 +111,7 @@ class _GramineReader:
     def _setting(self, key: str, value: Any) -> Setting:
         text = _scalar(value, self.doc)
         loc = self._loc(key)
-        return Setting(key, text, loc, templated=self._templated(text, loc))
+        return Setting.at(key, text, loc, templated=self._templated(text, loc))
 
     def _templated(self, value: str, loc: Location) -> bool:
         """A placeholder in the value, or a line inside `{% if %}`: set only sometimes."""

@@ -87,7 +87,7 @@ def bitnami_spark(
             continue
         key, yes_no = mapped
         value = _YES_NO.get(e.value.strip().lower(), e.value) if yes_no else e.value
-        app.set(Setting(key, value, e.location, templated=e.templated))
+        app.set(Setting.at(key, value, e.location, templated=e.templated))
     return app if app.settings or is_bitnami_spark(image) else None
 
 

@@ -32,7 +32,7 @@ class InputFile:
         except UnicodeDecodeError as e:
             raise NotText(f"not UTF-8 text (invalid byte at offset {e.start})") from e
 
-    @property
+    @cached_property  # every source's claims() asks
     def name(self) -> str:
         return self.path.replace("\\", "/").rsplit("/", 1)[-1]
 

@@ -18,6 +18,7 @@ from triplock.facts.kube import (
     KubeObject,
     KubeRole,
     KubeSecret,
+    NodeAccess,
     ObjectRef,
     PodSpec,
     PolicyRule,
@@ -69,7 +70,7 @@ def labels_of(doc: YMap | None) -> dict[str, str]:
 def add_object(doc: YMap, path: str, inventory: Inventory) -> KubeObject:
     """Add the generic KubeObject and the typed facts its kind yields."""
     ref = object_ref(doc, path)
-    obj = KubeObject(ref, doc.text("apiVersion") or "", doc, labels_of(doc))
+    obj = KubeObject(ref, doc.text("apiVersion") or "", labels_of(doc))
     inventory.add(obj)
     kind = ref.kind
     if kind in POD_SPEC_PATHS:
@@ -95,7 +96,7 @@ def add_object(doc: YMap, path: str, inventory: Inventory) -> KubeObject:
     elif kind == "Secret":
         inventory.add(KubeSecret(ref, doc.text("type") or "Opaque", tuple(_secret_entries(doc))))
     elif kind == "ConfigMap":
-        inventory.add(KubeConfigMap(ref, tuple(_configmap_entries(doc))))
+        inventory.add(KubeConfigMap(ref, tuple(_configmap_entries(doc)), _binary_keys(doc)))
     elif kind in ("EncryptionConfiguration", "EncryptionConfig"):
         inventory.add(encryption_config(doc, ref))
     return obj
@@ -127,7 +128,7 @@ def _bool(value: object) -> bool | None:
 
 
 def pod_spec(spec: YMap, owner: ObjectRef, labels: dict[str, str], path: str) -> PodSpec:
-    pod = PodSpec(owner=owner, line=spec.line, raw=spec)
+    pod = PodSpec(owner=owner, line=spec.line, node=node_access(spec))
     for key in ("initContainers", "containers", "ephemeralContainers"):
         pod.containers += [container(c) for c in spec.list(key).maps()]
     pod.volumes = [volume(v) for v in spec.list("volumes").maps()]
@@ -142,6 +143,36 @@ def pod_spec(spec: YMap, owner: ObjectRef, labels: dict[str, str], path: str) ->
     pod.spark_role = spark_role(labels, pod, path)
     pod.control_plane = control_plane_component(owner.namespace, labels)
     return pod
+
+
+def node_access(spec: YMap) -> NodeAccess:
+    """What a pod spec (or a Spark operator's driver/executor part) asks of its node."""
+    privileged: list[tuple[str, int, str | None]] = []
+    resources: list[tuple[str, str, int]] = []
+    for key in ("initContainers", "containers", "ephemeralContainers"):
+        for c in spec.list(key).maps():
+            name = c.text("name") or "<unnamed>"
+            sc = c.map("securityContext")
+            if sc is not None and sc.text("privileged") == "true":
+                at = f"{key}[{name}].securityContext.privileged"
+                privileged.append((name, sc.line_of("privileged"), at))
+            res = c.map("resources")
+            for part in ("limits", "requests"):
+                block = res.map(part) if res is not None else None
+                for resource in block or {}:
+                    resources.append((name, resource, block.line_of(resource) if block else c.line))
+    # Spark operator driver/executor parts keep securityContext and resources on the part.
+    sc = spec.map("securityContext")
+    if sc is not None and sc.text("privileged") == "true" and "containers" not in spec:
+        privileged.append(("<spark pod>", sc.line_of("privileged"), None))
+    selector = spec.map("nodeSelector")
+    return NodeAccess(
+        spec.text("runtimeClassName"),
+        spec.lines.get("runtimeClassName"),
+        tuple(privileged),
+        tuple(resources),
+        tuple((k, scalar_text(v)) for k, v in selector.items()) if selector is not None else (),
+    )
 
 
 def spark_role(labels: dict[str, str], pod: PodSpec, path: str) -> str | None:
@@ -323,6 +354,11 @@ def _secret_entries(doc: YMap) -> Iterator[DataEntry]:
             continue
         for key, value in data.items():
             yield DataEntry(key, scalar_text(value), data.line_of(key), field_name)
+
+
+def _binary_keys(doc: YMap) -> tuple[tuple[str, int], ...]:
+    binary = doc.map("binaryData")
+    return tuple((key, binary.line_of(key)) for key in binary) if binary is not None else ()
 
 
 def _configmap_entries(doc: YMap) -> Iterator[DataEntry]:

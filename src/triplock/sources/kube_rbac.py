@@ -14,6 +14,7 @@ from triplock.facts.kube import (
     KubeRole,
     ObjectRef,
     PolicyRule,
+    ServiceAccount,
     Subject,
     SubjectAccess,
 )
@@ -102,43 +103,51 @@ def resolve(inventory: Inventory) -> list[SubjectAccess]:
 
 
 class _Index:
-    """SubjectAccess facts by subject, so that per-pod look-ups stay constant time."""
+    """SubjectAccess facts by subject and ServiceAccount objects by namespace and name, so
+    that per-pod look-ups stay constant time (a cluster dump has thousands of each)."""
 
-    def __init__(self, entries: list[SubjectAccess]) -> None:
-        self.size = len(entries)
-        self.by_subject: dict[Subject, list[SubjectAccess]] = {}
+    def __init__(self, entries: list[SubjectAccess], accounts: list[ServiceAccount]) -> None:
+        self.size = (len(entries), len(accounts))
+        # Keyed by (kind, name, namespace): a look-up builds no Subject to hash.
+        self.by_subject: dict[tuple[str, str, str | None], list[SubjectAccess]] = {}
         for entry in entries:
-            self.by_subject.setdefault(entry.subject, []).append(entry)
+            s = entry.subject
+            self.by_subject.setdefault((s.kind, s.name, s.namespace), []).append(entry)
+        self.accounts: dict[tuple[str, str], list[ServiceAccount]] = {}
+        for sa in accounts:
+            self.accounts.setdefault((sa.ref.namespace or "default", sa.ref.name), []).append(sa)
 
 
 _INDEXES: weakref.WeakKeyDictionary[Inventory, _Index] = weakref.WeakKeyDictionary()
 
 
 def _index(inventory: Inventory) -> _Index:
-    entries = inventory.of(SubjectAccess)
+    entries, accounts = inventory.of(SubjectAccess), inventory.of(ServiceAccount)
     index = _INDEXES.get(inventory)
-    if index is None or index.size != len(entries):
-        index = _INDEXES[inventory] = _Index(entries)
+    if index is None or index.size != (len(entries), len(accounts)):
+        index = _INDEXES[inventory] = _Index(entries, accounts)
     return index
+
+
+def service_accounts(inventory: Inventory, name: str, namespace: str) -> list[ServiceAccount]:
+    """The ServiceAccount objects of the inputs named `name` in `namespace`, in input order."""
+    return _index(inventory).accounts.get((namespace, name), [])
 
 
 def access_of(inventory: Inventory, account: str, namespace: str) -> SubjectAccess | None:
     """The permissions a pod running as service account `account` holds: its own and those of
     the groups every service account belongs to."""
-    own = Subject("ServiceAccount", account, namespace)
-    subjects = [own] + [
-        Subject("Group", g, None)
-        for g in (
-            "system:serviceaccounts",
-            f"system:serviceaccounts:{namespace}",
-            "system:authenticated",
-        )
-    ]
-    index = _index(inventory)
-    found = [e for s in subjects for e in index.by_subject.get(s, [])]
+    subjects = (
+        ("ServiceAccount", account, namespace),
+        ("Group", "system:serviceaccounts", None),
+        ("Group", f"system:serviceaccounts:{namespace}", None),
+        ("Group", "system:authenticated", None),
+    )
+    by_subject = _index(inventory).by_subject
+    found = [e for s in subjects for e in by_subject.get(s, ())]
     if not found:
         return None
-    merged = SubjectAccess(own)
+    merged = SubjectAccess(Subject("ServiceAccount", account, namespace))
     for entry in found:
         merged.grants += [g for g in entry.grants if g.namespace in (None, namespace)]
         merged.unresolved += entry.unresolved

@@ -18,7 +18,7 @@ from triplock.facts.shell import Arg, launch_start
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, Setting, is_templated
 from triplock.sources.embedded_shell import read_embedded, shell_c_script
-from triplock.sources.kube_objects import container, pod_spec, volume
+from triplock.sources.kube_objects import container, node_access, pod_spec, volume
 from triplock.sources.spark_submit import spark_app_from_argv
 
 SPARK_KINDS = frozenset(
@@ -188,7 +188,7 @@ def _role_pods(spec: YMap, ref: ObjectRef, inventory: Inventory) -> dict[str, Po
         elif ref.kind == "SparkCluster":
             continue
         else:
-            pod = PodSpec(owner=ref, line=part.line, spark_role=role, raw=part)
+            pod = PodSpec(owner=ref, line=part.line, spark_role=role, node=node_access(part))
             pod.containers.append(_operator_container(part, role))
             mounted = {m.volume for m in pod.containers[0].mounts}
             pod.volumes = [v for v in volumes if v.name in mounted]

@@ -17,6 +17,7 @@ from triplock.sources.image_env import (
     BITNAMI_SPARK,
     bitnami_spark,
     hadoop_conf,
+    hadoop_key,
     is_bitnami_spark,
 )
 from triplock.sources.interface import DOCUMENT, InputFile, SourceError
@@ -43,7 +44,7 @@ class KubeYamlSource:
         if file.is_binary:
             return False
         text = file.text
-        if _UNITTEST_SUITE.search(text) and _UNITTEST_TESTS.search(text):
+        if "suite" in text and _UNITTEST_SUITE.search(text) and _UNITTEST_TESTS.search(text):
             return False  # a helm-unittest suite: assertions about manifests, not manifests
         if _KIND.search(text) and _API_VERSION.search(text):
             return True
@@ -108,6 +109,11 @@ def image_confs(pod: PodSpec, inventory: Inventory) -> None:
     (sources/image_env.py): the spark-defaults.conf of a Bitnami Spark container (a chart's
     StatefulSet), the *-site.xml of a bde2020 Hadoop container."""
     for c in pod.containers:
+        if not is_bitnami_spark(c.image) and not any(
+            e.value is not None and (e.name in BITNAMI_SPARK or hadoop_key(e.name) is not None)
+            for e in c.env
+        ):
+            continue  # no variable either image reads: no entries, locations or conf to build
         entries = [
             EnvEntry(e.name, e.value, pod.at(e.line), e.templated)
             for e in c.env

@@ -35,7 +35,8 @@ class KubeconfigSource:
         if file.is_binary or len(file.data) > 4 * 1024 * 1024:
             return False
         text = file.text
-        return bool(_KIND_CONFIG.search(text)) and bool(_SECTIONS.search(text))
+        # `in` first: a multi-line regex tries every position of every YAML file offered.
+        return "Config" in text and bool(_KIND_CONFIG.search(text) and _SECTIONS.search(text))
 
     def parse(self, file: InputFile, inventory: Inventory) -> None:
         docs = [d for d in load_documents(file.text) if d.get("kind") == "Config"]

@@ -31,6 +31,22 @@ def parse_properties(text: str) -> list[Property]:
 
 
 def _logical_lines(text: str) -> Iterator[tuple[str, int]]:
+    if "\\" in text or "\r" in text:
+        return _jdk_logical_lines(text)
+    return _plain_logical_lines(text)
+
+
+def _plain_logical_lines(text: str) -> Iterator[tuple[str, int]]:
+    """What the JDK's reader gives for a text without backslashes (no continuation lines)
+    and without carriage returns (every line ends at a line feed): each line that is neither
+    blank nor a comment, its leading whitespace removed. A line at a time, not a character."""
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        logical = line.lstrip(_WHITESPACE)
+        if logical and logical[0] not in "#!":
+            yield logical, line_no
+
+
+def _jdk_logical_lines(text: str) -> Iterator[tuple[str, int]]:
     buf: list[str] = []
     line_no = 1
     start_line = 1

@@ -19,7 +19,6 @@ from typing import ClassVar
 from triplock.facts.shell import Arg, ShellCommand, clusters_flag, launch_start, wrapper_start
 from triplock.facts.spark import SparkApp, SparkOrigin
 from triplock.inventory import Inventory, is_templated, shared
-from triplock.model import Location
 from triplock.sources.interface import SCRIPT, InputFile, SourceError
 from triplock.sources.shell_lexer import (
     ArrayAssign,
@@ -201,9 +200,7 @@ class _Interpreter:
             return
         if program == "set":
             self._set(argv[1:])
-        self.commands.append(
-            ShellCommand(tuple(argv), Location(path=self.path, line=argv[0].line), self.xtrace)
-        )
+        self.commands.append(ShellCommand(tuple(argv), self.path, argv[0].line, self.xtrace))
 
     def _set(self, args: list[Arg]) -> None:
         texts = [a.text for a in args]
@@ -376,7 +373,7 @@ def read_script(text: str, path: str) -> tuple[list[ShellCommand], list[SparkApp
         if wrapper:
             start = wrapper_start(argv)
         if start is not None:
-            args, line = list(command.args), command.location.line
+            args, line = list(command.args), command.line
             apps.append(spark_app_from_argv(args, start, path, line, wrapper=wrapper))
     return interpreter.commands, apps
 

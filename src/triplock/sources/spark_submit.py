@@ -71,9 +71,10 @@ def spark_app_from_argv(
 
     def put(key: str, value: str, arg: Arg) -> None:
         # The object names the setting, so that a waiver file can target one key of a launch.
-        location = Location(path=path, line=arg.line, object=shared(f"{obj or program} {key}"))
         templated = arg.templated or is_templated(value)
-        app.set(Setting(shared(key), shared(value), location, templated=templated, exposed=True))
+        named = shared(f"{obj or program} {key}")
+        where = Location(path=path, line=arg.line, object=named)
+        app.set(Setting.at(shared(key), shared(value), where, templated, exposed=True))
 
     # JVM system properties before the SparkSubmit class (-Dspark.x=y) are Spark settings too.
     for arg in args[1:start]:
@@ -104,7 +105,7 @@ def _option(opt: str, value: Arg, app: SparkApp, put: _Put) -> None:
         if eq and key:
             put(key.strip(), val, value)
     elif opt == "--properties-file":
-        given = Setting(
+        given = Setting.at(
             "--properties-file",
             value.text,
             Location(path=app.origin.path, line=value.line, object=app.origin.object),

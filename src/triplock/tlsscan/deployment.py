@@ -39,7 +39,8 @@ def _spark_targets(app: SparkApp, scan_host: str) -> list[str]:
             continue
         if ns == "historyServer" and not app.matching("spark.history."):
             continue
-        port_setting = app.get(f"spark.ssl.{ns}.port") or app.get("spark.ssl.port")
+        # Spark reads no fallback for a namespace's port: spark.ssl.port is not the UI's.
+        port_setting = app.get(f"spark.ssl.{ns}.port")
         plain = app.get(plain_key)
         if port_setting is not None and not port_setting.templated:
             port = port_setting.value.strip()

@@ -58,9 +58,11 @@ def _settings(
     target: SparkTarget, namespace: str, options: MaterialOptions, out: Provided
 ) -> dict[str, str] | str:
     """The keystore and truststore settings of `namespace` (spark.ssl.ui, ...) for `target`
-    (material made or reused), or why there are none. Spark 4.3 was seen not to inherit these
-    from spark.ssl.* (the UI then failed every handshake, and spoke TLS 1.2 with CBC suites),
-    so they go to the namespace, TLS 1.3 only with its AEAD suites."""
+    (material made or reused), or why there are none. They go to the namespace: the fix turns
+    on spark.ssl.NS.enabled alone, and Spark reads spark.ssl.* for a namespace only while
+    spark.ssl.enabled=true (SSLOptions.parse; without it the UI had no keystore and spoke the
+    JRE's CBC suites). TLS 1.3 only with its AEAD suites; the PKCS12 type is that of the
+    keystore made here."""
     if options.secrets_dir is None:
         return NEEDS_SECRETS_DIR
     material = Material(options.secrets_dir, SECRET, out)
