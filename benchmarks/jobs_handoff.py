@@ -3,6 +3,9 @@ the chunk costs: N files of benchmarks/audit_speed.py, in chunks as the workers 
 in this one process (CPU seconds, so that a loaded machine shows the same ratios).
 
     python benchmarks/jobs_handoff.py [--files 4000]
+    python benchmarks/jobs_handoff.py --tree benchmarks/.work/manifests-2000   # any tree
+
+(the manifests are those benchmarks/k8s_vs_checkov.py generates).
 
 - read + judge: the worker's task (sources, then every per-input rule on its facts);
 - of which read: the sources alone;
@@ -28,6 +31,7 @@ HERE = Path(__file__).resolve().parent
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=4000)
+    parser.add_argument("--tree", help="audit this tree instead of generated Spark files")
     args = parser.parse_args()
     sys.path.insert(0, str(HERE))
     from multiprocessing.reduction import ForkingPickler
@@ -39,15 +43,19 @@ def main() -> int:
     from triplock.inventory import Inventory, RunOptions
     from triplock.rules.registry import Scope, all_rules
     from triplock.sources import all_sources
-    from triplock.sources.discovery import link_inputs, walk
+    from triplock.sources.discovery import link_inputs
 
     gc.set_threshold(100_000, 50, 1000)  # as the CLI runs
     clock = time.process_time
     with tempfile.TemporaryDirectory() as tmp:
-        generate(Path(tmp), args.files)
-        files = list(walk([tmp], Inventory()))
+        root = args.tree or tmp
+        if not args.tree:
+            generate(Path(tmp), args.files)
+        walked = workers._Walk(AuditOptions(paths=[root]))
+        walked.until(sys.maxsize)
+        files = walked.files
         rules = tuple(r.meta.id for r in all_rules() if r.scope is Scope.PER_INPUT)
-        setup = workers._Setup(10 << 20, RunOptions(paths=(tmp,)), None, rules, gc.get_threshold())
+        setup = workers._Setup(10 << 20, RunOptions(paths=(root,)), None, rules, gc.get_threshold())
         workers._start(setup)
         size = workers.CHUNK_FILES
         starts = range(0, len(files), size)
@@ -63,15 +71,16 @@ def main() -> int:
         t4 = clock()
         inventory = Inventory()
         inventory.options = setup.options
-        merged = workers._Merge(inventory, [0] * len(files), workers.Prejudged(set(rules)))
+        per_input = [r for r in all_rules() if r.meta.id in rules]
+        merged = workers._Merge(inventory, walked, workers.Prejudged(per_input, inventory))
         for start, chunk in zip(starts, received, strict=True):
             merged.add(chunk, start)
         merged.finish()
         link_inputs(all_sources(), inventory)
-        judge(inventory, AuditOptions(paths=[tmp]), merged.prejudged)
+        judge(inventory, AuditOptions(paths=[root]), merged.prejudged)
         t5 = clock()
     work, handoff = t1 - t0, (t3 - t2) + (t4 - t3)
-    print(f"{args.files:,} files in chunks of {size}, {sum(map(len, sent)) / 2**20:.1f} MiB sent\n")
+    print(f"{len(files):,} files in chunks of {size}, {sum(map(len, sent)) / 2**20:.1f} MiB sent\n")
     print("| step | CPU s |")
     print("|---|---|")
     for name, seconds in [

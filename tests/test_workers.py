@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import EXAMPLES, ROOT, run_cli
 from triplock import workers
-from triplock.audit import AuditOptions, audit
+from triplock.audit import JOBS_AUTO, AuditOptions, audit
 from triplock.commands._args import jobs
 from triplock.inventory import RunOptions
 from triplock.rules.registry import Scope, all_rules
@@ -34,34 +34,100 @@ def every_run_on_workers(monkeypatch: pytest.MonkeyPatch) -> list[workers.Prejud
     monkeypatch.setattr(workers, "MIN_FILES", 0)
     monkeypatch.setattr(workers, "CHUNK_FILES", 7)
     seen: list[workers.Prejudged] = []
-    settle = workers.Prejudged.settle
+    read_on_workers = workers.read_on_workers
 
-    def spy(self: workers.Prejudged) -> None:
-        settle(self)
-        seen.append(self)
+    def spy(*args: Any) -> workers.Prejudged | None:
+        prejudged = read_on_workers(*args)
+        if prejudged is not None:
+            seen.append(prejudged)
+            prejudged.judged_facts = sum(map(len, prejudged.found.values()))  # type: ignore[attr-defined]
+        return prejudged
 
-    monkeypatch.setattr(workers.Prejudged, "settle", spy)
+    monkeypatch.setattr(workers, "read_on_workers", spy)
     return seen
 
 
+def _layered(root: Path) -> Path:
+    """A launch that loads a properties file next to it: link() layers it on the file."""
+    (root / "job").mkdir()
+    (root / "job" / "spark-defaults.conf").write_text(
+        "spark.master k8s://https://api:6443\nspark.authenticate true\n"
+    )
+    (root / "job" / "run.sh").write_text(
+        "spark-submit --properties-file ./spark-defaults.conf --conf spark.ssl.enabled=false x.py\n"
+    )
+    return root
+
+
 def test_two_jobs_report_byte_for_byte_what_one_reports(
-    every_run_on_workers: list[workers.Prejudged],
+    every_run_on_workers: list[workers.Prejudged], tmp_path: Path
 ) -> None:
     """Every example and every test fixture, in one run each way, full JSON, order included."""
-    one = run_cli("audit", str(EXAMPLES), str(TESTS), "-f", "json", "--jobs", "1")
+    paths = [str(EXAMPLES), str(TESTS), str(_layered(tmp_path))]
+    one = run_cli("audit", *paths, "-f", "json", "--jobs", "1")
     assert not every_run_on_workers
-    two = run_cli("audit", str(EXAMPLES), str(TESTS), "-f", "json", "--jobs", "2")
+    two = run_cli("audit", *paths, "-f", "json", "--jobs", "2")
     assert one.code == two.code == 1, two.err
     assert len(one.json()["findings"]) > 2000
     assert two.out == one.out
     assert two.err == one.err
     (judged,) = every_run_on_workers
-    assert judged.judged, "the workers judged nothing"
+    assert judged.judged_facts > 1000, "the workers judged nothing"  # type: ignore[attr-defined]
+    assert not judged.found, "what the workers judged was not all taken"
     # Linking changed facts the workers judged (launches layered on their properties files):
     # those were judged again here, and the output is still the same.
-    assert len(judged.unchanged) < len(judged.shapes)
+    assert judged.shared.relinked & judged.received
     # Every rule that reads ctx.inventory declares it: none was left to the main process.
     assert not any(judged.deferred.values())
+
+
+def test_every_change_link_makes_to_a_fact_is_declared(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """What a worker judged of a fact holds unless link() declares it changed the fact
+    (`Inventory.changed`). Here each fact of every example and fixture is compared, field by
+    field and one level into its containers, before and after linking: each fact that differs
+    was declared, so the main process judged it again."""
+    before: dict[int, tuple[object, tuple[object, ...]]] = {}
+    link_inputs = workers.link_inputs
+
+    def compared(sources: Any, inventory: workers.Inventory) -> None:
+        for kind in inventory.kinds():
+            before.update((id(f), (f, _shape(f))) for f in inventory.of(kind))
+        link_inputs(sources, inventory)
+        changed = {key for key, (fact, shape) in before.items() if not _same(_shape(fact), shape)}
+        # Launches layered on their properties files, Spark versions taken from a build file,
+        # a certificate paired with its key file, a Ceph key file found to be a keyring.
+        assert {type(before[key][0]).__name__ for key in changed} == {
+            "SparkApp",
+            "CertChain",
+            "CephConf",
+        }
+        assert changed <= inventory.relinked
+
+    monkeypatch.setattr(workers, "link_inputs", compared)
+    monkeypatch.setattr(workers, "MIN_FILES", 0)
+    options = AuditOptions(paths=[str(EXAMPLES), str(TESTS), str(_layered(tmp_path))], jobs=2)
+    assert audit(options).findings
+    assert before
+
+
+def _shape(fact: object) -> tuple[object, ...]:
+    """A fact's fields, and one level into dict, list and set fields (the objects themselves,
+    kept alive, so that none is freed and its id taken by a new one)."""
+    held: list[object] = []
+    for f in dataclasses.fields(fact):  # type: ignore[arg-type]
+        value = getattr(fact, f.name)
+        held.append(value)
+        if isinstance(value, dict):
+            held += [*value.keys(), *value.values()]
+        elif isinstance(value, list | set):
+            held += value
+    return tuple(held)
+
+
+def _same(after: tuple[object, ...], before: tuple[object, ...]) -> bool:
+    return len(after) == len(before) and all(a is b for a, b in zip(after, before, strict=True))
 
 
 def test_jobs_on_a_pool_keep_the_exit_status_and_the_table(
@@ -263,6 +329,36 @@ def test_jobs_must_be_a_positive_number() -> None:
     assert "--jobs" in result.err
 
 
-def test_jobs_default_to_the_usable_cores() -> None:
-    assert jobs(argparse.Namespace(jobs=None)) == len(os.sched_getaffinity(0))
+def test_jobs_default_to_a_choice_made_from_the_inputs() -> None:
+    assert jobs(argparse.Namespace(jobs=None)) == JOBS_AUTO
     assert jobs(argparse.Namespace(jobs=1)) == 1
+
+
+def _manifests(root: Path, count: int) -> Path:
+    for i in range(count):
+        (root / f"m{i}.yaml").write_text(
+            f"apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: sa-{i}\n"
+        )
+    return root
+
+
+@pytest.mark.parametrize(
+    ("tree", "pool"), [(_many_confs, True), (_manifests, False)], ids=["spark", "yaml"]
+)
+def test_the_default_runs_workers_unless_the_inputs_are_mostly_yaml(
+    every_run_on_workers: list[workers.Prejudged],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    tree: Any,
+    pool: bool,
+) -> None:
+    """Kubernetes manifests cost a third of their work to send back from a worker: the
+    default reads them in one process; Spark inputs go to the usable cores' workers."""
+    monkeypatch.setattr(workers, "usable_cores", lambda: 2)
+    root = tree(tmp_path, 30)
+    expected = audit(AuditOptions(paths=[str(root)], jobs=1))
+    assert not every_run_on_workers
+    result = audit(AuditOptions(paths=[str(root)], jobs=JOBS_AUTO))
+    assert bool(every_run_on_workers) is pool
+    assert result.findings == expected.findings
+    assert len(result.inputs) == 30

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -13,9 +13,13 @@ from triplock.inventory import Inventory, RunOptions
 from triplock.model import (
     AuditResult,
     ControlStatus,
+    Evidence,
     Finding,
+    Fix,
     InputError,
     Location,
+    RuleMeta,
+    Severity,
     Status,
 )
 from triplock.rules.registry import Context, Outcome, Rule, Scope, all_rules, rules_in
@@ -28,8 +32,11 @@ if TYPE_CHECKING:
 
 # Steps that run on the findings after the rules (waivers, for one); each may edit the result.
 PostStep = Callable[[AuditResult, "AuditOptions"], None]
+JOBS_AUTO = 0  # AuditOptions.jobs: decided from the inputs (workers.read_on_workers)
 # What one rule concluded about one fact: its outcomes, or the error it raised.
 Judgement = tuple[Outcome, ...] | InputError
+# The same as findings.
+Found = Sequence[Finding] | InputError
 
 
 @dataclass
@@ -49,7 +56,8 @@ class AuditOptions:
     inventory_steps: list[Callable[[Inventory, AuditOptions], None]] = field(default_factory=list)
     # Judge with the rules of these modules of triplock.rules only (None: every rule).
     rule_modules: tuple[str, ...] | None = None
-    # Worker processes that read inputs and judge per-input rules; 1: all in this process.
+    # Worker processes that read inputs and judge per-input rules; 1: all in this process;
+    # JOBS_AUTO: the usable cores, where the inputs are of a kind the workers pay for.
     jobs: int = 1
 
 
@@ -61,7 +69,7 @@ def audit(options: AuditOptions) -> AuditResult:
         helm=options.helm,
     )
     prejudged = None
-    if options.jobs > 1 and STDIN not in options.paths:
+    if options.jobs != 1 and STDIN not in options.paths:
         from triplock.workers import read_on_workers
 
         rules = _catalogue(options)
@@ -96,8 +104,6 @@ def judge(
         skipped=inventory.skipped,
         rules=[r.meta for r in rules],
     )
-    if prejudged is not None:
-        prejudged.settle()
     for rule in rules:
         if not _selected(rule, options):
             continue
@@ -105,14 +111,14 @@ def judge(
         done = prejudged.of(rule, facts) if prejudged is not None else None
         # Identities differ between rules: one rule's findings at a time are deduplicated.
         ones: dict[tuple[Status, Location, str], Finding] = {}
-        for fact, judged in zip(facts, done or repeat(None, len(facts)), strict=True):
-            if judged is None:
-                judged = judge_fact(rule, fact, ctx)
-            if isinstance(judged, InputError):
-                result.errors.append(judged)
+        for fact, ready in zip(facts, done or repeat(None, len(facts)), strict=True):
+            found = (
+                _findings(rule, judge_fact(rule, fact, ctx), inventory) if ready is None else ready
+            )
+            if isinstance(found, InputError):
+                result.errors.append(found)
                 continue
-            for outcome in judged:
-                finding = _finding(rule, outcome, inventory)
+            for finding in found:
                 ones.setdefault(finding.identity()[1:], finding)
         findings.extend(ones.values())
     _sort(findings)
@@ -157,17 +163,40 @@ def _rule_error(rule: Rule[Any], fact: object, error: Exception) -> InputError:
     )
 
 
-def _finding(rule: Rule[Any], outcome: Outcome, shared: Inventory) -> Finding:
-    """The finding of `outcome`, its verdict the equal one this run already keeps."""
+def _findings(rule: Rule[Any], judged: Judgement, shared: Inventory) -> Found:
+    if isinstance(judged, InputError):
+        return judged
+    return [
+        finding_of(
+            rule.meta,
+            o.status,
+            o.message,
+            o.location,
+            o.evidence,
+            o.fix,
+            o.severity,
+            o.cause,
+            shared,
+        )
+        for o in judged
+    ]
+
+
+def finding_of(
+    meta: RuleMeta,
+    status: Status,
+    message: str,
+    location: Location,
+    evidence: tuple[Evidence, ...],
+    fix: Fix | None,
+    severity: Severity | None,
+    cause: str | None,
+    shared: Inventory,
+) -> Finding:
+    """The finding of an outcome (its fields in `Outcome`'s order), its verdict the equal one
+    this run already keeps."""
     finding = Finding(
-        rule.meta,
-        outcome.status,
-        outcome.message,
-        outcome.location,
-        outcome.severity or rule.meta.severity,
-        outcome.evidence,
-        outcome.fix,
-        cause=outcome.cause,
+        meta, status, message, location, severity or meta.severity, evidence, fix, cause=cause
     )
     return Finding.at(finding.location, shared.one(finding.verdict))
 

@@ -139,9 +139,16 @@ class Inventory:
         self.skipped = 0  # files a tree walk passed over as plainly not configuration
         self.options = RunOptions()
         self._shared: dict[object, object] = {}
+        self.relinked: set[int] = set()  # ids of the facts link() changed in place
 
     def add(self, fact: object) -> None:
         self._facts[type(fact)].append(fact)
+
+    def changed(self, fact: object) -> None:
+        """A source's link() changed this fact in place (assigned a field, edited a container):
+        what a worker process judged of it before linking no longer holds (workers.py). Every
+        in-place change by link() is declared so; adding and removing facts need not be."""
+        self.relinked.add(id(fact))
 
     def one(self, value: T) -> T:
         """The first value equal to `value` this run kept: small inputs repeat the same words,

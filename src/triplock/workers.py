@@ -3,23 +3,24 @@
 The main process walks the paths (what cannot be walked is its error entry) and hands the files
 out in chunks, in walk order. A worker reads each file of its chunk through the sources, as
 discovery does, and judges the per-input rules (`Scope.PER_INPUT`) on the facts it read; it
-sends back the facts, the input records, the errors and the outcomes. The main process merges
-the chunks in walk order, so that its inventory is the one a single process builds, links the
-inputs, and judges (`audit.judge`): cross-input rules on the whole inventory, per-input rules
-only where a worker's judgement does not hold — a fact that linking added or changed, or a rule
-that read `ctx.inventory` although it is not declared to.
+sends back the facts, the input records, the errors and the outcomes (plain tuples, equal
+values shared within the chunk). The main process merges the chunks in walk order, so that its
+inventory is the one a single process builds, turns the outcomes into findings as they arrive
+(while the workers still read), links the inputs, and judges (`audit.judge`): cross-input rules
+on the whole inventory, per-input rules only where a worker's judgement does not hold — a fact
+that linking added or changed (`Inventory.changed`), or a rule that read `ctx.inventory`
+although it is not declared to.
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
-import operator
 import os
 import signal
 import sys
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,10 +28,19 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, Any
 
-from triplock.audit import Judgement, judge_fact
+from triplock.audit import JOBS_AUTO, Found, finding_of, judge_fact
 from triplock.inventory import Inventory, RunOptions
-from triplock.model import InputError, InputRecord
-from triplock.rules.registry import Context, Rule, all_rules
+from triplock.model import (
+    Evidence,
+    Finding,
+    Fix,
+    InputError,
+    InputRecord,
+    Location,
+    Severity,
+    Status,
+)
+from triplock.rules.registry import Context, Outcome, Rule, all_rules
 from triplock.sources import all_sources
 from triplock.sources.discovery import PROGRESS_EVERY, Walked, link_inputs, read_input, walk
 from triplock.sources.interface import Source
@@ -43,6 +53,14 @@ if TYPE_CHECKING:
 # for a loaded machine, where a worker may wait for a core.
 MIN_FILES = 200
 CHUNK_FILES = 100  # files per task: small enough to share the work, large enough to batch
+IN_FLIGHT = 4  # chunks a worker may have out (queued, read, or waiting to be merged)
+# The default --jobs (JOBS_AUTO) reads in one process a tree whose first files are mostly
+# YAML or JSON (Kubernetes manifests and the like): their large facts cost a fifth to a third
+# of their reading and judging to send back (Spark inputs: an eighth), and the serial work
+# after them (RBAC, cross-input rules) is large; on 2,000 manifests the pool took 28% more CPU
+# time for little or no wall time (benchmarks/jobs_handoff.py --tree DIR; docs/architecture.md).
+AUTO_SAMPLE = 1000  # files walked before the default decides
+_STRUCTURED = (".yaml", ".yml", ".json")
 # Where the dataclasses a worker sends back are defined.
 _SENT_MODULES = (
     "triplock.facts",
@@ -84,6 +102,11 @@ class _Setup:
     gc_threshold: tuple[int, int, int]
 
 
+# An outcome as sent: its fields in `Outcome`'s order, its location as a tuple of Location's.
+_Where = tuple[str | None, int | None, str | None, str | None]
+_Sent = tuple[Status, str, _Where, tuple[Evidence, ...], Fix | None, Severity | None, str | None]
+
+
 @dataclass
 class _Chunk:
     """What one chunk of files gave: facts in the order they were added (by type), input
@@ -92,7 +115,7 @@ class _Chunk:
     facts: list[object]
     inputs: list[InputRecord]
     errors: list[tuple[int, InputError]]
-    judged: list[tuple[str, object, Judgement]] = field(default_factory=list)
+    judged: list[tuple[str, object, tuple[_Sent, ...] | InputError]] = field(default_factory=list)
     deferred: list[tuple[str, object]] = field(default_factory=list)  # rules that read more
     from_worker: bool = False
 
@@ -165,10 +188,30 @@ def _read_and_judge(files: list[Walked]) -> _Chunk:
             except CrossInputRead:
                 chunk.deferred.append((rule.meta.id, fact))
                 continue
-            if judged:  # () is nothing to say; an InputError is always true
+            if isinstance(judged, InputError):
                 chunk.judged.append((rule.meta.id, fact, judged))
+            elif judged:  # () is nothing to say
+                chunk.judged.append(
+                    (rule.meta.id, fact, tuple(_sent(o, inventory) for o in judged))
+                )
     chunk.from_worker = True
     return chunk
+
+
+def _sent(outcome: Outcome, shared: Inventory) -> _Sent:
+    """An outcome as plain tuples, its message, location, evidence and fix shared with the
+    chunk's equal ones: each is pickled once a chunk, a location unpickled without a
+    constructor call."""
+    where = outcome.location
+    return (
+        outcome.status,
+        shared.one(outcome.message),
+        shared.one((where.path, where.line, where.url, where.object)),
+        shared.one(outcome.evidence),
+        shared.one(outcome.fix),
+        outcome.severity,
+        outcome.cause,
+    )
 
 
 def _read(
@@ -194,16 +237,16 @@ def read_on_workers(
     `options.jobs` worker processes which also judge `rules` (per-input). None when the
     files were too few to be worth the workers and were read here."""
     sources = all_sources()
-    files: list[Walked] = []
-    marks: list[int] = []  # the walk's errors recorded before each file
-    for found in walk(options.paths, inventory, options.skip_paths, options.follow_symlinks):
-        marks.append(len(inventory.errors))
-        files.append(found)
-    if len(files) < MIN_FILES:
-        for seen, found in enumerate(files, start=1):
-            if options.progress is not None and seen % PROGRESS_EVERY == 0:
-                options.progress(seen)
-            read_input(found, sources, inventory, options.max_bytes)
+    walked = _Walk(options)
+    jobs = options.jobs or usable_cores()
+    if (
+        not walked.until(MIN_FILES)
+        or jobs == 1
+        or (options.jobs == JOBS_AUTO and _structured(walked))
+    ):
+        merged = _Merge(inventory, walked, None)
+        merged.add(_read(walked.files, sources, options.max_bytes, inventory.options)[1], 0)
+        merged.finish()
         link_inputs(sources, inventory)
         return None
     setup = _Setup(
@@ -213,42 +256,96 @@ def read_on_workers(
         tuple(r.meta.id for r in rules),
         gc.get_threshold(),
     )
-    merged = _Merge(inventory, marks, Prejudged(rule_ids=set(setup.rule_ids)))
-    _run(files, setup, sources, merged, options)
+    prejudged = Prejudged(rules, inventory)
+    merged = _Merge(inventory, walked, prejudged)
+    _run(walked, jobs, setup, sources, merged, options)
     merged.finish()
     link_inputs(sources, inventory)
-    return merged.prejudged
+    return prejudged
+
+
+class _Walk:
+    """The walk of the paths, taken as far as the files handed out need: its errors are kept
+    apart (the chunks' own go among them, file by file), each file with the count of them
+    recorded before it."""
+
+    def __init__(self, options: AuditOptions) -> None:
+        self.record = Inventory()
+        self.files: list[Walked] = []
+        self.marks: list[int] = []
+        self._next = walk(options.paths, self.record, options.skip_paths, options.follow_symlinks)
+
+    def until(self, count: int) -> bool:
+        """Walk on until `count` files are found; False if the walk ended before."""
+        for found in self._next if len(self.files) < count else ():
+            self.marks.append(len(self.record.errors))
+            self.files.append(found)
+            if len(self.files) >= count:
+                break
+        return len(self.files) >= count
+
+
+def _structured(walked: _Walk) -> bool:
+    """Whether most of the first files are YAML or JSON (see AUTO_SAMPLE)."""
+    walked.until(AUTO_SAMPLE)
+    sample = walked.files[:AUTO_SAMPLE]
+    return 2 * sum(f.path.lower().endswith(_STRUCTURED) for f in sample) >= len(sample)
 
 
 def _run(
-    files: list[Walked],
+    walked: _Walk,
+    jobs: int,
     setup: _Setup,
     sources: list[Source],
     merged: _Merge,
     options: AuditOptions,
 ) -> None:
+    """Hand out each chunk as soon as the walk has found its files (the workers read while
+    this process walks on), and merge the chunks in walk order as they come back; no more than
+    IN_FLIGHT chunks a worker are out at once, so that what they send back waits in memory
+    only that long."""
     context = multiprocessing.get_context(_start_method())
-    jobs = min(options.jobs, -(-len(files) // CHUNK_FILES))
-    starts = range(0, len(files), CHUNK_FILES)
+    walked.until(jobs * CHUNK_FILES)  # no more workers than chunks
+    jobs = min(jobs, -(-len(walked.files) // CHUNK_FILES))
     executor = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(setup,))
     try:
-        # A Ctrl-C or SIGTERM waits until the workers exist (see _HELD); it is raised here on
-        # unblocking, and stops them.
-        signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
-        try:
-            tasks = [_submit(executor, files[s : s + CHUNK_FILES]) for s in starts]
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
-        for start, task in zip(starts, tasks, strict=True):
-            chunk = _result(task, files[start : start + CHUNK_FILES], sources, setup)
-            merged.add(chunk, start)
-            done = min(start + CHUNK_FILES, len(files))
-            if options.progress is not None and done // PROGRESS_EVERY > start // PROGRESS_EVERY:
-                options.progress(done)
+        pending: deque[tuple[int, Future[_Chunk] | None]] = deque()
+        handed = 0  # files handed out
+        walking = True
+        while walking or pending:
+            walking = walked.until(handed + CHUNK_FILES)
+            if len(walked.files) > handed:
+                files = walked.files[handed : handed + CHUNK_FILES]
+                pending.append((handed, _submit(executor, files)))
+                handed += len(files)
+            while pending and (len(pending) > IN_FLIGHT * jobs or not walking):
+                start, task = pending.popleft()
+                files = walked.files[start : start + CHUNK_FILES]
+                merged.add(_result(task, files, sources, setup), start)
+                done = start + len(files)
+                if (
+                    options.progress is not None
+                    and done // PROGRESS_EVERY > start // PROGRESS_EVERY
+                ):
+                    options.progress(done)
     except BaseException:  # Ctrl-C included: no worker outlives the audit
         _stop(executor)
         raise
     executor.shutdown()
+
+
+def _submit(executor: ProcessPoolExecutor, files: list[Walked]) -> Future[_Chunk] | None:
+    """A chunk handed to the workers; None once the pool is broken (a worker died), when the
+    chunk is read in this process."""
+    # A Ctrl-C or SIGTERM waits until the workers exist (see _HELD); it is raised here on
+    # unblocking, and stops them.
+    signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        return executor.submit(_read_and_judge, files)
+    except BrokenProcessPool:
+        return None
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
 
 
 def _start_method() -> str:
@@ -258,14 +355,6 @@ def _start_method() -> str:
     if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
         return "fork"
     return "forkserver"
-
-
-def _submit(executor: ProcessPoolExecutor, files: list[Walked]) -> Future[_Chunk] | None:
-    """The chunk's task; None once a worker has died (the pool takes no more work)."""
-    try:
-        return executor.submit(_read_and_judge, files)
-    except BrokenProcessPool:
-        return None
 
 
 def _result(
@@ -294,13 +383,13 @@ class _Merge:
     """The chunks put together in walk order: facts, input records, and errors interleaved
     with the walk's own as one process records them."""
 
-    def __init__(self, inventory: Inventory, marks: list[int], prejudged: Prejudged) -> None:
+    def __init__(self, inventory: Inventory, walked: _Walk, prejudged: Prejudged | None) -> None:
         self.inventory = inventory
-        self.walk_errors = list(inventory.errors)
-        inventory.errors.clear()
-        self.marks = marks
+        self.walk_errors = walked.record.errors
+        self.marks = walked.marks
         self.placed = 0  # walk errors already placed
         self.prejudged = prejudged
+        self.walked = walked
 
     def add(self, chunk: _Chunk, start: int) -> None:
         for index, error in chunk.errors:
@@ -309,80 +398,83 @@ class _Merge:
         self.inventory.inputs += chunk.inputs
         for fact in chunk.facts:
             self.inventory.add(fact)
-        if chunk.from_worker:
+        if chunk.from_worker and self.prejudged is not None:
             self.prejudged.receive(chunk)
 
     def finish(self) -> None:
         self._walk_errors_until(len(self.walk_errors))
+        self.inventory.skipped += self.walked.record.skipped
 
     def _walk_errors_until(self, mark: int) -> None:
         self.inventory.errors += self.walk_errors[self.placed : mark]
         self.placed = max(self.placed, mark)
 
 
-@dataclass
 class Prejudged:
-    """What the workers judged, by rule id and fact, and what each fact held when it arrived
-    (linking may change it after: then its rules are judged again)."""
+    """What the workers judged: each per-input rule's findings, by fact."""
 
-    rule_ids: set[str]  # the rules the workers judged
-    shapes: dict[int, tuple[object, tuple[object, ...] | None]] = field(default_factory=dict)
-    judged: dict[str, dict[int, Judgement]] = field(default_factory=lambda: defaultdict(dict))
-    deferred: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    unchanged: set[int] = field(default_factory=set)
+    def __init__(self, rules: list[Rule[Any]], shared: Inventory) -> None:
+        self.metas = {r.meta.id: r.meta for r in rules}  # the rules the workers judged
+        self.shared = shared  # the run's inventory: its shared values, what link() changed
+        self.received: set[int] = set()  # the ids of the facts read by workers
+        # The lists of those facts, so that none is freed and its id taken by one link() adds.
+        self.kept: list[list[object]] = []
+        # By rule and fact id; most facts get one finding from a rule, kept as it is (a tuple
+        # each would cost as much again as the findings: 2 million of them on a large tree).
+        self.found: dict[str, dict[int, Finding | tuple[Finding, ...] | InputError]] = defaultdict(
+            dict
+        )
+        self.deferred: dict[str, set[int]] = defaultdict(set)
 
     def receive(self, chunk: _Chunk) -> None:
-        for fact in chunk.facts:
-            self.shapes[id(fact)] = (fact, _shape(fact))
-        for rule_id, fact, judged in chunk.judged:
-            self.judged[rule_id][id(fact)] = judged
+        self.kept.append(chunk.facts)
+        keys = {id(f): id(f) for f in chunk.facts}  # one int object a fact, for every rule
+        self.received.update(keys)
+        places: dict[int, Location] = {}  # the chunk's locations, shared by identity as sent
+        for rule_id, fact, sent in chunk.judged:
+            key = keys[id(fact)]
+            if isinstance(sent, InputError):
+                self.found[rule_id][key] = sent
+            elif len(sent) == 1:
+                self.found[rule_id][key] = self._finding(rule_id, sent[0], places)
+            else:
+                self.found[rule_id][key] = tuple(self._finding(rule_id, o, places) for o in sent)
         for rule_id, fact in chunk.deferred:
             self.deferred[rule_id].add(id(fact))
 
-    def settle(self) -> None:
-        """Once the inputs are linked: the facts that still hold what they arrived with."""
-        self.unchanged = {
-            key
-            for key, (fact, shape) in self.shapes.items()
-            if shape is not None and _same(shape, _shape(fact))
-        }
+    def _finding(self, rule_id: str, sent: _Sent, places: dict[int, Location]) -> Finding:
+        status, message, where, evidence, fix, severity, cause = sent
+        location = places.get(id(where))
+        if location is None:
+            location = places[id(where)] = Location(*where)
+        return finding_of(
+            self.metas[rule_id],
+            status,
+            message,
+            location,
+            evidence,
+            fix,
+            severity,
+            cause,
+            self.shared,
+        )
 
-    def of(self, rule: Rule[Any], facts: list[object]) -> list[Judgement | None] | None:
-        """The workers' judgement of `rule` on each of `facts`, None for a fact it must be
-        judged on here; None for a rule the workers did not judge."""
-        if rule.meta.id not in self.rule_ids:
+    def of(self, rule: Rule[Any], facts: list[object]) -> list[Found | None] | None:
+        """The workers' findings of `rule` on each of `facts`, None for a fact it must be
+        judged on here (linking added or changed it, or the rule read other inputs); None for
+        a rule the workers did not judge."""
+        if rule.meta.id not in self.metas:
             return None
-        judged = self.judged.get(rule.meta.id, {})
+        found = self.found.pop(rule.meta.id, {})  # each rule is judged once: freed after
         deferred = self.deferred.get(rule.meta.id, set())
-        unchanged = self.unchanged
+        received, changed = self.received, self.shared.relinked
         return [
-            judged.get(key, ()) if key in unchanged and key not in deferred else None
+            _found(found.get(key, ()))
+            if key in received and key not in changed and key not in deferred
+            else None
             for key in map(id, facts)
         ]
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _shape(fact: object) -> tuple[object, ...] | None:
-    """What a fact holds, one level into its containers: a link changes a fact by assigning a
-    field or by adding to, removing from or replacing in a container field. None for a fact
-    that is not a dataclass (never taken from a worker)."""
-    if not is_dataclass(fact) or isinstance(fact, type):
-        return None
-    names = _FIELDS.get(type(fact))
-    if names is None:
-        names = _FIELDS[type(fact)] = tuple(f.name for f in fields(fact))
-    held: list[object] = []
-    for name in names:
-        value = getattr(fact, name)
-        held.append(value)
-        if isinstance(value, dict):
-            held += [*value.keys(), *value.values()]
-        elif isinstance(value, list | set):
-            held += value
-    return tuple(held)
-
-
-def _same(before: tuple[object, ...], after: tuple[object, ...] | None) -> bool:
-    return after is not None and len(before) == len(after) and all(map(operator.is_, before, after))
+def _found(kept: Finding | tuple[Finding, ...] | InputError) -> Found:
+    return (kept,) if isinstance(kept, Finding) else kept

@@ -44,18 +44,16 @@ def add_jobs(p: argparse.ArgumentParser) -> None:
         "--jobs",
         type=_positive,
         metavar="N",
-        help="read and judge the inputs on N worker processes (default: the usable cores; "
-        "1: one process, no workers)",
+        help="read and judge the inputs on N worker processes (default: the usable cores, "
+        "unless the inputs are mostly YAML or JSON; 1: one process, no workers)",
     )
 
 
 def jobs(args: argparse.Namespace) -> int:
-    """--jobs as given, else the cores this process may use."""
-    if args.jobs is not None:
-        return int(args.jobs)
-    from triplock.workers import usable_cores
+    """--jobs as given, else JOBS_AUTO: decided from the inputs (workers.read_on_workers)."""
+    from triplock.audit import JOBS_AUTO
 
-    return usable_cores()
+    return JOBS_AUTO if args.jobs is None else int(args.jobs)
 
 
 def _positive(text: str) -> int:

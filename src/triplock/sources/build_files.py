@@ -70,6 +70,7 @@ class BuildFilesSource:
             if pin is not None:
                 app.spark_version = pin.version
                 app.spark_version_source = pin.what
+                inventory.changed(app)
 
 
 def nearest(pins: list[SparkVersionPin], path: str | None) -> SparkVersionPin | None:

@@ -280,7 +280,10 @@ class CephConfSource:
                     inventory.add(conf)
         keyrings = {os.path.realpath(k.path) for k in inventory.of(CephKeyring)}
         for conf in inventory.of(CephConf):
-            conf.key_files = [f for f in conf.key_files if os.path.realpath(f.path) not in keyrings]
+            kept = [f for f in conf.key_files if os.path.realpath(f.path) not in keyrings]
+            if len(kept) != len(conf.key_files):
+                conf.key_files = kept
+                inventory.changed(conf)
 
 
 def _only_comments(text: str) -> bool:

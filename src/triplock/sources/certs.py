@@ -191,6 +191,7 @@ def _pair_keys(inventory: Inventory) -> None:
         ):
             chain.has_private_key = True
             chain.role = infer_role(chain.certificates, True)
+            inventory.changed(chain)
 
 
 # ---- PEM and DER -------------------------------------------------------------------------

@@ -457,6 +457,7 @@ def link_properties_files(inventory: Inventory) -> None:
         merged.update(app.settings)
         app.settings = merged
         app.base = base.name
+        inventory.changed(app)
         consumed[id(base)] = base
     inventory.remove_all(consumed.values())
 
