@@ -353,12 +353,19 @@ def test_the_default_runs_workers_unless_the_inputs_are_mostly_yaml(
     pool: bool,
 ) -> None:
     """Kubernetes manifests cost a third of their work to send back from a worker: the
-    default reads them in one process; Spark inputs go to the usable cores' workers."""
+    default reads them in one process; Spark inputs go to the usable cores' workers. The
+    decision reads a sample of the tree (here 10 files of 30); every file is read either way,
+    with progress shown."""
     monkeypatch.setattr(workers, "usable_cores", lambda: 2)
+    monkeypatch.setattr(workers, "AUTO_SAMPLE", 10)
+    monkeypatch.setattr(workers, "PROGRESS_EVERY", 10)
     root = tree(tmp_path, 30)
     expected = audit(AuditOptions(paths=[str(root)], jobs=1))
     assert not every_run_on_workers
-    result = audit(AuditOptions(paths=[str(root)], jobs=JOBS_AUTO))
+    shown: list[int] = []
+    result = audit(AuditOptions(paths=[str(root)], jobs=JOBS_AUTO, progress=shown.append))
     assert bool(every_run_on_workers) is pool
     assert result.findings == expected.findings
+    assert result.inputs == expected.inputs
     assert len(result.inputs) == 30
+    assert shown[-1] == 30

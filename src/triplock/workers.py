@@ -244,9 +244,7 @@ def read_on_workers(
         or jobs == 1
         or (options.jobs == JOBS_AUTO and _structured(walked))
     ):
-        merged = _Merge(inventory, walked, None)
-        merged.add(_read(walked.files, sources, options.max_bytes, inventory.options)[1], 0)
-        merged.finish()
+        _read_here(walked, sources, inventory, options)
         link_inputs(sources, inventory)
         return None
     setup = _Setup(
@@ -262,6 +260,21 @@ def read_on_workers(
     merged.finish()
     link_inputs(sources, inventory)
     return prejudged
+
+
+def _read_here(
+    walked: _Walk, sources: list[Source], inventory: Inventory, options: AuditOptions
+) -> None:
+    """Every file of the walk, the files already walked and the rest, read in this process
+    and in walk order, as `discover` reads them."""
+    merged = _Merge(inventory, walked, None)
+    walked.until(sys.maxsize)
+    for index, found in enumerate(walked.files):
+        merged.place_walk_errors(walked.marks[index])
+        read_input(found, sources, inventory, options.max_bytes)
+        if options.progress is not None and (index + 1) % PROGRESS_EVERY == 0:
+            options.progress(index + 1)
+    merged.finish()
 
 
 class _Walk:
@@ -393,7 +406,7 @@ class _Merge:
 
     def add(self, chunk: _Chunk, start: int) -> None:
         for index, error in chunk.errors:
-            self._walk_errors_until(self.marks[start + index])
+            self.place_walk_errors(self.marks[start + index])
             self.inventory.errors.append(error)
         self.inventory.inputs += chunk.inputs
         for fact in chunk.facts:
@@ -402,10 +415,11 @@ class _Merge:
             self.prejudged.receive(chunk)
 
     def finish(self) -> None:
-        self._walk_errors_until(len(self.walk_errors))
+        self.place_walk_errors(len(self.walk_errors))
         self.inventory.skipped += self.walked.record.skipped
 
-    def _walk_errors_until(self, mark: int) -> None:
+    def place_walk_errors(self, mark: int) -> None:
+        """The walk's errors recorded before the file with `mark` of them."""
         self.inventory.errors += self.walk_errors[self.placed : mark]
         self.placed = max(self.placed, mark)
 
