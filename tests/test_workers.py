@@ -342,29 +342,26 @@ def _manifests(root: Path, count: int) -> Path:
     return root
 
 
-@pytest.mark.parametrize(
-    ("tree", "pool"), [(_many_confs, True), (_manifests, False)], ids=["spark", "yaml"]
-)
-def test_the_default_runs_workers_unless_the_inputs_are_mostly_yaml(
+@pytest.mark.parametrize("tree", [_many_confs, _manifests], ids=["spark", "yaml"])
+@pytest.mark.parametrize("cores", [2, 1])
+def test_the_default_runs_the_usable_cores_workers_and_reads_every_file(
     every_run_on_workers: list[workers.Prejudged],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     tree: Any,
-    pool: bool,
+    cores: int,
 ) -> None:
-    """Kubernetes manifests cost a third of their work to send back from a worker: the
-    default reads them in one process; Spark inputs go to the usable cores' workers. The
-    decision reads a sample of the tree (here 10 files of 30); every file is read either way,
-    with progress shown."""
-    monkeypatch.setattr(workers, "usable_cores", lambda: 2)
-    monkeypatch.setattr(workers, "AUTO_SAMPLE", 10)
+    """The default is a worker per usable core, whatever the inputs; with one core, one
+    process reads every file, past those walked to decide (here 10 of 30), with progress."""
+    monkeypatch.setattr(workers, "usable_cores", lambda: cores)
+    monkeypatch.setattr(workers, "MIN_FILES", 10)
     monkeypatch.setattr(workers, "PROGRESS_EVERY", 10)
     root = tree(tmp_path, 30)
     expected = audit(AuditOptions(paths=[str(root)], jobs=1))
     assert not every_run_on_workers
     shown: list[int] = []
     result = audit(AuditOptions(paths=[str(root)], jobs=JOBS_AUTO, progress=shown.append))
-    assert bool(every_run_on_workers) is pool
+    assert bool(every_run_on_workers) is (cores > 1)
     assert result.findings == expected.findings
     assert result.inputs == expected.inputs
     assert len(result.inputs) == 30

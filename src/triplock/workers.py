@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, Any
 
-from triplock.audit import JOBS_AUTO, Found, finding_of, judge_fact
+from triplock.audit import Found, finding_of, judge_fact
 from triplock.inventory import Inventory, RunOptions
 from triplock.model import (
     Evidence,
@@ -54,13 +54,6 @@ if TYPE_CHECKING:
 MIN_FILES = 200
 CHUNK_FILES = 100  # files per task: small enough to share the work, large enough to batch
 IN_FLIGHT = 4  # chunks a worker may have out (queued, read, or waiting to be merged)
-# The default --jobs (JOBS_AUTO) reads in one process a tree whose first files are mostly
-# YAML or JSON (Kubernetes manifests and the like): their large facts cost a fifth to a third
-# of their reading and judging to send back (Spark inputs: an eighth), and the serial work
-# after them (RBAC, cross-input rules) is large; on 2,000 manifests the pool took 28% more CPU
-# time for little or no wall time (benchmarks/jobs_handoff.py --tree DIR; docs/architecture.md).
-AUTO_SAMPLE = 1000  # files walked before the default decides
-_STRUCTURED = (".yaml", ".yml", ".json")
 # Where the dataclasses a worker sends back are defined.
 _SENT_MODULES = (
     "triplock.facts",
@@ -239,11 +232,7 @@ def read_on_workers(
     sources = all_sources()
     walked = _Walk(options)
     jobs = options.jobs or usable_cores()
-    if (
-        not walked.until(MIN_FILES)
-        or jobs == 1
-        or (options.jobs == JOBS_AUTO and _structured(walked))
-    ):
+    if not walked.until(MIN_FILES) or jobs == 1:
         _read_here(walked, sources, inventory, options)
         link_inputs(sources, inventory)
         return None
@@ -296,13 +285,6 @@ class _Walk:
             if len(self.files) >= count:
                 break
         return len(self.files) >= count
-
-
-def _structured(walked: _Walk) -> bool:
-    """Whether most of the first files are YAML or JSON (see AUTO_SAMPLE)."""
-    walked.until(AUTO_SAMPLE)
-    sample = walked.files[:AUTO_SAMPLE]
-    return 2 * sum(f.path.lower().endswith(_STRUCTURED) for f in sample) >= len(sample)
 
 
 def _run(

@@ -44,8 +44,8 @@ def add_jobs(p: argparse.ArgumentParser) -> None:
         "--jobs",
         type=_positive,
         metavar="N",
-        help="read and judge the inputs on N worker processes (default: the usable cores, "
-        "unless the inputs are mostly YAML or JSON; 1: one process, no workers)",
+        help="read and judge the inputs on N worker processes (default: the usable cores; "
+        "1: one process, no workers)",
     )
 
 
