@@ -40,7 +40,7 @@ def every_run_on_workers(monkeypatch: pytest.MonkeyPatch) -> list[workers.Prejud
         prejudged = read_on_workers(*args)
         if prejudged is not None:
             seen.append(prejudged)
-            prejudged.judged_facts = sum(map(len, prejudged.found.values()))  # type: ignore[attr-defined]
+            prejudged.judged_facts = sum(len(ids) for ids, _ in prejudged.found.values())  # type: ignore[attr-defined]
         return prejudged
 
     monkeypatch.setattr(workers, "read_on_workers", spy)
