@@ -64,6 +64,10 @@ wheel: venv
 	$(BIN)/twine check --strict $(WHEEL_DIR)/*
 	python3 -m venv $(WHEEL_VENV)
 	$(WHEEL_VENV)/bin/pip install -q $(WHEEL_DIR)/*.whl
+	@# Once (stop 13) pip exited 0 having installed the dependencies but not the wheel itself:
+	@# say so, and install the wheel alone again, rather than fail on a missing script.
+	@test -x $(WHEEL_VENV)/bin/triplock || { echo "pip left the wheel uninstalled; installing it again"; \
+		$(WHEEL_VENV)/bin/pip install -q --no-deps --force-reinstall $(WHEEL_DIR)/*.whl; }
 	cd build && wheel-venv/bin/triplock --version
 	cd build && wheel-venv/bin/triplock rules >/dev/null
 	cd build && wheel-venv/bin/triplock audit ../examples/spark-on-k8s/hardened --format table --fail-on medium >/dev/null
