@@ -22,21 +22,24 @@ def escape_controls(text: str) -> str:
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
+    v = f.verdict
+    rule = v.rule
+    fix = f.fix
     return {
-        "rule_id": f.rule.id,
-        "slug": f.rule.slug,
-        "control": f.rule.control,
-        "stage": f.stage,
-        "severity": f.severity.value,
+        "rule_id": rule.id,
+        "slug": rule.slug,
+        "control": rule.control,
+        "stage": rule.stage,
+        "severity": v.severity.value,
         "status": f.shown_status,
-        "title": f.rule.title,
-        "message": f.message,
+        "title": rule.title,
+        "message": v.message,
         "location": f.location.to_dict(),
-        "evidence": [e.to_dict() for e in f.evidence],
-        "remediation": f.rule.remediation,
-        "fix": f.fix.to_dict() if f.fix else None,
-        "waiver": f.waiver.to_dict() if f.waiver else None,
-        "cause": f.cause,
+        "evidence": [e.to_dict() for e in v.evidence],
+        "remediation": rule.remediation,
+        "fix": fix.to_dict() if fix else None,
+        "waiver": v.waiver.to_dict() if v.waiver else None,
+        "cause": v.cause,
     }
 
 

@@ -8,18 +8,31 @@ as lists: compact separators, keys in insertion order."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
 Encode = Callable[[Any], str]  # one compact JSON value
+EncodeBatch = Callable[[list[Any]], str]  # elements of an array, joined by commas
 
 _BATCH = 2000  # elements per piece: few writes, little memory
 
 
+@dataclass(frozen=True, slots=True)
+class Elements:
+    """An array whose elements a format encodes itself, a batch at a time (`encode` writes
+    the batch's elements joined by commas, without brackets)."""
+
+    items: Iterator[Any]
+    encode: EncodeBatch
+
+
 def pieces(value: Any, encode: Encode) -> Iterator[str]:
     """`value` as compact JSON in pieces; an iterator anywhere in it is a JSON array."""
-    if isinstance(value, Iterator):
-        yield from _array(value, encode)
+    if isinstance(value, Elements):
+        yield from _array(value.items, value.encode)
+    elif isinstance(value, Iterator):
+        yield from _array(value, lambda batch: encode(batch)[1:-1])
     elif isinstance(value, dict) and _lazy(value):
         yield "{"
         for i, (key, item) in enumerate(value.items()):
@@ -37,11 +50,11 @@ def pieces(value: Any, encode: Encode) -> Iterator[str]:
         yield encode(value)
 
 
-def _array(items: Iterator[Any], encode: Encode) -> Iterator[str]:
+def _array(items: Iterator[Any], encode: EncodeBatch) -> Iterator[str]:
     yield "["
     first = True
     while batch := list(islice(items, _BATCH)):
-        joined = encode(batch)[1:-1]  # one call per batch: the elements without the brackets
+        joined = encode(batch)  # one call per batch
         yield joined if first else "," + joined
         first = False
     yield "]"
@@ -49,7 +62,7 @@ def _array(items: Iterator[Any], encode: Encode) -> Iterator[str]:
 
 def _lazy(value: Any) -> bool:
     """Whether an iterator is somewhere inside `value` (dicts and lists only)."""
-    if isinstance(value, Iterator):
+    if isinstance(value, Iterator | Elements):
         return True
     if isinstance(value, dict):
         return any(_lazy(v) for v in value.values())
