@@ -25,17 +25,28 @@ def fingerprints(findings: list[Finding], root: Path) -> list[str]:
     for f in findings:
         where = f.location.path or f.location.url or ""
         where = relative(where, root) or where.replace(os.sep, "/")
-        message = re.sub(r"\s+", " ", f.message).strip().casefold()
-        identity = "\0".join((f.rule.id, where, f.location.object or "", message))
+        identity = "\0".join((f.rule.id, where, f.location.object or "", _normal(f.message)))
         digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
         seen[digest] = seen.get(digest, 0) + 1
         out.append(f"{digest}:{seen[digest]}")
     return out
 
 
-@functools.lru_cache(maxsize=4096)
+_SPACES = re.compile(r"\s+")
+
+
+@functools.lru_cache(maxsize=4096)  # a message recurs in the findings of one verdict
+def _normal(message: str) -> str:
+    return _SPACES.sub(" ", message).strip().casefold()
+
+
 def relative(path: str, root: Path) -> str | None:
     """`path` relative to `root` when it lies inside it."""
+    return _relative(path, str(root))
+
+
+@functools.lru_cache(maxsize=4096)  # keyed by text: comparing Paths costs more than the work
+def _relative(path: str, root: str) -> str | None:
     if path.startswith("<"):  # <stdin>
         return None
     try:

@@ -5,104 +5,23 @@ encoders write for `finding_dict`, for every kind of field a finding can hold.""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import orjson
 import pytest
 
-from tests.helpers.sample import AUTH, LOCAL, SECRET, sample_result
-from triplock.audit import AuditOptions, audit, checklist
+from tests.helpers.sample import (
+    AUTH,
+    every_kind_of_finding,
+    locations,
+    result_with,
+    verdicts,
+)
+from triplock.audit import AuditOptions, audit
 from triplock.formats import _stream
 from triplock.formats import json as json_format
 from triplock.formats._common import finding_dict, result_dict
-from triplock.model import (
-    AuditResult,
-    Evidence,
-    Finding,
-    Fix,
-    FixAction,
-    Location,
-    Severity,
-    Status,
-    Verdict,
-    Waiver,
-)
+from triplock.model import AuditResult, Finding, Location, Severity, Status
 from triplock.waivers import WaiverStep
-
-CONF = "deploy/spark-defaults.conf"
-HOSTILE = 'quote " backslash \\ nul \x00 bell \x07 esc \x1b[31m del \x7f c1 \x85 tab \t nl \n'
-UNICODE = "näïve — “quoted” 日本語 \u2028 \U0001f512"
-
-
-def verdicts() -> list[Verdict]:
-    """A verdict for each kind of field a finding can hold."""
-    here = Fix(FixAction.SET, "spark.authenticate", "true")
-    return [
-        Verdict(AUTH, Status.FAIL, "spark.authenticate is false", Severity.HIGH),
-        # a fix aimed at each finding's own file: its path is the finding's
-        Verdict(AUTH, Status.FAIL, "off", Severity.HIGH, fix=here, fix_here=True),
-        # a fix aimed at another file, with no value
-        Verdict(
-            AUTH,
-            Status.FAIL,
-            "off",
-            Severity.HIGH,
-            fix=Fix(FixAction.UNSET, "spark.authenticate", None, "deploy/other.conf"),
-        ),
-        # a fix with no path at all
-        Verdict(LOCAL, Status.FAIL, "off", Severity.LOW, fix=Fix(FixAction.MANUAL, UNICODE)),
-        Verdict(
-            SECRET,
-            Status.FAIL,
-            f"hostile {HOSTILE} and {UNICODE}",
-            Severity.CRITICAL,
-            (
-                Evidence.of("spark.authenticate.secret", "hunter2-CANARY-0000"),
-                Evidence.of("key.only", None),
-                Evidence.of(None, f"value {UNICODE}"),
-                Evidence.of(f"key {HOSTILE}", HOSTILE),
-            ),
-        ),
-        Verdict(
-            LOCAL,
-            Status.FAIL,
-            "waived",
-            Severity.MEDIUM,
-            waiver=Waiver(f"reason {HOSTILE} {UNICODE}", "inline:deploy/a.conf:1", "2099-12-31"),
-        ),
-        Verdict(
-            LOCAL,
-            Status.UNKNOWN,
-            "waived for ever",
-            Severity.MEDIUM,
-            fix=here,
-            fix_here=True,
-            waiver=Waiver("lab", ".triplock.yaml:3"),
-        ),
-        Verdict(AUTH, Status.FAIL, "known", Severity.HIGH, baselined=True, fix=here, fix_here=True),
-        Verdict(AUTH, Status.PASS, "on", Severity.HIGH, cause=f"cause {HOSTILE} {UNICODE}"),
-        Verdict(SECRET, Status.UNKNOWN, "", Severity.INFO, cause=""),
-    ]
-
-
-def locations() -> list[Location]:
-    return [
-        Location(path=CONF, line=3),
-        Location(path=f"deploy/{UNICODE}.conf", line=1, object=f"Pod/{HOSTILE}"),
-        Location(path=f"deploy/{HOSTILE}.conf"),
-        Location(url="https://spark.example:4040/api/v1", object="driver"),
-        Location(),
-        Location(path=CONF, line=0, object=""),
-    ]
-
-
-def every_finding() -> list[Finding]:
-    """Every verdict at every location: each verdict is shared by several findings."""
-    return [Finding.at(where, v) for v in verdicts() for where in locations()]
-
-
-def result_of(findings: list[Finding]) -> AuditResult:
-    return replace(sample_result(), findings=findings, checklist=checklist(findings))
 
 
 def expected(result: AuditResult) -> str:
@@ -116,7 +35,7 @@ def test_the_report_is_what_the_encoders_write_for_finding_dict(
 ) -> None:
     monkeypatch.setattr(_stream, "_BATCH", batch)
     monkeypatch.setattr(json_format, "_KEPT", kept)
-    result = result_of(every_finding())
+    result = result_with(every_kind_of_finding())
     text = json_format.render(result)
     assert text == expected(result)
     assert text == orjson.dumps(result_dict(result)).decode() + "\n"
@@ -124,8 +43,8 @@ def test_the_report_is_what_the_encoders_write_for_finding_dict(
 
 def test_each_finding_is_its_own_finding_dict() -> None:
     """Finding by finding, so that a field encoded wrongly is named by the failure."""
-    findings = every_finding()
-    encoded = json.loads(json_format.render(result_of(findings)))["findings"]
+    findings = every_kind_of_finding()
+    encoded = json.loads(json_format.render(result_with(findings)))["findings"]
     assert len(encoded) == len(findings)
     for f, data in zip(findings, encoded, strict=True):
         assert data == finding_dict(f)
@@ -136,7 +55,7 @@ def test_a_fix_aimed_at_its_own_file_names_each_findings_file() -> None:
     verdict = verdicts()[1]
     assert verdict.fix_here
     findings = [Finding.at(where, verdict) for where in locations()]
-    encoded = json.loads(json_format.render(result_of(findings)))["findings"]
+    encoded = json.loads(json_format.render(result_with(findings)))["findings"]
     assert [d["fix"]["path"] for d in encoded] == [where.path for where in locations()]
     assert [d["location"] for d in encoded] == [where.to_dict() for where in locations()]
 
@@ -149,15 +68,15 @@ def test_equal_verdicts_in_distinct_objects_are_encoded_alike() -> None:
         for i in range(50)
     ]
     findings += [f.replace() for f in findings]
-    result = result_of(findings)
+    result = result_with(findings)
     assert json_format.render(result) == expected(result)
 
 
 def test_the_verdicts_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(json_format, "_KEPT", 4)
+    where = [Location(path="deploy/spark-defaults.conf", line=i) for i in range(20)]
     findings = [
-        Finding(AUTH, Status.FAIL, f"message {i}", Location(path=CONF, line=i), Severity.HIGH)
-        for i in range(20)
+        Finding(AUTH, Status.FAIL, f"message {i}", at, Severity.HIGH) for i, at in enumerate(where)
     ]
     encoder = json_format._Findings()
     text = encoder.encode(findings)

@@ -12,9 +12,10 @@ import jsonschema
 import pytest
 
 from tests.helpers import EXAMPLES, ROOT, run_cli
-from tests.helpers.sample import sample_result
+from tests.helpers.sample import every_kind_of_finding, result_with, sample_result
 from triplock.fingerprint import SCHEME as FINGERPRINT
-from triplock.formats.sarif import render
+from triplock.formats.sarif import render, sarif
+from triplock.model import Status
 
 SCHEMA = json.loads((ROOT / "tests" / "fixtures" / "sarif-schema-2.1.0.json").read_text())
 REPORTS = ROOT / "tests" / "fixtures" / "reports"
@@ -157,3 +158,31 @@ def test_several_formats_in_one_run(tmp_path: Path) -> None:
     assert result.out.startswith("### triplock:")
     validate(json.loads(sarif_file.read_text()))
     assert junit_file.read_text().startswith('<?xml version="1.0"')
+
+
+def test_the_log_is_what_json_dumps_writes_for_every_kind_of_field() -> None:
+    """orjson writes the log: byte for byte what json.dumps(ensure_ascii=False) would, with
+    control characters, non-ASCII text, waivers, baselined and fixed findings."""
+    result = result_with(every_kind_of_finding())
+    log = sarif(result)
+    log["runs"][0]["results"] = list(log["runs"][0]["results"])
+    assert render(result) == json.dumps(log, ensure_ascii=False, separators=(",", ":")) + "\n"
+    validate(json.loads(render(result)))
+
+
+def test_each_result_says_what_its_finding_says() -> None:
+    findings = every_kind_of_finding()
+    shown = [f for f in findings if f.status is not Status.PASS]
+    results = json.loads(render(result_with(findings)))["runs"][0]["results"]
+    assert len(results) == len(shown)
+    for f, r in zip(shown, results, strict=True):
+        assert r["ruleId"] == f.rule.id
+        assert r["message"]["text"].startswith(f.message)
+        assert r["properties"]["fix"] == (f.fix.describe() if f.fix else f.rule.remediation)
+        assert r["properties"]["status"] == f.shown_status
+        assert ("baselineState" in r) == f.baselined
+        assert ("suppressions" in r) == (f.waiver is not None)
+        where = r["locations"][0]
+        assert where.get("logicalLocations", [{}])[0].get("fullyQualifiedName") == (
+            f.location.object or None
+        )

@@ -8,11 +8,13 @@ has a fingerprint of rule, file, object and message that survives lines moving.
 
 from __future__ import annotations
 
-import json
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from triplock import __version__, fingerprint
 from triplock.controls import CONTROLS
@@ -50,8 +52,9 @@ def chunks(result: AuditResult) -> Iterator[str]:
 
 
 def _encode(value: Any) -> str:
-    # Compact: machines read SARIF, and json's C encoder is not used when indenting.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    # Compact (machines read SARIF): what json.dumps(ensure_ascii=False, separators=(",", ":"))
+    # writes, as formats.json does, in a fraction of the time.
+    return orjson.dumps(value).decode()
 
 
 def sarif(result: AuditResult) -> dict[str, Any]:
@@ -125,37 +128,42 @@ def _rule(meta: RuleMeta) -> dict[str, Any]:
 
 
 def _result(f: Finding, rule_index: int, print_: str, root: Path) -> dict[str, Any]:
-    text = f.message
-    evidence = "; ".join(e.describe() for e in f.evidence if e.describe())
+    v = f.verdict
+    rule = v.rule
+    failed = v.status is Status.FAIL
+    text = v.message
+    evidence = "; ".join(d for d in (e.describe() for e in v.evidence) if d)
     if evidence:
         text += f" (evidence: {evidence})"
+    fix = f.fix
     out: dict[str, Any] = {
-        "ruleId": f.rule.id,
+        "ruleId": rule.id,
         "ruleIndex": rule_index,
-        "kind": "fail" if f.status is Status.FAIL else "review",
-        "level": _LEVEL[f.severity] if f.status is Status.FAIL else "none",
+        "kind": "fail" if failed else "review",
+        "level": _LEVEL[v.severity] if failed else "none",
         "message": {"text": text},
         "locations": [_location(f, root)],
         "partialFingerprints": {fingerprint.SCHEME: print_},
         "properties": {
-            "control": f.rule.control,
-            "stage": f.stage,
-            "severity": f.severity.value,
+            "control": rule.control,
+            "stage": rule.stage,
+            "severity": v.severity.value,
             "status": f.shown_status,
-            "fix": f.fix.describe() if f.fix else f.rule.remediation,
+            "fix": fix.describe() if fix else rule.remediation,
         },
     }
-    if f.baselined:
+    if v.baselined:
         out["baselineState"] = "unchanged"
-    if f.waiver is not None:
+    waiver = v.waiver
+    if waiver is not None:
         suppression: dict[str, Any] = {
-            "kind": "inSource" if f.waiver.inline else "external",
+            "kind": "inSource" if waiver.inline else "external",
             "status": "accepted",
-            "justification": f.waiver.reason,
-            "properties": {"source": f.waiver.source},
+            "justification": waiver.reason,
+            "properties": {"source": waiver.source},
         }
-        if f.waiver.expires:
-            suppression["properties"]["expires"] = f.waiver.expires
+        if waiver.expires:
+            suppression["properties"]["expires"] = waiver.expires
         out["suppressions"] = [suppression]
     return out
 
@@ -186,6 +194,7 @@ def _artifact(path: str | None, url: str | None, root: Path) -> dict[str, Any]:
     return {"uri": _uri_path(path)}
 
 
+@functools.lru_cache(maxsize=4096)  # a file has a result per rule that failed on it
 def _uri_path(path: str) -> str:
     from urllib.parse import quote
 
