@@ -85,3 +85,27 @@ def test_controls_no_input_spoke_to_are_one_line(tmp_path: Path) -> None:
     line = " ".join(out.split("Not assessed by these inputs")[1].split("\n\n")[0].split())
     assert line.startswith("(17 of 23 controls):")
     assert "k8s.rbac" in line and "use.tee" in line and "spark.authentication" not in line
+
+
+@pytest.mark.parametrize("color", [False, True])
+@pytest.mark.parametrize("width", [40, 120])
+def test_texts_laid_out_once_are_the_same_lines_each_time(
+    color: bool, width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lines of a repeated evidence, fix or waiver text are kept: a finding shows them
+    as if they were laid out afresh, whatever the finding before it showed."""
+    from tests.helpers.sample import every_kind_of_finding, result_with
+    from triplock.formats import table
+
+    result = result_with(every_kind_of_finding())
+    # one text in three styles (expired: magenta, unused: dim, fixed: green)
+    same = "a waiver text long enough to be wrapped on a narrow terminal, in three sections"
+    result.expired_waivers = result.unused_waivers = result.baseline_fixed = [same]
+    kept = render(result, color=color, width=width)
+
+    def afresh(lines: table._Lines, text: str, style: str = "", indent: str = "") -> None:
+        lines.add_parts([(text, style)], indent)
+
+    monkeypatch.setattr(table._Lines, "add", afresh)  # nothing kept: every text laid out again
+    assert render(result, color=color, width=width) == kept
+    assert kept.count("fix:") >= 30  # repeated texts, reused

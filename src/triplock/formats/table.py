@@ -163,26 +163,27 @@ def _group_title(key: tuple[int, int], first: Finding) -> str:
 
 
 def _finding(out: _Lines, f: Finding, same_cause: list[Finding] | None = None) -> None:
-    line = f"{f.location.line:>5}" if f.location.line else "    -"
-    status, style = f.status.value, _STATUS_STYLE[f.status.value]
-    if f.waiver is not None:
+    v, where = f.verdict, f.location
+    line = f"{where.line:>5}" if where.line else "    -"
+    status, style = v.status.value, _STATUS_STYLE[v.status.value]
+    if v.waiver is not None:
         status, style = "waived", "magenta"
-    elif f.baselined:
+    elif v.baselined:
         status, style = "known", "dim"
     parts = [
         (f"  {line}  ", ""),
         (f"{status.upper():<7} ", style),
-        (f"{f.severity.value:<8} ", _SEVERITY_STYLE[f.severity]),
-        (f"{f.rule.id} ", "bold"),
-        (f.message, ""),
+        (f"{v.severity.value:<8} ", _SEVERITY_STYLE[v.severity]),
+        (f"{v.rule.id} ", "bold"),
+        (v.message, ""),
     ]
-    if f.location.object:
-        parts.append((f"  [{f.location.object}]", "dim"))
+    if where.object:
+        parts.append((f"  [{where.object}]", "dim"))
     out.add_parts(parts, indent=_DETAIL)
-    for e in f.evidence:
+    for e in v.evidence:
         out.add(f"{_DETAIL}evidence: {e.describe()}", "dim", indent=_DETAIL + "  ")
     if same_cause:
-        out.add(f"{_DETAIL}the same cause ({f.cause}) also:", "bold", indent=_DETAIL + "  ")
+        out.add(f"{_DETAIL}the same cause ({v.cause}) also:", "bold", indent=_DETAIL + "  ")
         for other in same_cause:
             out.add_parts(
                 [
@@ -192,10 +193,11 @@ def _finding(out: _Lines, f: Finding, same_cause: list[Finding] | None = None) -
                 ],
                 indent=_DETAIL + "    ",
             )
-    fix = f.fix.describe() if f.fix else f.rule.remediation
-    out.add(f"{_DETAIL}fix: {fix}", "cyan", indent=_DETAIL + "  ")
-    if f.waiver:
-        out.add(f"{_DETAIL}waived: {f.waiver.reason}", "magenta", indent=_DETAIL + "  ")
+    fix = f.fix
+    remedy = fix.describe() if fix else v.rule.remediation
+    out.add(f"{_DETAIL}fix: {remedy}", "cyan", indent=_DETAIL + "  ")
+    if v.waiver:
+        out.add(f"{_DETAIL}waived: {v.waiver.reason}", "magenta", indent=_DETAIL + "  ")
 
 
 def _errors(out: _Lines, result: AuditResult) -> None:
@@ -249,6 +251,7 @@ _SGR = {
     "dim": "2",
 }
 _WORD = re.compile(r"\S+")
+_LAID_OUT = 4096  # texts whose lines are kept
 
 
 def _clean(text: str) -> str:
@@ -263,16 +266,28 @@ class _Lines:
     def __init__(self, width: int, color: bool) -> None:
         self.width, self.color = width, color
         self.lines: list[str] = []
+        # The lines of a one-style text: a finding's evidence, fix and waiver recur in each
+        # finding of its verdict, and a rule's remediation in each of its findings.
+        self._laid_out: dict[tuple[str, str, str], list[str]] = {}
 
     def blank(self) -> None:
         self.lines.append("")
 
     def add(self, text: str, style: str = "", indent: str = "") -> None:
-        self.add_parts([(text, style)], indent)
+        key = (text, style, indent)
+        lines = self._laid_out.get(key)
+        if lines is None:
+            if len(self._laid_out) >= _LAID_OUT:
+                self._laid_out.clear()
+            lines = self._laid_out[key] = self._lay_out([(text, style)], indent)
+        self.lines += lines
 
     def add_parts(self, parts: list[tuple[str, str]], indent: str = "") -> None:
         """One logical line made of styled parts, wrapped at word boundaries; continuation
         lines start with `indent`."""
+        self.lines += self._lay_out(parts, indent)
+
+    def _lay_out(self, parts: list[tuple[str, str]], indent: str) -> list[str]:
         text, spans, at = "", [], 0
         for piece, style in parts:
             piece = _clean(piece)
@@ -280,9 +295,10 @@ class _Lines:
             if style:
                 spans.append((at, at + len(piece), style))
             at += len(piece)
-        for number, (start, end) in enumerate(_wrap(text, self.width, len(indent))):
-            prefix = indent if number else ""
-            self.lines.append(prefix + self._paint(text, start, end, spans))
+        return [
+            (indent if number else "") + self._paint(text, start, end, spans)
+            for number, (start, end) in enumerate(_wrap(text, self.width, len(indent)))
+        ]
 
     def _paint(self, text: str, start: int, end: int, spans: list[tuple[int, int, str]]) -> str:
         if not self.color or not spans:
