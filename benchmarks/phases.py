@@ -7,7 +7,7 @@ phase by phase, in one process:
 - discover: reading and parsing the manifests into the inventory (sources and their links);
 - judge: every rule over its facts, findings, waivers (none here) and the checklist;
 - render json (orjson, as shipped) next to the standard library's encoder, both from the result;
-- render table: the terminal format;
+- render sarif and render table: the code-scanning and the terminal formats;
 - pickle: a round trip of the whole inventory, what handing every parsed fact to another
   process would cost (`--jobs` workers send back facts and outcomes by chunk: workers.py).
 Each phase but imports is the best of --runs.
@@ -48,6 +48,7 @@ def main() -> int:
     from triplock.audit import AuditOptions, judge
     from triplock.formats import json as json_format
     from triplock.formats._common import result_dict
+    from triplock.formats.sarif import render as render_sarif
     from triplock.formats.table import render as render_table
     from triplock.inventory import Inventory, RunOptions
     from triplock.model import AuditResult
@@ -94,6 +95,7 @@ def main() -> int:
         args.runs,
         lambda: json.dumps(result_dict(result), ensure_ascii=False, separators=(",", ":")),
     )
+    sarif_s, _ = best(args.runs, lambda: render_sarif(result))
     table_s, table = best(args.runs, lambda: render_table(result, width=120))
     pickle_s, _ = best(args.runs, lambda: pickle.loads(pickle.dumps(inventory, protocol=5)))
 
@@ -107,6 +109,7 @@ def main() -> int:
         ("judge (rules, findings, waivers, checklist)", judged),
         ("render json (orjson, as shipped)", orjson_s),
         ("render json with the standard library", stdlib_s),
+        ("render sarif", sarif_s),
         (f"render table ({table.count(chr(10)):,} lines)", table_s),
         (f"pickle round trip of the inventory ({pickled / 1e6:.1f} MB)", pickle_s),
     ]
