@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from triplock.controls import CONTROLS
@@ -21,6 +22,7 @@ from triplock.model import (
     RuleMeta,
     Severity,
     Status,
+    Verdict,
 )
 from triplock.rules.registry import Context, Outcome, Rule, Scope, all_rules, rules_in
 from triplock.safe_read import DEFAULT_MAX_BYTES
@@ -195,10 +197,10 @@ def finding_of(
 ) -> Finding:
     """The finding of an outcome (its fields in `Outcome`'s order), its verdict the equal one
     this run already keeps."""
-    finding = Finding(
-        meta, status, message, location, severity or meta.severity, evidence, fix, cause=cause
+    verdict = Verdict.at(
+        location.path, meta, status, message, severity or meta.severity, evidence, fix, cause=cause
     )
-    return Finding.at(finding.location, shared.one(finding.verdict))
+    return Finding.at(location, shared.one(verdict))
 
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}
@@ -224,9 +226,15 @@ def checklist(findings: list[Finding]) -> list[ControlStatus]:
     """Each control's status: fail if any counted failure, else unknown if anything could not
     be judged, else pass; `not assessed` when no input spoke to it."""
     counts: dict[str, Counter[str]] = {control: Counter() for control in CONTROLS}
-    for f in findings:
-        kind = "waived" if f.status is Status.FAIL and f.waiver is not None else f.shown_status
-        counts[f.rule.control][kind] += 1
+    # What is counted is the verdict's, and thousands of findings share one: counted by
+    # verdict (by identity, without hashing one), then a verdict at a time.
+    verdicts = list(map(attrgetter("verdict"), findings))
+    shared = {id(v): v for v in verdicts}
+    for key, times in Counter(map(id, verdicts)).items():
+        v = shared[key]
+        waived = v.status is Status.FAIL and v.waiver is not None
+        kind = "waived" if waived else v.shown_status
+        counts[v.rule.control][kind] += times
     out: list[ControlStatus] = []
     for control, n in counts.items():
         if n["fail"] or n["baselined"]:  # a baselined failure is known, still a failure
