@@ -121,7 +121,7 @@ def judge(
                 result.errors.append(found)
                 continue
             for finding in found:
-                ones.setdefault(finding.identity()[1:], finding)
+                ones.setdefault(finding.identity(), finding)
         findings.extend(ones.values())
     _sort(findings)
     result.findings = findings
@@ -204,16 +204,19 @@ def finding_of(
 
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}
+# Status first, then severity (highest first), as one number.
+_RANK = {
+    (st, sev): _STATUS_ORDER[st] * len(Severity) - sev.rank for st in Status for sev in Severity
+}
 
-# The report's order: status, severity (highest first), path or URL, line, rule id. Sorted
-# one key at a time, the last first (each sort is stable): a tuple key per finding would
-# hold millions of tuples at once on a large tree.
+# The report's order: status and severity, path or URL, line, rule id. Sorted one key at a
+# time, the last first (each sort is stable): a tuple key per finding would hold millions of
+# tuples at once on a large tree.
 _ORDER: tuple[Callable[[Finding], Any], ...] = (
-    lambda f: _STATUS_ORDER[f.status],
-    lambda f: -f.severity.rank,
+    lambda f: _RANK[f.verdict.status, f.verdict.severity],
     lambda f: f.location.path or f.location.url or "",
     lambda f: f.location.line or 0,
-    lambda f: f.rule.id,
+    attrgetter("verdict.rule.id"),
 )
 
 

@@ -349,9 +349,10 @@ class Finding:
     def shown_status(self) -> str:
         return self.verdict.shown_status
 
-    def identity(self) -> tuple[str, Status, Location, str]:
+    def identity(self) -> tuple[Status, Location, str]:
+        """What makes two findings of one rule the same finding."""
         v = self.verdict
-        return (v.rule.id, v.status, self.location, v.message)
+        return (v.status, self.location, v.message)
 
 
 _FINDING_FIELDS = (
