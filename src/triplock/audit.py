@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from triplock.controls import CONTROLS
@@ -21,6 +22,7 @@ from triplock.model import (
     RuleMeta,
     Severity,
     Status,
+    Verdict,
 )
 from triplock.rules.registry import Context, Outcome, Rule, Scope, all_rules, rules_in
 from triplock.safe_read import DEFAULT_MAX_BYTES
@@ -119,7 +121,7 @@ def judge(
                 result.errors.append(found)
                 continue
             for finding in found:
-                ones.setdefault(finding.identity()[1:], finding)
+                ones.setdefault(finding.identity(), finding)
         findings.extend(ones.values())
     _sort(findings)
     result.findings = findings
@@ -195,23 +197,26 @@ def finding_of(
 ) -> Finding:
     """The finding of an outcome (its fields in `Outcome`'s order), its verdict the equal one
     this run already keeps."""
-    finding = Finding(
-        meta, status, message, location, severity or meta.severity, evidence, fix, cause=cause
+    verdict = Verdict.at(
+        location.path, meta, status, message, severity or meta.severity, evidence, fix, cause=cause
     )
-    return Finding.at(finding.location, shared.one(finding.verdict))
+    return Finding.at(location, shared.one(verdict))
 
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.PASS: 2}
+# Status first, then severity (highest first), as one number.
+_RANK = {
+    (st, sev): _STATUS_ORDER[st] * len(Severity) - sev.rank for st in Status for sev in Severity
+}
 
-# The report's order: status, severity (highest first), path or URL, line, rule id. Sorted
-# one key at a time, the last first (each sort is stable): a tuple key per finding would
-# hold millions of tuples at once on a large tree.
+# The report's order: status and severity, path or URL, line, rule id. Sorted one key at a
+# time, the last first (each sort is stable): a tuple key per finding would hold millions of
+# tuples at once on a large tree.
 _ORDER: tuple[Callable[[Finding], Any], ...] = (
-    lambda f: _STATUS_ORDER[f.status],
-    lambda f: -f.severity.rank,
+    lambda f: _RANK[f.verdict.status, f.verdict.severity],
     lambda f: f.location.path or f.location.url or "",
     lambda f: f.location.line or 0,
-    lambda f: f.rule.id,
+    attrgetter("verdict.rule.id"),
 )
 
 
@@ -224,9 +229,15 @@ def checklist(findings: list[Finding]) -> list[ControlStatus]:
     """Each control's status: fail if any counted failure, else unknown if anything could not
     be judged, else pass; `not assessed` when no input spoke to it."""
     counts: dict[str, Counter[str]] = {control: Counter() for control in CONTROLS}
-    for f in findings:
-        kind = "waived" if f.status is Status.FAIL and f.waiver is not None else f.shown_status
-        counts[f.rule.control][kind] += 1
+    # What is counted is the verdict's, and thousands of findings share one: counted by
+    # verdict (by identity, without hashing one), then a verdict at a time.
+    verdicts = list(map(attrgetter("verdict"), findings))
+    shared = {id(v): v for v in verdicts}
+    for key, times in Counter(map(id, verdicts)).items():
+        v = shared[key]
+        waived = v.status is Status.FAIL and v.waiver is not None
+        kind = "waived" if waived else v.shown_status
+        counts[v.rule.control][kind] += times
     out: list[ControlStatus] = []
     for control, n in counts.items():
         if n["fail"] or n["baselined"]:  # a baselined failure is known, still a failure

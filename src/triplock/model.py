@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Severity(enum.Enum):
@@ -13,6 +13,10 @@ class Severity(enum.Enum):
     MEDIUM = "medium"
     HIGH = "high"
     CRITICAL = "critical"
+
+    # Members are singletons (in every process: unpickling looks them up): identity hashing
+    # is C code, Enum's own hashes the name in Python (hashed per finding).
+    __hash__ = object.__hash__
 
     @property
     def rank(self) -> int:
@@ -48,6 +52,8 @@ class Status(enum.Enum):
     FAIL = "fail"
     PASS = "pass"
     UNKNOWN = "unknown"
+
+    __hash__ = object.__hash__  # as Severity's
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +165,10 @@ class RuleMeta:
 
         object.__setattr__(self, "stage", CONTROLS[self.control].stage)
 
+    def __hash__(self) -> int:
+        # Rules' ids are unique; the generated hash would hash every field (once per finding).
+        return hash(self.id)
+
 
 # Every inline waiver comment holds the marker (discovery keeps the texts that do); a waiver
 # read from such a comment has a source that starts with the prefix.
@@ -181,12 +191,12 @@ class Waiver:
         return {"reason": self.reason, "source": self.source, "expires": self.expires}
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What a finding says, apart from where: the same rule, status, message, evidence and
     fix recur in thousands of findings, so one object is shared by all of them (see
     `Finding.at`). A fix aimed at the finding's own file is kept without its path
-    (`fix_here`): the path is the location's, and the rest is equal across files."""
+    (`fix_here`): the path is the location's, and the rest is equal across files. A tuple:
+    built, hashed and compared in C, once per finding of a run."""
 
     rule: RuleMeta
     status: Status
@@ -198,6 +208,31 @@ class Verdict:
     waiver: Waiver | None = None
     baselined: bool = False  # a failure recorded in the baseline: known, not new
     cause: str | None = None  # the defect this finding shares with others (see Outcome.cause)
+
+    @classmethod
+    def at(
+        cls,
+        path: str | None,
+        rule: RuleMeta,
+        status: Status,
+        message: str,
+        severity: Severity,
+        evidence: tuple[Evidence, ...] = (),
+        fix: Fix | None = None,
+        waiver: Waiver | None = None,
+        baselined: bool = False,
+        cause: str | None = None,
+    ) -> Verdict:
+        """The verdict of a finding in the file at `path`."""
+        here = fix is not None and fix.path is not None and fix.path == path
+        if here and fix is not None:
+            fix = Fix(fix.action, fix.target, fix.value)
+        return cls(rule, status, message, severity, evidence, fix, here, waiver, baselined, cause)
+
+    @property
+    def shown_status(self) -> str:
+        """The status reports show: `baselined` for a baselined failure (DESIGN contract)."""
+        return "baselined" if self.baselined else self.status.value
 
 
 class Finding:
@@ -221,11 +256,8 @@ class Finding:
         baselined: bool = False,
         cause: str | None = None,
     ) -> None:
-        here = fix is not None and fix.path is not None and fix.path == location.path
-        if here and fix is not None:
-            fix = Fix(fix.action, fix.target, fix.value)
-        verdict = Verdict(
-            rule, status, message, severity, evidence, fix, here, waiver, baselined, cause
+        verdict = Verdict.at(
+            location.path, rule, status, message, severity, evidence, fix, waiver, baselined, cause
         )
         object.__setattr__(self, "location", location)
         object.__setattr__(self, "verdict", verdict)
@@ -315,12 +347,12 @@ class Finding:
 
     @property
     def shown_status(self) -> str:
-        """The status reports show: `baselined` for a baselined failure (DESIGN contract)."""
-        return "baselined" if self.verdict.baselined else self.verdict.status.value
+        return self.verdict.shown_status
 
-    def identity(self) -> tuple[str, Status, Location, str]:
+    def identity(self) -> tuple[Status, Location, str]:
+        """What makes two findings of one rule the same finding."""
         v = self.verdict
-        return (v.rule.id, v.status, self.location, v.message)
+        return (v.status, self.location, v.message)
 
 
 _FINDING_FIELDS = (

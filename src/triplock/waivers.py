@@ -361,8 +361,31 @@ class WaiverStep:
             result.errors.extend(InputError(where, why) for where, why in problems)
         expired: dict[str, str] = {e.source: e.describe() for e in self.entries if e.expired(today)}
         used: set[str] = set()
-        findings: list[Finding] = []
-        for finding in result.findings:
+        if self.entries or inline:  # else nothing is waived: the findings stay as they are
+            findings = self._waived(result.findings, inline, today, expired, used)
+            result.findings = _waive_causes(findings)
+        result.expired_waivers.extend(expired.values())
+        audited = [i.path for i in result.inputs]
+        candidates = {e.source: e for e in self.entries if e.covers_any(audited)}
+        candidates.update((e.source, e) for entries in inline.values() for e in entries)
+        result.unused_waivers.extend(
+            e.describe(unused=True)
+            for source, e in candidates.items()
+            if source not in used and source not in expired and not e.expired(today)
+        )
+
+    def _waived(
+        self,
+        findings: list[Finding],
+        inline: dict[tuple[str, int], list[WaiverEntry]],
+        today: dt.date,
+        expired: dict[str, str],
+        used: set[str],
+    ) -> list[Finding]:
+        """The findings, each with the first unexpired waiver that matches it; the expired
+        and the used waivers are recorded in `expired` and `used`."""
+        out: list[Finding] = []
+        for finding in findings:
             waiver = None
             if finding.status is not Status.PASS:
                 for entry in [*self.entries, *inline.get(_key(finding), ())]:
@@ -374,21 +397,15 @@ class WaiverStep:
                     waiver = entry.waiver()
                     used.add(entry.source)
                     break
-            findings.append(finding.replace(waiver=waiver) if waiver else finding)
-        result.findings = _waive_causes(findings)
-        result.expired_waivers.extend(expired.values())
-        audited = [i.path for i in result.inputs]
-        candidates = {e.source: e for e in self.entries if e.covers_any(audited)}
-        candidates.update((e.source, e) for entries in inline.values() for e in entries)
-        result.unused_waivers.extend(
-            e.describe(unused=True)
-            for source, e in candidates.items()
-            if source not in used and source not in expired and not e.expired(today)
-        )
+            out.append(finding.replace(waiver=waiver) if waiver else finding)
+        return out
 
     def _inline_waivers(
         self, result: AuditResult
     ) -> tuple[dict[tuple[str, int], list[WaiverEntry]], list[tuple[str, str]]]:
+        texts = {i.path: i.waiver_text for i in result.inputs if i.waiver_text is not None}
+        if not texts:  # no audited file holds a waiver comment
+            return {}, []
         paths = sorted(
             {
                 f.location.path
@@ -397,7 +414,6 @@ class WaiverStep:
             }
             - {None}
         )
-        texts = {i.path: i.waiver_text for i in result.inputs if i.waiver_text is not None}
         by_line: dict[tuple[str, int], list[WaiverEntry]] = {}
         problems: list[tuple[str, str]] = []
         for path in paths:

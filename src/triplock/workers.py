@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, Any
 
-from triplock.audit import Found, finding_of, judge_fact
+from triplock.audit import Found, judge_fact
 from triplock.inventory import Inventory, RunOptions
 from triplock.model import (
     Evidence,
@@ -38,8 +38,10 @@ from triplock.model import (
     InputError,
     InputRecord,
     Location,
+    RuleMeta,
     Severity,
     Status,
+    Verdict,
 )
 from triplock.rules.registry import Context, Outcome, Rule, all_rules
 from triplock.sources import all_sources
@@ -96,9 +98,13 @@ class _Setup:
     gc_threshold: tuple[int, int, int]
 
 
-# An outcome as sent: its fields in `Outcome`'s order, its location as a tuple of Location's.
+# An outcome as sent: the index of its verdict in the chunk's `verdicts`, and its location as
+# a tuple of Location's fields.
 _Where = tuple[str | None, int | None, str | None, str | None]
-_Sent = tuple[Status, str, _Where, tuple[Evidence, ...], Fix | None, Severity | None, str | None]
+_Sent = tuple[int, _Where]
+# A verdict as sent: Verdict's fields with the rule's id for the rule (no waiver, not
+# baselined: those are the main process's post steps).
+_SentVerdict = tuple[str, Status, str, Severity, tuple[Evidence, ...], Fix | None, bool, str | None]
 
 
 @dataclass
@@ -110,6 +116,7 @@ class _Chunk:
     inputs: list[InputRecord]
     errors: list[tuple[int, InputError]]
     judged: list[tuple[str, object, tuple[_Sent, ...] | InputError]] = field(default_factory=list)
+    verdicts: list[_SentVerdict] = field(default_factory=list)  # distinct, as `_Sent` names them
     deferred: list[tuple[str, object]] = field(default_factory=list)  # rules that read more
     from_worker: bool = False
 
@@ -175,6 +182,7 @@ def _read_and_judge(files: list[Walked]) -> _Chunk:
     setup, sources, rules = _STATE
     inventory, chunk = _read(files, sources, setup.max_bytes, setup.options)
     ctx = Context(_Elsewhere(), setup.spark_version, setup.options)
+    verdicts: dict[_SentVerdict, int] = {}
     for rule in rules:
         for fact in inventory.of(rule.target):
             try:
@@ -185,27 +193,33 @@ def _read_and_judge(files: list[Walked]) -> _Chunk:
             if isinstance(judged, InputError):
                 chunk.judged.append((rule.meta.id, fact, judged))
             elif judged:  # () is nothing to say
-                chunk.judged.append(
-                    (rule.meta.id, fact, tuple(_sent(o, inventory) for o in judged))
-                )
+                sent = tuple(_sent(rule.meta, o, verdicts, inventory) for o in judged)
+                chunk.judged.append((rule.meta.id, fact, sent))
+    chunk.verdicts = list(verdicts)
     chunk.from_worker = True
     return chunk
 
 
-def _sent(outcome: Outcome, shared: Inventory) -> _Sent:
-    """An outcome as plain tuples, its message, location, evidence and fix shared with the
-    chunk's equal ones: each is pickled once a chunk, a location unpickled without a
-    constructor call."""
+def _sent(
+    meta: RuleMeta, outcome: Outcome, verdicts: dict[_SentVerdict, int], shared: Inventory
+) -> _Sent:
+    """An outcome as its verdict's index in the chunk (each distinct verdict is sent and
+    made into a Verdict once a chunk) and its location as a tuple (shared with the chunk's
+    equal ones: pickled once, unpickled without a constructor call)."""
     where = outcome.location
-    return (
+    v = Verdict.at(
+        where.path,
+        meta,
         outcome.status,
-        shared.one(outcome.message),
-        shared.one((where.path, where.line, where.url, where.object)),
-        shared.one(outcome.evidence),
-        shared.one(outcome.fix),
-        outcome.severity,
-        outcome.cause,
+        outcome.message,
+        outcome.severity or meta.severity,
+        outcome.evidence,
+        outcome.fix,
+        cause=outcome.cause,
     )
+    verdict = (meta.id, v.status, v.message, v.severity, v.evidence, v.fix, v.fix_here, v.cause)
+    index = verdicts.setdefault(verdict, len(verdicts))
+    return index, shared.one((where.path, where.line, where.url, where.object))
 
 
 def _read(
@@ -428,33 +442,25 @@ class Prejudged:
         self.kept.append(chunk.facts)
         self.received.update(map(id, chunk.facts))
         places: dict[int, Location] = {}  # the chunk's locations, shared by identity as sent
+        verdicts = [self._verdict(v) for v in chunk.verdicts]
         for rule_id, fact, sent in chunk.judged:
             ids, kept = self.found[rule_id]
             ids.append(id(fact))
             if isinstance(sent, InputError):
                 kept.append(sent)
             elif len(sent) == 1:
-                kept.append(self._finding(rule_id, sent[0], places))
+                kept.append(_finding(sent[0], verdicts, places))
             else:
-                kept.append(tuple(self._finding(rule_id, o, places) for o in sent))
+                kept.append(tuple(_finding(o, verdicts, places) for o in sent))
         for rule_id, fact in chunk.deferred:
             self.deferred[rule_id].add(id(fact))
 
-    def _finding(self, rule_id: str, sent: _Sent, places: dict[int, Location]) -> Finding:
-        status, message, where, evidence, fix, severity, cause = sent
-        location = places.get(id(where))
-        if location is None:
-            location = places[id(where)] = Location(*where)
-        return finding_of(
-            self.metas[rule_id],
-            status,
-            message,
-            location,
-            evidence,
-            fix,
-            severity,
-            cause,
-            self.shared,
+    def _verdict(self, sent: _SentVerdict) -> Verdict:
+        """The run's Verdict equal to one a worker sent (its rule the main process's)."""
+        rule_id, status, message, severity, evidence, fix, here, cause = sent
+        meta = self.metas[rule_id]
+        return self.shared.one(
+            Verdict(meta, status, message, severity, evidence, fix, here, None, False, cause)
         )
 
     def of(self, rule: Rule[Any], facts: list[object]) -> list[Found | None] | None:
@@ -477,6 +483,14 @@ class Prejudged:
 
 
 _Kept = Finding | tuple[Finding, ...] | InputError
+
+
+def _finding(sent: _Sent, verdicts: list[Verdict], places: dict[int, Location]) -> Finding:
+    index, where = sent
+    location = places.get(id(where))
+    if location is None:
+        location = places[id(where)] = Location(*where)
+    return Finding.at(location, verdicts[index])
 
 
 def _no_findings() -> tuple[array[int], list[_Kept]]:

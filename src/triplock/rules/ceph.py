@@ -4,7 +4,6 @@ in docs/ceph.md (Ceph Reef 18, Squid 19)."""
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 from collections.abc import Callable, Iterator
@@ -156,7 +155,7 @@ def msgr2_secure(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
             "is secure only",
         ):
             if name.startswith("ms_mon_") and outcome.severity is None:
-                outcome = dataclasses.replace(outcome, severity=Severity.MEDIUM)
+                outcome = outcome._replace(severity=Severity.MEDIUM)
             yield outcome
 
 
@@ -194,7 +193,7 @@ def msgr1_bound(conf: CephConf, ctx: Context) -> Iterator[Outcome]:
         types=("mon", "mgr", "osd", "mds"),
     ):
         if outcome.status.value == "fail":
-            outcome = dataclasses.replace(outcome, severity=Severity.HIGH)
+            outcome = outcome._replace(severity=Severity.HIGH)
         yield outcome
 
 

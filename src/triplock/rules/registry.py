@@ -13,7 +13,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
 from triplock.controls import CONTROLS
 from triplock.inventory import Inventory, RunOptions
@@ -22,9 +22,9 @@ from triplock.model import Evidence, Fix, Location, RuleMeta, Severity, Status
 F = TypeVar("F")
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What a rule concluded about one fact; the engine turns it into a Finding."""
+class Outcome(NamedTuple):
+    """What a rule concluded about one fact; the engine turns it into a Finding. A tuple:
+    rules build one per fact they judge, and the workers send them as they are."""
 
     status: Status
     message: str
