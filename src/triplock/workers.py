@@ -31,6 +31,7 @@ from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, Any
 
 from triplock.audit import Found, judge_fact
+from triplock.facts.shell import Arg
 from triplock.inventory import Inventory, RunOptions
 from triplock.model import (
     Evidence,
@@ -167,7 +168,20 @@ def _reducer(kind: type) -> Callable[[Any], tuple[Any, ...]]:
     plain = all(f.init for f in fields(kind)) and not hasattr(kind, "__post_init__")
     if vars(kind).get("__init__") is None or not plain:
         return lambda obj: (_rebuilt, (kind, names, tuple(getattr(obj, n) for n in names)))
+    if kind in _SHARED_VALUES:
+        return lambda obj: (_arrived, (kind, tuple(getattr(obj, n) for n in names)))
     return lambda obj: (kind, tuple(getattr(obj, n) for n in names))
+
+
+# Values the sources share through `Inventory.one` (equal ones are one object): a chunk's
+# arrive as one object a chunk, and are shared again here, across chunks, as they arrive.
+_SHARED_VALUES: frozenset[type] = frozenset({Arg})
+_ARRIVED: dict[object, object] = {}  # for the run: emptied once the workers are stopped
+
+
+def _arrived(kind: type, values: tuple[object, ...]) -> object:
+    value = kind(*values)
+    return _ARRIVED.setdefault(value, value)
 
 
 def _rebuilt(kind: type, names: tuple[str, ...], values: tuple[object, ...]) -> object:
@@ -352,6 +366,8 @@ def _run(
     except BaseException:  # Ctrl-C included: no worker outlives the audit
         _stop(executor)
         raise
+    finally:
+        _ARRIVED.clear()
     executor.shutdown()
 
 
