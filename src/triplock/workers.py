@@ -342,6 +342,10 @@ def _run(
     walked.until(jobs * CHUNK_FILES)  # no more workers than chunks
     jobs = min(jobs, -(-len(walked.files) // CHUNK_FILES))
     executor = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(setup,))
+    # The objects of this process so far (modules, rules, sources) are left out of the
+    # collector's passes: in a forked worker, a pass would write to every one of their pages,
+    # copying them; here, there is nothing to collect among them.
+    gc.freeze()
     try:
         pending: deque[tuple[int, Future[_Chunk] | None]] = deque()
         handed = 0  # files handed out
@@ -368,6 +372,7 @@ def _run(
         raise
     finally:
         _ARRIVED.clear()
+        gc.unfreeze()
     executor.shutdown()
 
 
