@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from triplock.inventory import Setting
+from triplock.inventory import Inventory, Setting
 from triplock.model import Location
 
 
@@ -37,3 +37,16 @@ def test_flags_are_independent() -> None:
 def test_a_place_is_a_path_or_a_url_not_both() -> None:
     with pytest.raises(ValueError, match="not both"):
         Setting.at("k", "v", Location(path="a.conf", url="http://x/"))
+
+
+def test_facts_added_after_track_late_are_recorded() -> None:
+    """What worker processes judged does not cover facts added after the chunks were merged
+    (by link(), by later steps): the inventory records them once asked to."""
+    inventory = Inventory()
+    merged, linked = Location("a"), Location("b")
+    inventory.add(merged)
+    assert inventory.late is None
+    inventory.track_late()
+    inventory.add(linked)
+    assert inventory.late == {id(linked)}
+    assert inventory.of(Location) == [merged, linked]

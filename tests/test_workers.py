@@ -19,7 +19,8 @@ from tests.helpers import EXAMPLES, ROOT, run_cli
 from triplock import workers
 from triplock.audit import JOBS_AUTO, AuditOptions, audit
 from triplock.commands._args import jobs
-from triplock.inventory import RunOptions
+from triplock.facts.shell import ShellCommand
+from triplock.inventory import Inventory, RunOptions
 from triplock.rules.registry import Scope, all_rules
 from triplock.sources import all_sources
 from triplock.sources.discovery import walk
@@ -76,7 +77,11 @@ def test_two_jobs_report_byte_for_byte_what_one_reports(
     assert not judged.found, "what the workers judged was not all taken"
     # Linking changed facts the workers judged (launches layered on their properties files):
     # those were judged again here, and the output is still the same.
-    assert judged.shared.relinked & judged.received
+    merged_then_changed = judged.shared.relinked - (judged.shared.late or set()) - judged.local
+    assert merged_then_changed
+    # Facts linking added (Hadoop configurations of Spark applications, RBAC subjects' access)
+    # were judged here.
+    assert judged.shared.late
     # Every rule that reads ctx.inventory declares it: none was left to the main process.
     assert not any(judged.deferred.values())
 
@@ -128,6 +133,26 @@ def _shape(fact: object) -> tuple[object, ...]:
 
 def _same(after: tuple[object, ...], before: tuple[object, ...]) -> bool:
     return len(after) == len(before) and all(a is b for a, b in zip(after, before, strict=True))
+
+
+def test_equal_shell_arguments_from_different_chunks_are_one_object(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One process shares equal arguments (`Inventory.one`); with workers, a chunk's arrive
+    as one object a chunk and are shared again across chunks as they arrive."""
+    monkeypatch.setattr(workers, "MIN_FILES", 0)
+    monkeypatch.setattr(workers, "CHUNK_FILES", 2)
+    for i in range(6):
+        (tmp_path / f"run-{i}.sh").write_text(f"spark-submit --conf spark.app.name=a{i} x.py\n")
+    inventory = Inventory()
+    options = AuditOptions(paths=[str(tmp_path)], jobs=2)
+    assert workers.read_on_workers(options, inventory, []) is not None
+    commands = inventory.of(ShellCommand)
+    assert len(commands) == 6
+    firsts = {id(c.args[0]) for c in commands}  # `spark-submit` at line 1, in every file
+    assert len(firsts) == 1
+    assert len({id(c.args[2]) for c in commands}) == 6  # the app names differ
+    assert not workers._ARRIVED  # emptied at the end of the run
 
 
 def test_jobs_on_a_pool_keep_the_exit_status_and_the_table(

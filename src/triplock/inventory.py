@@ -140,9 +140,17 @@ class Inventory:
         self.options = RunOptions()
         self._shared: dict[object, object] = {}
         self.relinked: set[int] = set()  # ids of the facts link() changed in place
+        self.late: set[int] | None = None  # ids of the facts added since track_late()
 
     def add(self, fact: object) -> None:
         self._facts[type(fact)].append(fact)
+        if self.late is not None:
+            self.late.add(id(fact))
+
+    def track_late(self) -> None:
+        """From now on, record the facts added (by link(), by later steps): what worker
+        processes judged before (workers.py) does not cover them."""
+        self.late = set()
 
     def changed(self, fact: object) -> None:
         """A source's link() changed this fact in place (assigned a field, edited a container):

@@ -26,10 +26,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields, is_dataclass
+from itertools import repeat
 from multiprocessing.reduction import ForkingPickler
 from typing import TYPE_CHECKING, Any
 
 from triplock.audit import Found, judge_fact
+from triplock.facts.shell import Arg
 from triplock.inventory import Inventory, RunOptions
 from triplock.model import (
     Evidence,
@@ -166,7 +168,20 @@ def _reducer(kind: type) -> Callable[[Any], tuple[Any, ...]]:
     plain = all(f.init for f in fields(kind)) and not hasattr(kind, "__post_init__")
     if vars(kind).get("__init__") is None or not plain:
         return lambda obj: (_rebuilt, (kind, names, tuple(getattr(obj, n) for n in names)))
+    if kind in _SHARED_VALUES:
+        return lambda obj: (_arrived, (kind, tuple(getattr(obj, n) for n in names)))
     return lambda obj: (kind, tuple(getattr(obj, n) for n in names))
+
+
+# Values the sources share through `Inventory.one` (equal ones are one object): a chunk's
+# arrive as one object a chunk, and are shared again here, across chunks, as they arrive.
+_SHARED_VALUES: frozenset[type] = frozenset({Arg})
+_ARRIVED: dict[object, object] = {}  # for the run: emptied once the workers are stopped
+
+
+def _arrived(kind: type, values: tuple[object, ...]) -> object:
+    value = kind(*values)
+    return _ARRIVED.setdefault(value, value)
 
 
 def _rebuilt(kind: type, names: tuple[str, ...], values: tuple[object, ...]) -> object:
@@ -262,6 +277,7 @@ def read_on_workers(
     merged = _Merge(inventory, walked, prejudged)
     _run(walked, jobs, setup, sources, merged, options)
     merged.finish()
+    inventory.track_late()
     link_inputs(sources, inventory)
     return prejudged
 
@@ -281,6 +297,9 @@ def _read_here(
     merged.finish()
 
 
+_RELEASED = Walked("", False, "")
+
+
 class _Walk:
     """The walk of the paths, taken as far as the files handed out need: its errors are kept
     apart (the chunks' own go among them, file by file), each file with the count of them
@@ -291,6 +310,11 @@ class _Walk:
         self.files: list[Walked] = []
         self.marks: list[int] = []
         self._next = walk(options.paths, self.record, options.skip_paths, options.follow_symlinks)
+
+    def release(self, start: int, count: int) -> None:
+        """Forget these files (merged: their paths live on in the facts and input records,
+        which hold the workers' copies)."""
+        self.files[start : start + count] = repeat(_RELEASED, count)
 
     def until(self, count: int) -> bool:
         """Walk on until `count` files are found; False if the walk ended before."""
@@ -318,6 +342,10 @@ def _run(
     walked.until(jobs * CHUNK_FILES)  # no more workers than chunks
     jobs = min(jobs, -(-len(walked.files) // CHUNK_FILES))
     executor = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(setup,))
+    # The objects of this process so far (modules, rules, sources) are left out of the
+    # collector's passes: in a forked worker, a pass would write to every one of their pages,
+    # copying them; here, there is nothing to collect among them.
+    gc.freeze()
     try:
         pending: deque[tuple[int, Future[_Chunk] | None]] = deque()
         handed = 0  # files handed out
@@ -332,6 +360,7 @@ def _run(
                 start, task = pending.popleft()
                 files = walked.files[start : start + CHUNK_FILES]
                 merged.add(_result(task, files, sources, setup), start)
+                walked.release(start, len(files))
                 done = start + len(files)
                 if (
                     options.progress is not None
@@ -341,6 +370,9 @@ def _run(
     except BaseException:  # Ctrl-C included: no worker outlives the audit
         _stop(executor)
         raise
+    finally:
+        _ARRIVED.clear()
+        gc.unfreeze()
     executor.shutdown()
 
 
@@ -408,8 +440,12 @@ class _Merge:
         self.inventory.inputs += chunk.inputs
         for fact in chunk.facts:
             self.inventory.add(fact)
-        if chunk.from_worker and self.prejudged is not None:
+        if self.prejudged is None:
+            return
+        if chunk.from_worker:
             self.prejudged.receive(chunk)
+        else:
+            self.prejudged.local.update(map(id, chunk.facts))
 
     def finish(self) -> None:
         self.place_walk_errors(len(self.walk_errors))
@@ -427,9 +463,10 @@ class Prejudged:
     def __init__(self, rules: list[Rule[Any]], shared: Inventory) -> None:
         self.metas = {r.meta.id: r.meta for r in rules}  # the rules the workers judged
         self.shared = shared  # the run's inventory: its shared values, what link() changed
-        self.received: set[int] = set()  # the ids of the facts read by workers
-        # The lists of those facts, so that none is freed and its id taken by one link() adds.
-        self.kept: list[list[object]] = []
+        # The ids of the facts read in this process (a chunk a dead worker left): no worker
+        # judged them. Every fact added after the chunks were merged is in `shared.late`, so
+        # that a fact link() adds is judged here even where it took a freed fact's id.
+        self.local: set[int] = set()
         # By rule: the fact ids and, in step, what was found on each; most facts get one
         # finding from a rule, kept as it is (a tuple each would cost as much again as the
         # findings: 2 million of them on a large tree). Two flat sequences and not a dict by
@@ -439,8 +476,6 @@ class Prejudged:
         self.deferred: dict[str, set[int]] = defaultdict(set)
 
     def receive(self, chunk: _Chunk) -> None:
-        self.kept.append(chunk.facts)
-        self.received.update(map(id, chunk.facts))
         places: dict[int, Location] = {}  # the chunk's locations, shared by identity as sent
         verdicts = [self._verdict(v) for v in chunk.verdicts]
         for rule_id, fact, sent in chunk.judged:
@@ -473,13 +508,9 @@ class Prejudged:
         found = dict(zip(ids, kept, strict=True))
         del ids, kept
         deferred = self.deferred.get(rule.meta.id, set())
-        received, changed = self.received, self.shared.relinked
-        return [
-            _found(found.get(key, ()))
-            if key in received and key not in changed and key not in deferred
-            else None
-            for key in map(id, facts)
-        ]
+        late = self.shared.late or set()
+        here = self.local | self.shared.relinked | deferred | late
+        return [None if key in here else _found(found.get(key, ())) for key in map(id, facts)]
 
 
 _Kept = Finding | tuple[Finding, ...] | InputError
