@@ -52,12 +52,9 @@ def main() -> int:
     from triplock.formats.table import render as render_table
     from triplock.inventory import Inventory, RunOptions
     from triplock.model import AuditResult
-    from triplock.redact import _remembered_show as remembered_show
     from triplock.rules.registry import all_rules
     from triplock.secret_classifier import masked_key, secret_key
-    from triplock.secret_classifier.values import (
-        _remembered_literal_secret as remembered_literal_secret,
-    )
+    from triplock.secret_classifier.remembered import forget
     from triplock.sources import all_sources
     from triplock.sources.discovery import discover
     from triplock.waivers import WaiverStep
@@ -85,8 +82,7 @@ def main() -> int:
         # The rules' caches start empty, as in a run of the CLI.
         secret_key.cache_clear()
         masked_key.cache_clear()
-        remembered_literal_secret.cache_clear()
-        remembered_show.cache_clear()
+        forget()  # literal_secret's and redact.show's
         return judge(inventory, options)
 
     judged, result = best(args.runs, judge_cold)

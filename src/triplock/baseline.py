@@ -115,8 +115,8 @@ class BaselineStep:
             fp = fingerprint_of.get(id(f))
             if fp is not None and f.counts and fp in self.entries:
                 matched.add(fp)
-                f = f.replace(baselined=True)
-                f = Finding.at(f.location, verdicts.setdefault(f.verdict, f.verdict))
+                known = f.verdict._replace(baselined=True)
+                f = Finding.at(f.location, verdicts.setdefault(known, known))
             findings.append(f)
         result.findings = findings
         result.baseline_fixed = [

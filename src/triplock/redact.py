@@ -6,7 +6,6 @@ passwords inside URLs, `key=value` lists, JSON and headers are masked where they
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -25,26 +24,17 @@ from triplock.secret_classifier import (
     token_format,
     url_passwords,
 )
+from triplock.secret_classifier.remembered import remembered_for_short
 
 MASK = "****"
 
 
-# Values up to this long are remembered with their shown form: the same settings recur in
-# thousands of inputs' evidence.
-_REMEMBERED_CHARS = 256
-
-
+@remembered_for_short
 def show(key: str | None, value: str, by_key_only: bool = False) -> str:
     """The form of `value` that a report may print, knowing it belongs to `key`.
 
     `by_key_only`: mask a secret key's value even when it is a reference, as Hadoop's own
     redaction (hadoop.security.sensitive-config-keys) does for `${env.X}` values."""
-    if len(value) > _REMEMBERED_CHARS:
-        return _show(key, value, by_key_only)
-    return _remembered_show(key, value, by_key_only)
-
-
-def _show(key: str | None, value: str, by_key_only: bool) -> str:
     if value.strip().lower() in ("true", "false"):
         return value  # a switch reveals nothing
     if masked_key(key):
@@ -55,9 +45,6 @@ def _show(key: str | None, value: str, by_key_only: bool) -> str:
     if token_format(value) or random_token(value.strip()):
         return MASK
     return mask_spans(value, embedded_secrets(value), MASK)
-
-
-_remembered_show = functools.lru_cache(maxsize=8192)(_show)
 
 
 def embedded_secrets(text: str) -> list[Span]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -17,6 +16,7 @@ from triplock.secret_classifier.names import (
     names_secret_object,
     secret_key,
 )
+from triplock.secret_classifier.remembered import remembered_for_short
 from triplock.secret_classifier.spans import (
     form_secrets,
     is_reference,
@@ -346,19 +346,9 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 _SHAPE = "the value has the shape of a secret (key block, token format or random string)"
 
 
-# Values up to this long are remembered with their verdict: one deployment tree repeats the
-# same settings in thousands of files, and several rules ask about each one.
-_REMEMBERED_CHARS = 256
-
-
+@remembered_for_short
 def literal_secret(key: str | None, value: str) -> Verdict | None:
     """Why `key=value` is a secret written in clear, or None."""
-    if len(value) > _REMEMBERED_CHARS:
-        return _literal_secret(key, value)
-    return _remembered_literal_secret(key, value)
-
-
-def _literal_secret(key: str | None, value: str) -> Verdict | None:
     v = value.strip()[:_MAX_JUDGED]
     if not v:
         return None
@@ -379,9 +369,6 @@ def _literal_secret(key: str | None, value: str) -> Verdict | None:
     if "=" in v and any(not not_a_secret(v[f.start : f.end]) for f in form_secrets(v)):
         return Verdict("the value sets a secret-named option to a literal", "embedded")
     return None
-
-
-_remembered_literal_secret = functools.lru_cache(maxsize=8192)(_literal_secret)
 
 
 def setting_secret(key: str, value: str, templated: bool, expanded: bool) -> Verdict | None:
