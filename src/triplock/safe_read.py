@@ -12,6 +12,7 @@ still capped.
 from __future__ import annotations
 
 import os
+import select
 import stat
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -50,8 +51,10 @@ def read_capped(path: str, limit: int, streams: bool = False) -> FileBytes:
         _check_kind(st.st_mode, streams)
         if stat.S_ISREG(st.st_mode) and st.st_size > limit:
             raise TooLarge(too_large(st.st_size, limit))
+        if stat.S_ISFIFO(st.st_mode):
+            _await_writer(fd)
         if not stat.S_ISREG(st.st_mode):
-            os.set_blocking(fd, True)  # a stream the user named: wait for its writer
+            os.set_blocking(fd, True)  # a stream the user named: read it to its end
         with os.fdopen(fd, "rb", buffering=0, closefd=False) as handle:
             data = read_stream(handle, limit)
     except OSError as e:
@@ -59,6 +62,15 @@ def read_capped(path: str, limit: int, streams: bool = False) -> FileBytes:
     finally:
         os.close(fd)
     return FileBytes(data, stat.S_IMODE(st.st_mode))
+
+
+def _await_writer(fd: int) -> None:
+    """Wait until a FIFO opened without blocking has data, or a writer came and went: with no
+    writer yet, a read would end at once, empty (a `mkfifo` whose writer starts after the
+    audit). Waits as `cat` would; Ctrl-C ends the wait."""
+    waiting = select.poll()
+    waiting.register(fd, select.POLLIN)
+    waiting.poll()
 
 
 def read_stream(handle: BinaryIO, limit: int) -> bytes:
