@@ -1,0 +1,125 @@
+"""Where the wall time of one whole `triplock audit` command goes, phase by phase, with the CPU
+time of the main process and of its workers in each phase:
+
+- start: the modules and the rules imported, the options read (the interpreter's own start,
+  ~20 ms, is before the first mark);
+- read: the inputs read and linked, with the per-input rules judged on the workers
+  (`--jobs N`), or read alone in one process (`--jobs 1`);
+- judge: in the main process: cross-input rules, the workers' findings taken, per-input rules
+  where linking changed a fact (everything with `--jobs 1`), sorting, waivers, the checklist;
+- report: the JSON report encoded and written to a file.
+
+    python benchmarks/timeline.py --tree benchmarks/.work/manifests-2000 --jobs 2
+    python benchmarks/timeline.py --files 40000 --jobs 2   # generated Spark inputs
+
+(the manifests are those `benchmarks/k8s_vs_checkov.py -n 2000` generates; `--files` generates
+the inputs of benchmarks/audit_speed.py). Each run is its own process; the run with the least
+wall time of `--runs` is printed. The main process's CPU counts from its start (the start
+phase's CPU includes the interpreter's); the workers' is counted once they have exited, at the
+end of the read phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+START = time.perf_counter()
+ROOT = Path(__file__).resolve().parents[1]
+PHASES = ("start", "read", "judge", "report")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tree", help="audit this directory")
+    parser.add_argument("--files", type=int, help="generate this many Spark inputs instead")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.tree, args.jobs)
+    if (args.tree is None) == (args.files is None):
+        parser.error("give one of --tree and --files")
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = args.tree
+        if tree is None:
+            sys.path.insert(0, str(ROOT))
+            from tests.helpers.spark_tree import generate
+
+            tree = str(Path(tmp) / "tree")
+            generate(Path(tree), args.files)
+        runs = [run(tree, args.jobs) for _ in range(args.runs)]
+    best = min(runs, key=lambda r: r["report"]["end"])
+    print(f"{tree}, --jobs {args.jobs}, {os.cpu_count()} cores, best of {args.runs}, ", end="")
+    print(f"load average {os.getloadavg()[0]:.2f}\n")
+    print("| phase | wall (s) | main process CPU (s) | workers CPU (s) |")
+    print("|---|---|---|---|")
+    before = {"end": 0.0, "main": 0.0, "workers": 0.0}
+    for phase in PHASES:
+        mark = best[phase]
+        cells = [mark[k] - before[k] for k in ("end", "main", "workers")]
+        print(f"| {phase} | " + " | ".join(f"{c:.2f}" for c in cells) + " |")
+        before = mark
+    total = best["report"]
+    print(f"| whole command | {total['end']:.2f} | {total['main']:.2f} | {total['workers']:.2f} |")
+
+
+def run(tree: str, jobs: int) -> dict[str, dict[str, float]]:
+    command = [sys.executable, __file__, "--child", "--tree", tree, "--jobs", str(jobs)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"the timed run failed: {out.stderr[-2000:]}")
+    marks: dict[str, dict[str, float]] = json.loads(out.stdout)
+    return marks
+
+
+def child(tree: str, jobs: int) -> None:
+    """One audit in this process, each phase's end marked: printed as JSON on stdout."""
+    marks: dict[str, dict[str, float]] = {}
+
+    def mark(phase: str) -> None:
+        main = resource.getrusage(resource.RUSAGE_SELF)
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+        marks[phase] = {
+            "end": time.perf_counter() - START,
+            "main": main.ru_utime + main.ru_stime,
+            "workers": workers.ru_utime + workers.ru_stime,
+        }
+
+    from triplock import audit, cli, workers
+
+    def marked(function: Callable[..., Any], before: str, after: str) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            mark(before)
+            result = function(*args, **kwargs)
+            mark(after)
+            return result
+
+        return call
+
+    # The phases' functions, as audit() calls them (module globals, looked up at each call).
+    audit.discover = marked(audit.discover, "start", "read")  # type: ignore[attr-defined]
+    workers.read_on_workers = marked(workers.read_on_workers, "start", "read")
+    audit.judge = marked(audit.judge, "read", "judge")
+    with tempfile.TemporaryDirectory() as tmp:
+        report = str(Path(tmp) / "report.json")
+        code = cli.main(["audit", tree, "--jobs", str(jobs), "--format", "json", "-o", report])
+    mark("report")
+    if code not in (0, 1):
+        raise SystemExit(f"triplock audit exited {code}")
+    print(json.dumps(marks))
+
+
+if __name__ == "__main__":
+    main()
