@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -177,6 +179,42 @@ def test_a_fifo_named_on_the_command_line_is_read(tmp_path: Path) -> None:
     writer.join()
     assert result.code == 1, result.err
     assert [i["kind"] for i in result.json()["inputs"]] == ["spark-conf"]
+
+
+def _holds_open(pid: int, path: Path) -> bool:
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == str(path):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def test_an_audit_waiting_for_a_fifos_writer_ends_on_ctrl_c(tmp_path: Path) -> None:
+    """A named FIFO nobody writes is waited for, as `cat` waits; Ctrl-C still ends the run."""
+    fifo = tmp_path / "spark-defaults.conf"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "triplock", "audit", str(fifo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        # SIGINT as a terminal delivers it (a background job may inherit it ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not _holds_open(proc.pid, fifo):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, err.decode()
+    assert "interrupted" in err.decode()
 
 
 def test_a_fifo_found_in_the_tree_is_skipped_without_blocking(tmp_path: Path) -> None:
