@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import write
 from tests.helpers.sample import AUTH, LOCAL, SECRET
-from triplock.audit import AuditOptions, audit, checklist
+from triplock.audit import AuditOptions, _distinct, audit, checklist
 from triplock.facts.spark import SparkApp
 from triplock.model import Finding, Location, Severity, Status, Waiver
 from triplock.rules.registry import Rule, all_rules
@@ -98,3 +98,16 @@ def test_a_rule_crash_reports_the_error_type_not_its_text() -> None:
     rule = all_rules()[0]
     error = _rule_error(rule, object(), ValueError("Port could not be cast: 'CANARY-pw'"))
     assert "ValueError" in error.reason and "CANARY" not in error.reason
+
+
+def test_a_rules_findings_of_one_identity_are_one_the_first_kept_in_order() -> None:
+    """Status, location and message make a finding's identity; severity, evidence and the
+    rest do not. The first of each identity stays, in the order found."""
+    first = Finding(AUTH, Status.FAIL, "m", Location("a.conf", 1), Severity.HIGH)  # type: ignore[arg-type]
+    other_line = Finding(AUTH, Status.FAIL, "m", Location("a.conf", 2), Severity.HIGH)  # type: ignore[arg-type]
+    passed = Finding(AUTH, Status.PASS, "m", Location("a.conf", 1), Severity.HIGH)  # type: ignore[arg-type]
+    again = Finding(AUTH, Status.FAIL, "m", Location("a.conf", 1), Severity.LOW)  # type: ignore[arg-type]
+    kept = _distinct([first, other_line, again, passed, first])
+    assert [id(f) for f in kept] == [id(first), id(other_line), id(passed)]
+    distinct = [first, other_line, passed]
+    assert _distinct(distinct) == distinct

@@ -61,10 +61,18 @@ def _layered(root: Path) -> Path:
 
 
 def test_two_jobs_report_byte_for_byte_what_one_reports(
-    every_run_on_workers: list[workers.Prejudged], tmp_path: Path
+    every_run_on_workers: list[workers.Prejudged], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every example and every test fixture, in one run each way, full JSON, order included."""
     paths = [str(EXAMPLES), str(TESTS), str(_layered(tmp_path))]
+    in_order = workers.Prejudged._in_order
+    took: list[bool] = []  # per rule: whether its findings were taken as the workers sent them
+
+    def spy(self: workers.Prejudged, *args: Any) -> bool:
+        took.append(in_order(self, *args))
+        return took[-1]
+
+    monkeypatch.setattr(workers.Prejudged, "_in_order", spy)
     one = run_cli("audit", *paths, "-f", "json", "--jobs", "1")
     assert not every_run_on_workers
     two = run_cli("audit", *paths, "-f", "json", "--jobs", "2")
@@ -84,6 +92,9 @@ def test_two_jobs_report_byte_for_byte_what_one_reports(
     assert judged.shared.late
     # Every rule that reads ctx.inventory declares it: none was left to the main process.
     assert not any(judged.deferred.values())
+    # Both ways of taking a rule's findings were taken: as sent (no fact of the rule judged
+    # here), and fact by fact (some judged here).
+    assert True in took and False in took
 
 
 def test_every_change_link_makes_to_a_fact_is_declared(

@@ -111,24 +111,33 @@ def judge(
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
         done = prejudged.of(rule, facts) if prejudged is not None else None
-        # Identities differ between rules: one rule's findings at a time are deduplicated.
-        ones: dict[tuple[Status, Location, str], Finding] = {}
-        for fact, ready in zip(facts, done or repeat(None, len(facts)), strict=True):
+        found_by_rule: list[Finding] = []
+        for fact, ready in zip(facts, repeat(None)) if done is None else done:
             found = (
                 _findings(rule, judge_fact(rule, fact, ctx), inventory) if ready is None else ready
             )
             if isinstance(found, InputError):
                 result.errors.append(found)
                 continue
-            for finding in found:
-                ones.setdefault(finding.identity(), finding)
-        findings.extend(ones.values())
+            found_by_rule += found
+        # Identities differ between rules: one rule's findings at a time are deduplicated.
+        findings += _distinct(found_by_rule)
     _sort(findings)
     result.findings = findings
     for step in options.post_steps:
         step(result, options)
     result.checklist = checklist(result.findings)
     return result
+
+
+def _distinct(findings: list[Finding]) -> list[Finding]:
+    """The first finding of each identity, in their order (the identities computed in C: a
+    large tree has millions of findings)."""
+    keys = list(Finding.identities(findings))
+    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1), strict=True))
+    if len(first) == len(findings):
+        return findings
+    return list(map(findings.__getitem__, sorted(first.values())))
 
 
 def _catalogue(options: AuditOptions) -> list[Rule[Any]]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 
@@ -56,9 +58,9 @@ class Status(enum.Enum):
     __hash__ = object.__hash__  # as Severity's
 
 
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where a fact came from: a file and line, a URL, and/or an object inside it."""
+class Location(NamedTuple):
+    """Where a fact came from: a file and line, a URL, and/or an object inside it. A tuple:
+    hashed, compared and built in C (a large tree's findings are millions of them)."""
 
     path: str | None = None
     line: int | None = None
@@ -349,10 +351,17 @@ class Finding:
     def shown_status(self) -> str:
         return self.verdict.shown_status
 
-    def identity(self) -> tuple[Status, Location, str]:
-        """What makes two findings of one rule the same finding."""
-        v = self.verdict
-        return (v.status, self.location, v.message)
+    @staticmethod
+    def identities(findings: list[Finding]) -> Iterator[tuple[Status, Location, str]]:
+        """What makes each of these findings (of one rule) the same as another: its status,
+        location and message; computed in C."""
+        verdicts = list(map(_VERDICT, findings))
+        statuses, messages = map(_STATUS, verdicts), map(_MESSAGE, verdicts)
+        return zip(statuses, map(_LOCATION, findings), messages, strict=True)
+
+
+_VERDICT, _LOCATION = attrgetter("verdict"), attrgetter("location")
+_STATUS, _MESSAGE = attrgetter("status"), attrgetter("message")
 
 
 _FINDING_FIELDS = (

@@ -22,12 +22,13 @@ import sys
 import threading
 from array import array
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields, is_dataclass
-from itertools import repeat
+from itertools import count, islice, repeat
 from multiprocessing.reduction import ForkingPickler
+from operator import lt
 from typing import TYPE_CHECKING, Any
 
 from triplock.audit import Found, judge_fact
@@ -474,6 +475,7 @@ class Prejudged:
         # dict at a time.
         self.found: dict[str, tuple[array[int], list[_Kept]]] = defaultdict(_no_findings)
         self.deferred: dict[str, set[int]] = defaultdict(set)
+        self._positions_of: dict[int, tuple[list[object], dict[int, int]]] = {}  # by id(facts)
 
     def receive(self, chunk: _Chunk) -> None:
         places: dict[int, Location] = {}  # the chunk's locations, shared by identity as sent
@@ -498,29 +500,56 @@ class Prejudged:
             Verdict(meta, status, message, severity, evidence, fix, here, None, False, cause)
         )
 
-    def of(self, rule: Rule[Any], facts: list[object]) -> list[Found | None] | None:
-        """The workers' findings of `rule` on each of `facts`, None for a fact it must be
-        judged on here (linking added or changed it, or the rule read other inputs); None for
-        a rule the workers did not judge."""
+    def of(
+        self, rule: Rule[Any], facts: list[object]
+    ) -> Iterable[tuple[object, Found | None]] | None:
+        """The workers' findings of `rule` on `facts`, in their order: (fact, what was found
+        on it), or (fact, None) for a fact it must be judged on here (linking added or changed
+        it, or the rule read other inputs). A fact on which nothing was found may be left out
+        (where none is judged here: most facts of most rules, on a large tree). None for a rule
+        the workers did not judge."""
         if rule.meta.id not in self.metas:
             return None
         ids, kept = self.found.pop(rule.meta.id, _no_findings())  # judged once: freed after
-        found = dict(zip(ids, kept, strict=True))
-        del ids, kept
         deferred = self.deferred.get(rule.meta.id, set())
         late = self.shared.late or set()
         here = self.local | self.shared.relinked | deferred | late
-        return [None if key in here else _found(found.get(key, ())) for key in map(id, facts)]
+        if facts and self._in_order(ids, facts, here):
+            return zip(repeat(None), map(_found, kept))
+        found = dict(zip(ids, kept, strict=True))
+        del ids, kept
+        ready = [None if key in here else _found(found.get(key, ())) for key in map(id, facts)]
+        return zip(facts, ready, strict=True)
+
+    def _in_order(self, ids: array[int], facts: list[object], here: set[int]) -> bool:
+        """Whether the facts judged are facts of `facts`, each once and in their order, and
+        none of `facts` is to be judged here."""
+        position = self._positions(facts)
+        if not here.isdisjoint(position):
+            return False
+        try:
+            places = list(map(position.__getitem__, ids))
+        except KeyError:  # linking removed it
+            return False
+        return all(map(lt, places, islice(places, 1, None)))
+
+    def _positions(self, facts: list[object]) -> dict[int, int]:
+        """Each fact's place in `facts`, by id; kept for the other rules of the same facts."""
+        known = self._positions_of.get(id(facts))
+        if known is None or known[0] is not facts or len(known[1]) != len(facts):
+            known = self._positions_of[id(facts)] = (facts, dict(zip(map(id, facts), count())))
+        return known[1]
 
 
 _Kept = Finding | tuple[Finding, ...] | InputError
+_Ready = tuple[object, Found | None]  # a fact and its findings, or None: judge it here
 
 
 def _finding(sent: _Sent, verdicts: list[Verdict], places: dict[int, Location]) -> Finding:
     index, where = sent
     location = places.get(id(where))
     if location is None:
-        location = places[id(where)] = Location(*where)
+        location = places[id(where)] = Location._make(where)
     return Finding.at(location, verdicts[index])
 
 

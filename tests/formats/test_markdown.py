@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from tests.helpers.sample import sample_result
 from triplock.formats import markdown
 from triplock.formats.markdown import render
@@ -41,7 +39,7 @@ def test_long_lists_are_cut() -> None:
     result = sample_result()
     failing = result.findings[0]
     result.findings = [
-        failing.replace(location=replace(failing.location, line=i)) for i in range(1, 80)
+        failing.replace(location=failing.location._replace(line=i)) for i in range(1, 80)
     ]
     text = render(result)
     assert text.count("| high | TEST-001 |") == markdown.MAX_ROWS
@@ -58,7 +56,7 @@ def test_fits_in_a_pull_request_comment() -> None:
     result = sample_result()
     failing = result.findings[0]
     long = failing.replace(message="x " * 2000)
-    result.findings = [long.replace(location=replace(long.location, line=i)) for i in range(1, 80)]
+    result.findings = [long.replace(location=long.location._replace(line=i)) for i in range(1, 80)]
     text = render(result)
     assert len(text) <= markdown.MAX_CHARS
     assert "more (see the full report)" in text
@@ -71,7 +69,7 @@ def test_control_characters_from_the_inputs_are_shown_escaped() -> None:
     link = "\x1b]8;;evil.example/\x1b\\innocent.conf\x1b]8;;\x1b\\"
     result.errors.append(InputError(link, "bad \x07 value \x9b2J"))
     result.findings[0] = result.findings[0].replace(
-        location=replace(result.findings[0].location, path="deploy/\x1b[31mred.conf"),
+        location=result.findings[0].location._replace(path="deploy/\x1b[31mred.conf"),
     )
     text = render(result)
     assert "\\x1b\\]8;;evil.example/\\x1b\\\\innocent.conf\\x1b\\]8;;\\x1b\\\\:" in text

@@ -140,12 +140,11 @@ def _same_edit(finding: Finding) -> tuple[str | None, int | None, str | None, st
 
 
 def _located(finding: Finding, back: Callable[[str], str]) -> Finding:
-    from dataclasses import replace
 
     where = finding.location
     if where.path is None or back(where.path) == where.path:
         return finding
-    return finding.replace(location=replace(where, path=back(where.path)))
+    return finding.replace(location=where._replace(path=back(where.path)))
 
 
 def _copy(paths: list[str], scratch: str) -> list[str]:

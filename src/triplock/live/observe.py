@@ -3,7 +3,7 @@ target, so that one dead or strange endpoint never stops the others."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from triplock.facts.live import ServiceKind
 from triplock.inventory import Inventory
@@ -76,7 +76,7 @@ def _at_url(finding: Finding) -> Finding:
     path = finding.location.path
     if path is None or not path.startswith(("http://", "https://")):
         return finding
-    return finding.replace(location=replace(finding.location, path=None, url=path))
+    return finding.replace(location=finding.location._replace(path=None, url=path))
 
 
 def _observe_etcd(plan: Plan, client: Client, inventory: Inventory) -> None:

@@ -49,12 +49,8 @@ def read_embedded(
         for c in commands
     ]
     for app in apps:
-        app.origin = dataclasses.replace(
-            app.origin, line=(app.origin.line or 1) + offset, object=owner
-        )
+        app.origin = app.origin._replace(line=(app.origin.line or 1) + offset, object=owner)
         for key, s in list(app.settings.items()):
-            where = dataclasses.replace(
-                s.location, line=(s.location.line or 1) + offset, object=owner
-            )
+            where = s.location._replace(line=(s.location.line or 1) + offset, object=owner)
             app.settings[key] = Setting.at(s.key, s.value, where, s.templated, exposed=True)
     return moved, apps
