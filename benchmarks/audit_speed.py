@@ -9,7 +9,9 @@ peak RSS and the bytes of peak RSS each input adds.
     python benchmarks/audit_speed.py --files 40000 --jobs 2
 
 With --jobs N (N > 1), audits the same files with --jobs 1 and with --jobs N and prints both
-side by side with the ratio (and the load average, for numbers taken on a shared machine).
+side by side with the ratio (and the load average, for numbers taken on a shared machine),
+and the ceiling of that ratio on the machine: N processes of plain Python work side by side
+over one alone.
 Otherwise (with --jobs 1: each run in one process; without: triplock's default --jobs):
 
 Four runs, each its own process, peak RSS of each read with wait4():
@@ -133,6 +135,7 @@ def compare(files: int, jobs: int, keep: str | None) -> None:
         pool = run(root, Path(tmp) / "pool.json", "-j", str(jobs))
         pool_cpu, one_cpu = _cpu() - pool_cpu, pool_cpu - one_cpu
         inputs, _ = counts(one.report)
+    best = ceiling(jobs)
     print(f"{inputs:,} inputs, {os.cpu_count()} cores, load average {_load()}\n")
     print(f"{'':18}{'--jobs 1':>12}{f'--jobs {jobs}':>12}")
     print(f"{'wall time (s)':18}{one.seconds:>12.2f}{pool.seconds:>12.2f}")
@@ -141,6 +144,26 @@ def compare(files: int, jobs: int, keep: str | None) -> None:
     print(f"{'CPU seconds':18}{one_cpu:>12.2f}{pool_cpu:>12.2f}")
     print(f"{'peak RSS (MiB)':18}{one.peak_kib / 1024:>12,.0f}{pool.peak_kib / 1024:>12,.0f}")
     print(f"\n--jobs {jobs} is {one.seconds / pool.seconds:.2f}x the throughput of --jobs 1")
+    print(f"{jobs} processes of plain Python work side by side: {best:.2f}x one (the ceiling)")
+
+
+# Plain Python work (a dict, tuples, strings), the kind an audit does, for about 1.5 s.
+_PLAIN_WORK = "d = {}\nfor i in range(4_000_000):\n    d[i & 1023] = (i, str(i & 255))\n"
+
+
+def ceiling(jobs: int) -> float:
+    """The throughput of `jobs` processes of plain Python work side by side over one alone:
+    what any pool of processes can reach on this machine, with nothing to hand off (cores
+    that share caches, or a hypervisor's, give less than `jobs`)."""
+
+    def seconds(processes: int) -> float:
+        start = time.perf_counter()
+        running = [subprocess.Popen([sys.executable, "-c", _PLAIN_WORK]) for _ in range(processes)]
+        for proc in running:
+            proc.wait()
+        return time.perf_counter() - start
+
+    return jobs * min(seconds(1) for _ in range(2)) / min(seconds(jobs) for _ in range(2))
 
 
 def _cpu() -> float:
