@@ -475,7 +475,8 @@ class Prejudged:
         # dict at a time.
         self.found: dict[str, tuple[array[int], list[_Kept]]] = defaultdict(_no_findings)
         self.deferred: dict[str, set[int]] = defaultdict(set)
-        self._positions_of: dict[int, tuple[list[object], dict[int, int]]] = {}  # by id(facts)
+        self._facts: list[object] = []  # the facts of the last rule taken as sent
+        self._position: dict[int, int] = {}  # and their places, by id
 
     def receive(self, chunk: _Chunk) -> None:
         places: dict[int, Location] = {}  # the chunk's locations, shared by identity as sent
@@ -534,11 +535,12 @@ class Prejudged:
         return all(map(lt, places, islice(places, 1, None)))
 
     def _positions(self, facts: list[object]) -> dict[int, int]:
-        """Each fact's place in `facts`, by id; kept for the other rules of the same facts."""
-        known = self._positions_of.get(id(facts))
-        if known is None or known[0] is not facts or len(known[1]) != len(facts):
-            known = self._positions_of[id(facts)] = (facts, dict(zip(map(id, facts), count())))
-        return known[1]
+        """Each fact's place in `facts`, by id; kept for the next rule of the same facts (rules
+        of one fact type come together; one map at a time: 13 MiB at 100,000 facts)."""
+        if self._facts is not facts or len(self._position) != len(facts):
+            self._facts = facts
+            self._position = dict(zip(map(id, facts), count()))
+        return self._position
 
 
 _Kept = Finding | tuple[Finding, ...] | InputError
