@@ -6,12 +6,12 @@ peak RSS and the bytes of peak RSS each input adds.
     python benchmarks/audit_speed.py [--files 10000] [--keep DIR]
     python benchmarks/audit_speed.py --files 100000     # the memory goal: < 500 MiB peak RSS
     python benchmarks/audit_speed.py --files 100000 --jobs 1   # the same, in one process
-    python benchmarks/audit_speed.py --files 40000 --jobs 2
+    python benchmarks/audit_speed.py --files 40000 --jobs 2 --runs 3
 
-With --jobs N (N > 1), audits the same files with --jobs 1 and with --jobs N and prints both
-side by side with the ratio (and the load average, for numbers taken on a shared machine),
-and the ceiling of that ratio on the machine: N processes of plain Python work side by side
-over one alone.
+With --jobs N (N > 1), audits the same files with --jobs 1 and with --jobs N, taking turns
+--runs times, and prints the best run of each side by side with the ratio (and the load
+average, for numbers taken on a shared machine), and the ceiling of that ratio on the machine:
+N processes of plain Python work side by side over one alone.
 Otherwise (with --jobs 1: each run in one process; without: triplock's default --jobs):
 
 Four runs, each its own process, peak RSS of each read with wait4():
@@ -89,9 +89,10 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, help="1: every run in one process; N > 1: --jobs 1 and N side by side"
     )
+    parser.add_argument("--runs", type=int, default=1, help="with --jobs N > 1: runs of each")
     args = parser.parse_args()
     if args.jobs and args.jobs > 1:
-        return compare(args.files, args.jobs, args.keep)
+        return compare(args.files, args.jobs, args.keep, args.runs)
     jobs = ("-j", str(args.jobs)) if args.jobs else ()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(args.keep or Path(tmp) / "tree")
@@ -123,20 +124,24 @@ def main() -> None:
     print(f"load average          {os.getloadavg()[0]:>12.1f}")
 
 
-def compare(files: int, jobs: int, keep: str | None) -> None:
-    """--jobs 1 and --jobs N on the same files, one after the other."""
+def compare(files: int, jobs: int, keep: str | None, runs: int) -> None:
+    """--jobs 1 and --jobs N on the same files, taking turns `runs` times; the run with the
+    least wall time of each is printed."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(keep or Path(tmp) / "tree")
         if not any(root.glob("app-*")):
             generate(root, files)
-        one_cpu = _cpu()
-        one = run(root, Path(tmp) / "one.json", "-j", "1")
-        pool_cpu = _cpu()
-        pool = run(root, Path(tmp) / "pool.json", "-j", str(jobs))
-        pool_cpu, one_cpu = _cpu() - pool_cpu, pool_cpu - one_cpu
+        ones: list[tuple[Run, float]] = []
+        pools: list[tuple[Run, float]] = []
+        for _ in range(runs):
+            ones.append(timed(root, Path(tmp) / "one.json", "-j", "1"))
+            pools.append(timed(root, Path(tmp) / "pool.json", "-j", str(jobs)))
+        (one, one_cpu), (pool, pool_cpu) = (
+            min(r, key=lambda t: t[0].seconds) for r in (ones, pools)
+        )
         inputs, _ = counts(one.report)
     best = ceiling(jobs)
-    print(f"{inputs:,} inputs, {os.cpu_count()} cores, load average {_load()}\n")
+    print(f"{inputs:,} inputs, {os.cpu_count()} cores, best of {runs}, load average {_load()}\n")
     print(f"{'':18}{'--jobs 1':>12}{f'--jobs {jobs}':>12}")
     print(f"{'wall time (s)':18}{one.seconds:>12.2f}{pool.seconds:>12.2f}")
     print(f"{'files/s':18}{inputs / one.seconds:>12,.0f}{inputs / pool.seconds:>12,.0f}")
@@ -163,7 +168,15 @@ def ceiling(jobs: int) -> float:
             proc.wait()
         return time.perf_counter() - start
 
-    return jobs * min(seconds(1) for _ in range(2)) / min(seconds(jobs) for _ in range(2))
+    alone, together = zip(*((seconds(1), seconds(jobs)) for _ in range(3)), strict=True)
+    return jobs * min(alone) / min(together)
+
+
+def timed(root: Path, report: Path, *extra: str) -> tuple[Run, float]:
+    """`run`, and the CPU seconds of the process and its workers."""
+    before = _cpu()
+    done = run(root, report, *extra)
+    return done, _cpu() - before
 
 
 def _cpu() -> float:
