@@ -501,14 +501,12 @@ class Prejudged:
             Verdict(meta, status, message, severity, evidence, fix, here, None, False, cause)
         )
 
-    def of(
-        self, rule: Rule[Any], facts: list[object]
-    ) -> Iterable[tuple[object, Found | None]] | None:
+    def of(self, rule: Rule[Any], facts: list[object]) -> Iterable[_Ready] | None:
         """The workers' findings of `rule` on `facts`, in their order: (fact, what was found
         on it), or (fact, None) for a fact it must be judged on here (linking added or changed
-        it, or the rule read other inputs). A fact on which nothing was found may be left out
-        (where none is judged here: most facts of most rules, on a large tree). None for a rule
-        the workers did not judge."""
+        it, or the rule read other inputs). Where no fact of the rule is to be judged here,
+        the findings are taken as sent: the facts with none are left out and the others are
+        not named (None in place of each). None for a rule the workers did not judge."""
         if rule.meta.id not in self.metas:
             return None
         ids, kept = self.found.pop(rule.meta.id, _no_findings())  # judged once: freed after
@@ -526,7 +524,7 @@ class Prejudged:
         """Whether the facts judged are facts of `facts`, each once and in their order, and
         none of `facts` is to be judged here."""
         position = self._positions(facts)
-        if not here.isdisjoint(position):
+        if any(map(position.__contains__, here)):
             return False
         try:
             places = list(map(position.__getitem__, ids))

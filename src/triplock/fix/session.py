@@ -140,7 +140,6 @@ def _same_edit(finding: Finding) -> tuple[str | None, int | None, str | None, st
 
 
 def _located(finding: Finding, back: Callable[[str], str]) -> Finding:
-
     where = finding.location
     if where.path is None or back(where.path) == where.path:
         return finding
