@@ -402,3 +402,33 @@ def test_the_default_runs_the_usable_cores_workers_and_reads_every_file(
     assert result.inputs == expected.inputs
     assert len(result.inputs) == 30
     assert shown[-1] == 30
+
+
+def test_the_walk_keeps_only_the_files_not_yet_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A walk of many files keeps those handed out and not yet merged, not every file found:
+    on a large tree, a list entry a file would grow with the tree."""
+    monkeypatch.setattr(workers, "MIN_FILES", 0)
+    monkeypatch.setattr(workers, "CHUNK_FILES", 2)
+    walks: list[workers._Walk] = []
+    most: list[int] = []
+
+    class Watched(workers._Walk):
+        def __init__(self, options: AuditOptions) -> None:
+            super().__init__(options)
+            walks.append(self)
+
+        def release(self, count: int) -> None:
+            most.append(len(self._files))
+            super().release(count)
+
+    monkeypatch.setattr(workers, "_Walk", Watched)
+    for i in range(60):
+        (tmp_path / f"spark-{i}.conf").write_text(f"spark.app.name a{i}\n")
+    inventory = Inventory()
+    options = AuditOptions(paths=[str(tmp_path)], jobs=2)
+    assert workers.read_on_workers(options, inventory, []) is not None
+    (walk,) = walks
+    assert (walk.found, walk.released, len(inventory.inputs)) == (60, 60, 60)
+    assert max(most) <= (workers.IN_FLIGHT * 2 + 2) * 2  # the chunks out, and the next one

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from triplock.model import Evidence, InputError, InputRecord, Location
+from triplock.model import Evidence, InputError, InputRecord, InputWithWaivers, Location
 
 T = TypeVar("T")
 
@@ -184,7 +184,11 @@ class Inventory:
         return [k for k, v in self._facts.items() if v]
 
     def record_input(self, path: str, kind: str, waiver_text: str | None = None) -> None:
-        self.inputs.append(InputRecord(path, kind, waiver_text))
+        self.inputs.append(
+            InputRecord(path, kind)
+            if waiver_text is None
+            else InputWithWaivers(path, kind, waiver_text)
+        )
 
     def record_error(self, path: str, reason: str) -> None:
         self.errors.append(InputError(path, reason))

@@ -382,12 +382,18 @@ _FINDING_FIELDS = (
 class InputRecord:
     path: str
     kind: str
-    # The input's text when it holds inline waiver comments: the waiver step reads them here
-    # instead of reading the file again (stdin cannot be read again at all). Not reported.
-    waiver_text: str | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "kind": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class InputWithWaivers(InputRecord):
+    """An input whose text holds inline waiver comments, with that text: the waiver step
+    reads them here instead of reading the file again (stdin cannot be read again at all).
+    Not reported. A class of its own: few inputs have one, and every input keeps a record."""
+
+    waiver_text: str = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

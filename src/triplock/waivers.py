@@ -28,6 +28,7 @@ from triplock.model import (
     AuditResult,
     Finding,
     InputError,
+    InputWithWaivers,
     Location,
     Status,
     Waiver,
@@ -347,7 +348,7 @@ def _parse_inline(body: str) -> tuple[tuple[str, ...], str, dt.date | None] | st
 class WaiverStep:
     """The post step of audit() that applies waivers: the entries of waiver files and, unless
     refused, the inline waivers of the audited files that have findings to waive (their texts
-    kept by discovery in InputRecord.waiver_text)."""
+    kept by discovery in InputWithWaivers)."""
 
     entries: list[WaiverEntry]
     inline: bool = True
@@ -403,7 +404,7 @@ class WaiverStep:
     def _inline_waivers(
         self, result: AuditResult
     ) -> tuple[dict[tuple[str, int], list[WaiverEntry]], list[tuple[str, str]]]:
-        texts = {i.path: i.waiver_text for i in result.inputs if i.waiver_text is not None}
+        texts = {i.path: i.waiver_text for i in result.inputs if isinstance(i, InputWithWaivers)}
         if not texts:  # no audited file holds a waiver comment
             return {}, []
         paths = sorted(

@@ -290,41 +290,53 @@ def _read_here(
     and in walk order, as `discover` reads them."""
     merged = _Merge(inventory, walked, None)
     walked.until(sys.maxsize)
-    for index, found in enumerate(walked.files):
-        merged.place_walk_errors(walked.marks[index])
+    for index, found in enumerate(walked.files(0, walked.found)):
+        merged.place_walk_errors(walked.mark(index))
         read_input(found, sources, inventory, options.max_bytes)
         if options.progress is not None and (index + 1) % PROGRESS_EVERY == 0:
             options.progress(index + 1)
     merged.finish()
 
 
-_RELEASED = Walked("", False, "")
-
-
 class _Walk:
     """The walk of the paths, taken as far as the files handed out need: its errors are kept
     apart (the chunks' own go among them, file by file), each file with the count of them
-    recorded before it."""
+    recorded before it. Only the files not yet merged are kept: files are numbered from the
+    walk's start, and the first `released` of them are forgotten."""
 
     def __init__(self, options: AuditOptions) -> None:
         self.record = Inventory()
-        self.files: list[Walked] = []
-        self.marks: list[int] = []
+        self.released = 0
+        self._files: list[Walked] = []  # the files from `released` on
+        self._marks: list[int] = []  # for each of them, the walk's errors recorded before it
         self._next = walk(options.paths, self.record, options.skip_paths, options.follow_symlinks)
 
-    def release(self, start: int, count: int) -> None:
-        """Forget these files (merged: their paths live on in the facts and input records,
-        which hold the workers' copies)."""
-        self.files[start : start + count] = repeat(_RELEASED, count)
+    @property
+    def found(self) -> int:
+        """The files found so far."""
+        return self.released + len(self._files)
+
+    def files(self, start: int, count: int) -> list[Walked]:
+        return self._files[start - self.released : start - self.released + count]
+
+    def mark(self, index: int) -> int:
+        """The walk's errors recorded before file `index`."""
+        return self._marks[index - self.released]
+
+    def release(self, count: int) -> None:
+        """Forget the first `count` files kept (merged: their paths live on in the facts and
+        input records, which hold the workers' copies)."""
+        del self._files[:count], self._marks[:count]
+        self.released += count
 
     def until(self, count: int) -> bool:
         """Walk on until `count` files are found; False if the walk ended before."""
-        for found in self._next if len(self.files) < count else ():
-            self.marks.append(len(self.record.errors))
-            self.files.append(found)
-            if len(self.files) >= count:
+        for found in self._next if self.found < count else ():
+            self._marks.append(len(self.record.errors))
+            self._files.append(found)
+            if self.found >= count:
                 break
-        return len(self.files) >= count
+        return self.found >= count
 
 
 def _run(
@@ -341,7 +353,7 @@ def _run(
     only that long."""
     context = multiprocessing.get_context(_start_method())
     walked.until(jobs * CHUNK_FILES)  # no more workers than chunks
-    jobs = min(jobs, -(-len(walked.files) // CHUNK_FILES))
+    jobs = min(jobs, -(-walked.found // CHUNK_FILES))
     executor = ProcessPoolExecutor(jobs, context, initializer=_start, initargs=(setup,))
     # The objects of this process so far (modules, rules, sources) are left out of the
     # collector's passes: in a forked worker, a pass would write to every one of their pages,
@@ -353,15 +365,15 @@ def _run(
         walking = True
         while walking or pending:
             walking = walked.until(handed + CHUNK_FILES)
-            if len(walked.files) > handed:
-                files = walked.files[handed : handed + CHUNK_FILES]
+            if walked.found > handed:
+                files = walked.files(handed, CHUNK_FILES)
                 pending.append((handed, _submit(executor, files)))
                 handed += len(files)
             while pending and (len(pending) > IN_FLIGHT * jobs or not walking):
                 start, task = pending.popleft()
-                files = walked.files[start : start + CHUNK_FILES]
+                files = walked.files(start, CHUNK_FILES)
                 merged.add(_result(task, files, sources, setup), start)
-                walked.release(start, len(files))
+                walked.release(len(files))
                 done = start + len(files)
                 if (
                     options.progress is not None
@@ -429,14 +441,13 @@ class _Merge:
     def __init__(self, inventory: Inventory, walked: _Walk, prejudged: Prejudged | None) -> None:
         self.inventory = inventory
         self.walk_errors = walked.record.errors
-        self.marks = walked.marks
         self.placed = 0  # walk errors already placed
         self.prejudged = prejudged
         self.walked = walked
 
     def add(self, chunk: _Chunk, start: int) -> None:
         for index, error in chunk.errors:
-            self.place_walk_errors(self.marks[start + index])
+            self.place_walk_errors(self.walked.mark(start + index))
             self.inventory.errors.append(error)
         self.inventory.inputs += chunk.inputs
         for fact in chunk.facts:
