@@ -53,7 +53,7 @@ def main() -> int:
             generate(Path(tmp), args.files)
         walked = workers._Walk(AuditOptions(paths=[root]))
         walked.until(sys.maxsize)
-        files = walked.files
+        files = walked.files(0, walked.found)
         rules = tuple(r.meta.id for r in all_rules() if r.scope is Scope.PER_INPUT)
         setup = workers._Setup(10 << 20, RunOptions(paths=(root,)), None, rules, gc.get_threshold())
         workers._start(setup)
