@@ -9,6 +9,9 @@ time of the main process and of its workers in each phase:
   where linking changed a fact (everything with `--jobs 1`), sorting, waivers, the checklist;
 - report: the JSON report encoded and written to a file.
 
+A second table splits the judge phase: the rules judged in the main process (the slowest three
+named), the workers' findings taken, each rule's duplicates removed, the sort, the checklist.
+
     python benchmarks/timeline.py --tree benchmarks/.work/manifests-2000 --jobs 2
     python benchmarks/timeline.py --files 40000 --jobs 2   # generated Spark inputs
 
@@ -29,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -72,6 +76,26 @@ def main() -> None:
         before = mark
     total = best["report"]
     print(f"| whole command | {total['end']:.2f} | {total['main']:.2f} | {total['workers']:.2f} |")
+    print_judge_parts(best["judge parts"])
+
+
+def print_judge_parts(parts: dict[str, float]) -> None:
+    """The judge phase's parts (wall seconds, the same run): the rules judged in the main
+    process (cross-input rules, and per-input rules on facts linking added or changed), the
+    slowest three of them, and the engine's own steps."""
+    rules = sorted(((s, n) for n, s in parts.items() if n.startswith("rule ")), reverse=True)
+    rows = [("rules judged in the main process", sum(s for s, _ in rules))]
+    rows += [(f"  of which {name}", seconds) for seconds, name in rules[:3]]
+    rows += [
+        ("the workers' findings taken (`Prejudged.of`)", parts.get("taken", 0.0)),
+        ("each rule's duplicates removed", parts.get("deduplicated", 0.0)),
+        ("findings sorted", parts.get("sorted", 0.0)),
+        ("checklist", parts.get("checklist", 0.0)),
+    ]
+    print("\n| in the judge phase | wall (s) |")
+    print("|---|---|")
+    for name, seconds in rows:
+        print(f"| {name} | {seconds:.3f} |")
 
 
 def run(tree: str, jobs: int) -> dict[str, dict[str, float]]:
@@ -108,10 +132,35 @@ def child(tree: str, jobs: int) -> None:
 
         return call
 
+    parts: dict[str, float] = defaultdict(float)
+    marks["judge parts"] = parts
+
+    def timed(part: Callable[..., str], function: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                parts[part(*args)] += time.perf_counter() - start
+
+        return call
+
+    judge = audit.judge
+
+    def judging(*args: Any, **kwargs: Any) -> Any:
+        """judge(), its parts timed: from here on only this process works (the workers, which
+        must not pay for the timers, are done)."""
+        audit.judge_fact = timed(lambda rule, *_: f"rule {rule.meta.id}", audit.judge_fact)
+        workers.Prejudged.of = timed(lambda *_: "taken", workers.Prejudged.of)  # type: ignore[method-assign]
+        audit._distinct = timed(lambda *_: "deduplicated", audit._distinct)
+        audit._sort = timed(lambda *_: "sorted", audit._sort)
+        audit.checklist = timed(lambda *_: "checklist", audit.checklist)
+        return judge(*args, **kwargs)
+
     # The phases' functions, as audit() calls them (module globals, looked up at each call).
     audit.discover = marked(audit.discover, "start", "read")  # type: ignore[attr-defined]
     workers.read_on_workers = marked(workers.read_on_workers, "start", "read")
-    audit.judge = marked(audit.judge, "read", "judge")
+    audit.judge = marked(judging, "read", "judge")
     with tempfile.TemporaryDirectory() as tmp:
         report = str(Path(tmp) / "report.json")
         code = cli.main(["audit", tree, "--jobs", str(jobs), "--format", "json", "-o", report])

@@ -25,13 +25,18 @@ def test_the_hand_off_benchmark_reads_chunks_as_the_workers_do() -> None:
 
 def test_the_timeline_benchmark_times_a_run_on_workers() -> None:
     out = _run("benchmarks/timeline.py", "--files", "250", "--jobs", "2", "--runs", "1")
-    rows = [line for line in out.splitlines() if line.startswith("| ")]
-    assert [r.split("|")[1].strip() for r in rows[1:]] == [
-        "start",
-        "read",
-        "judge",
-        "report",
-        "whole command",
+    phases, parts = (
+        [line.split("|")[1:-1] for line in table.splitlines()[2:]]
+        for table in out.split("\n\n")[1:3]
+    )
+    assert [p[0].strip() for p in phases] == ["start", "read", "judge", "report", "whole command"]
+    assert float(phases[1][3]) > 0  # the workers' CPU in the read phase: a pool read 250 files
+    named = [p[0].strip() for p in parts]
+    assert named[0] == "rules judged in the main process"
+    assert named[-4:] == [
+        "the workers' findings taken (`Prejudged.of`)",
+        "each rule's duplicates removed",
+        "findings sorted",
+        "checklist",
     ]
-    workers_cpu = float(rows[2].split("|")[4])  # the read phase: 250 files are a pool's work
-    assert workers_cpu > 0
+    assert float(parts[-4][1]) > 0  # a pool's findings were taken

@@ -545,7 +545,7 @@ class Prejudged:
 
     def _positions(self, facts: list[object]) -> dict[int, int]:
         """Each fact's place in `facts`, by id; kept for the next rule of the same facts (rules
-        of one fact type come together; one map at a time: 11 MiB at 100,000 facts)."""
+        of one fact type come together: one map at a time)."""
         if self._facts is not facts or len(self._position) != len(facts):
             self._facts = facts
             self._position = dict(zip(map(id, facts), count()))
@@ -553,7 +553,7 @@ class Prejudged:
 
 
 _Kept = Finding | tuple[Finding, ...] | InputError
-_Ready = tuple[object, Found | None]  # a fact and its findings, or None: judge it here
+_Ready = tuple[object, Found | None]  # (fact, its findings), (fact, None): judge it here
 
 
 def _finding(sent: _Sent, verdicts: list[Verdict], places: dict[int, Location]) -> Finding:
