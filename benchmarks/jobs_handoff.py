@@ -72,7 +72,8 @@ def main() -> int:
         inventory = Inventory()
         inventory.options = setup.options
         per_input = [r for r in all_rules() if r.meta.id in rules]
-        merged = workers._Merge(inventory, walked, workers.Prejudged(per_input, inventory))
+        prejudged = workers.Prejudged(per_input, inventory, workers.apart([root]))
+        merged = workers._Merge(inventory, walked, prejudged)
         for start, chunk in zip(starts, received, strict=True):
             merged.add(chunk, start)
         merged.finish()

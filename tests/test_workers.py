@@ -95,6 +95,43 @@ def test_two_jobs_report_byte_for_byte_what_one_reports(
     # Both ways of taking a rule's findings were taken: as sent (no fact of the rule judged
     # here), and fact by fact (some judged here).
     assert True in took and False in took
+    # Some rules' findings were known distinct (not deduplicated again here), some not; some
+    # rules found several things on one fact, or failed on one.
+    assert judged.repeating and set(judged.metas) - judged.repeating
+    assert judged.grouped
+
+
+def test_a_file_walked_twice_is_reported_once_on_workers_too(
+    every_run_on_workers: list[workers.Prejudged],
+) -> None:
+    """A directory given with one inside it: the inner files are walked twice, in different
+    chunks, and their findings are each reported once, as by one process."""
+    inner = EXAMPLES / "spark-on-k8s"
+    one = run_cli("audit", str(EXAMPLES), str(inner), "-f", "json", "--jobs", "1")
+    two = run_cli("audit", str(EXAMPLES), str(inner), "-f", "json", "--jobs", "2")
+    assert two.out == one.out
+    inside = [f for f in one.json()["findings"] if f["location"]["path"].startswith(str(inner))]
+    assert inside
+    (judged,) = every_run_on_workers
+    assert judged.repeating == set(judged.metas)
+
+
+@pytest.mark.parametrize(
+    ("paths", "apart"),
+    [
+        (["a"], True),
+        (["a", "b", "ab", "a-b"], True),  # "a" is a prefix of "ab", not a directory of it
+        (["a", "a/"], False),
+        (["a", "./a"], False),
+        (["a", "a/b/c"], False),
+        (["a/b/c", "a"], False),
+        (["/", "/etc/spark"], False),
+        (["dir/x.conf", "dir/x.conf"], False),
+        ([".", "a"], True),  # walked as ./a/..., a different name: two locations
+    ],
+)
+def test_paths_apart(paths: list[str], apart: bool) -> None:
+    assert workers.apart(paths) is apart
 
 
 def test_every_change_link_makes_to_a_fact_is_declared(

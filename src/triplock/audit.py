@@ -41,6 +41,16 @@ Judgement = tuple[Outcome, ...] | InputError
 Found = Sequence[Finding] | InputError
 
 
+@dataclass(frozen=True)
+class Taken:
+    """A rule's findings and errors as judged elsewhere (the workers), on the facts this
+    process would judge it on, in their order."""
+
+    findings: list[Finding]
+    errors: list[InputError]
+    distinct: bool  # no two findings share an identity: nothing to deduplicate
+
+
 @dataclass
 class AuditOptions:
     paths: list[str]
@@ -111,6 +121,10 @@ def judge(
             continue
         facts: list[object] = [inventory] if rule.target is Inventory else inventory.of(rule.target)
         done = prejudged.of(rule, facts) if prejudged is not None else None
+        if isinstance(done, Taken):
+            result.errors += done.errors
+            findings += done.findings if done.distinct else _distinct(done.findings)
+            continue
         found_by_rule: list[Finding] = []
         for fact, ready in zip(facts, repeat(None)) if done is None else done:
             found = (

@@ -26,12 +26,13 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, fields, is_dataclass
-from itertools import count, islice, repeat
+from functools import partial
+from itertools import count, islice
 from multiprocessing.reduction import ForkingPickler
 from operator import lt
 from typing import TYPE_CHECKING, Any
 
-from triplock.audit import Found, judge_fact
+from triplock.audit import Found, Judgement, Taken, judge_fact
 from triplock.facts.shell import Arg
 from triplock.inventory import Inventory, RunOptions
 from triplock.model import (
@@ -101,25 +102,86 @@ class _Setup:
     gc_threshold: tuple[int, int, int]
 
 
-# An outcome as sent: the index of its verdict in the chunk's `verdicts`, and its location as
-# a tuple of Location's fields.
-_Where = tuple[str | None, int | None, str | None, str | None]
-_Sent = tuple[int, _Where]
 # A verdict as sent: Verdict's fields with the rule's id for the rule (no waiver, not
 # baselined: those are the main process's post steps).
 _SentVerdict = tuple[str, Status, str, Severity, tuple[Evidence, ...], Fix | None, bool, str | None]
+# A location as sent: Location's fields as a plain tuple (a Location would be rebuilt through
+# its Python constructor; a tuple is made a Location in C on arrival).
+_Where = tuple[str | None, int | None, str | None, str | None]
+
+
+@dataclass
+class _Judged:
+    """One rule's outcomes on a chunk's facts, in columns: numbers in arrays, which pickle as
+    bytes, where a tuple an outcome cost most of the hand-off (~800,000 at 40,000 inputs)."""
+
+    rule_id: str
+    facts: array[int] = field(default_factory=lambda: array("I"))  # in `_Chunk.facts`
+    counts: array[int] = field(default_factory=lambda: array("I"))  # outcomes of each; 0: error
+    verdicts: array[int] = field(default_factory=lambda: array("I"))  # each outcome's
+    places: array[int] = field(default_factory=lambda: array("I"))  # each outcome's
+    errors: list[InputError] = field(default_factory=list)  # the facts counted 0, in order
+    # No two outcomes share an identity (status, location, message), and each is located in a
+    # file of the chunk: no other chunk's can share one either, so nothing is to deduplicate.
+    distinct: bool = False
+
+    def add(self, position: int, meta: RuleMeta, judged: Judgement, numbers: _Numbers) -> None:
+        """What judging the fact at `position` gave: nothing, outcomes or an error."""
+        if isinstance(judged, InputError):
+            self.facts.append(position)
+            self.counts.append(0)
+            self.errors.append(judged)
+        elif judged:
+            self.facts.append(position)
+            self.counts.append(len(judged))
+            for outcome in judged:
+                verdict, place = numbers.of(meta, outcome)
+                self.verdicts.append(verdict)
+                self.places.append(place)
+
+
+class _Numbers:
+    """A chunk's distinct verdicts and places, numbered as they come."""
+
+    def __init__(self) -> None:
+        self.verdicts: dict[_SentVerdict, int] = {}
+        self.places: dict[_Where, int] = {}
+
+    def of(self, meta: RuleMeta, outcome: Outcome) -> tuple[int, int]:
+        verdict = _sent_verdict(meta, outcome)
+        return (
+            self.verdicts.setdefault(verdict, len(self.verdicts)),
+            self.places.setdefault(outcome.location, len(self.places)),
+        )
+
+    def mark_distinct(self, judged: list[_Judged], files: list[Walked]) -> None:
+        """Set `distinct` on each rule's outcomes that have it."""
+        paths = {found.path for found in files}
+        local = [where[0] in paths for where in self.places]
+        # A verdict's identity is its status and message: the first verdict with both stands
+        # for all that share them.
+        first: dict[tuple[Status, str], int] = {}
+        same = [first.setdefault((v[1], v[2]), n) for n, v in enumerate(self.verdicts)]
+        for rule in judged:
+            identities = set(zip(rule.places, map(same.__getitem__, rule.verdicts), strict=True))
+            rule.distinct = len(identities) == len(rule.places) and all(
+                map(local.__getitem__, rule.places)
+            )
 
 
 @dataclass
 class _Chunk:
     """What one chunk of files gave: facts in the order they were added (by type), input
-    records, errors by the index of their file in the chunk, and what the worker judged."""
+    records, errors by the index of their file in the chunk, and what the worker judged: by
+    rule, the verdicts and places of its outcomes as indexes into `verdicts` and `places`
+    (distinct ones, each sent once a chunk)."""
 
     facts: list[object]
     inputs: list[InputRecord]
     errors: list[tuple[int, InputError]]
-    judged: list[tuple[str, object, tuple[_Sent, ...] | InputError]] = field(default_factory=list)
-    verdicts: list[_SentVerdict] = field(default_factory=list)  # distinct, as `_Sent` names them
+    judged: list[_Judged] = field(default_factory=list)
+    verdicts: list[_SentVerdict] = field(default_factory=list)
+    places: list[_Where] = field(default_factory=list)
     deferred: list[tuple[str, object]] = field(default_factory=list)  # rules that read more
     from_worker: bool = False
 
@@ -198,33 +260,31 @@ def _read_and_judge(files: list[Walked]) -> _Chunk:
     setup, sources, rules = _STATE
     inventory, chunk = _read(files, sources, setup.max_bytes, setup.options)
     ctx = Context(_Elsewhere(), setup.spark_version, setup.options)
-    verdicts: dict[_SentVerdict, int] = {}
+    position = {id(fact): index for index, fact in enumerate(chunk.facts)}
+    numbers = _Numbers()
     for rule in rules:
+        judged = _Judged(rule.meta.id)
         for fact in inventory.of(rule.target):
             try:
-                judged = judge_fact(rule, fact, ctx)
+                outcome = judge_fact(rule, fact, ctx)
             except CrossInputRead:
                 chunk.deferred.append((rule.meta.id, fact))
                 continue
-            if isinstance(judged, InputError):
-                chunk.judged.append((rule.meta.id, fact, judged))
-            elif judged:  # () is nothing to say
-                sent = tuple(_sent(rule.meta, o, verdicts, inventory) for o in judged)
-                chunk.judged.append((rule.meta.id, fact, sent))
-    chunk.verdicts = list(verdicts)
+            judged.add(position[id(fact)], rule.meta, outcome, numbers)
+        if judged.facts:
+            chunk.judged.append(judged)
+    numbers.mark_distinct(chunk.judged, files)
+    chunk.verdicts = list(numbers.verdicts)
+    chunk.places = [tuple(where) for where in numbers.places]  # type: ignore[misc]
     chunk.from_worker = True
     return chunk
 
 
-def _sent(
-    meta: RuleMeta, outcome: Outcome, verdicts: dict[_SentVerdict, int], shared: Inventory
-) -> _Sent:
-    """An outcome as its verdict's index in the chunk (each distinct verdict is sent and
-    made into a Verdict once a chunk) and its location as a tuple (shared with the chunk's
-    equal ones: pickled once, unpickled without a constructor call)."""
-    where = outcome.location
+def _sent_verdict(meta: RuleMeta, outcome: Outcome) -> _SentVerdict:
+    """An outcome's verdict as sent: made into the run's Verdict once a chunk in the main
+    process."""
     v = Verdict.at(
-        where.path,
+        outcome.location.path,
         meta,
         outcome.status,
         outcome.message,
@@ -233,9 +293,7 @@ def _sent(
         outcome.fix,
         cause=outcome.cause,
     )
-    verdict = (meta.id, v.status, v.message, v.severity, v.evidence, v.fix, v.fix_here, v.cause)
-    index = verdicts.setdefault(verdict, len(verdicts))
-    return index, shared.one((where.path, where.line, where.url, where.object))
+    return (meta.id, v.status, v.message, v.severity, v.evidence, v.fix, v.fix_here, v.cause)
 
 
 def _read(
@@ -274,13 +332,29 @@ def read_on_workers(
         tuple(r.meta.id for r in rules),
         gc.get_threshold(),
     )
-    prejudged = Prejudged(rules, inventory)
+    prejudged = Prejudged(rules, inventory, apart(options.paths))
     merged = _Merge(inventory, walked, prejudged)
     _run(walked, jobs, setup, sources, merged, options)
     merged.finish()
     inventory.track_late()
     link_inputs(sources, inventory)
     return prejudged
+
+
+def apart(paths: list[str]) -> bool:
+    """Whether no path given is another one or inside another: the walk then finds no file
+    under a name it found before, and each file is in one chunk."""
+    normal = [os.path.normpath(path) for path in paths]
+    given = set(normal)
+    if len(given) < len(normal):
+        return False
+    for path in normal:
+        parent = os.path.dirname(path)
+        while parent != path:
+            if parent in given:
+                return False
+            path, parent = parent, os.path.dirname(parent)
+    return True
 
 
 def _read_here(
@@ -472,7 +546,7 @@ class _Merge:
 class Prejudged:
     """What the workers judged: each per-input rule's findings, by fact."""
 
-    def __init__(self, rules: list[Rule[Any]], shared: Inventory) -> None:
+    def __init__(self, rules: list[Rule[Any]], shared: Inventory, apart: bool) -> None:
         self.metas = {r.meta.id: r.meta for r in rules}  # the rules the workers judged
         self.shared = shared  # the run's inventory: its shared values, what link() changed
         # The ids of the facts read in this process (a chunk a dead worker left): no worker
@@ -485,22 +559,33 @@ class Prejudged:
         # fact: a dict entry a finding cost ~100 MiB at 100,000 inputs; `of` builds one rule's
         # dict at a time.
         self.found: dict[str, tuple[array[int], list[_Kept]]] = defaultdict(_no_findings)
+        self.grouped: set[str] = set()  # rules with a fact of several findings, or an error
+        # Rules whose findings may repeat an identity: all may repeat where a file was walked
+        # twice (`apart`: the paths given do not overlap).
+        self.repeating: set[str] = set() if apart else set(self.metas)
         self.deferred: dict[str, set[int]] = defaultdict(set)
         self._facts: list[object] = []  # the facts of the last rule taken as sent
         self._position: dict[int, int] = {}  # and their places, by id
 
     def receive(self, chunk: _Chunk) -> None:
-        places: dict[int, Location] = {}  # the chunk's locations, shared by identity as sent
+        """A worker's chunk: its findings made in C where each fact got one (most do)."""
         verdicts = [self._verdict(v) for v in chunk.verdicts]
-        for rule_id, fact, sent in chunk.judged:
-            ids, kept = self.found[rule_id]
-            ids.append(id(fact))
-            if isinstance(sent, InputError):
-                kept.append(sent)
-            elif len(sent) == 1:
-                kept.append(_finding(sent[0], verdicts, places))
-            else:
-                kept.append(tuple(_finding(o, verdicts, places) for o in sent))
+        places = list(map(_location, chunk.places))
+        for judged in chunk.judged:
+            ids, kept = self.found[judged.rule_id]
+            ids.extend(map(id, map(chunk.facts.__getitem__, judged.facts)))
+            findings = map(
+                Finding.at,
+                map(places.__getitem__, judged.places),
+                map(verdicts.__getitem__, judged.verdicts),
+            )
+            if not judged.distinct:
+                self.repeating.add(judged.rule_id)
+            if judged.errors or len(judged.verdicts) != len(judged.facts):
+                self.grouped.add(judged.rule_id)
+                kept += _grouped(judged, findings)
+            else:  # one finding a fact
+                kept += findings
         for rule_id, fact in chunk.deferred:
             self.deferred[rule_id].add(id(fact))
 
@@ -512,20 +597,23 @@ class Prejudged:
             Verdict(meta, status, message, severity, evidence, fix, here, None, False, cause)
         )
 
-    def of(self, rule: Rule[Any], facts: list[object]) -> Iterable[_Ready] | None:
-        """The workers' findings of `rule` on `facts`, in their order: (fact, what was found
-        on it), or (fact, None) for a fact it must be judged on here (linking added or changed
-        it, or the rule read other inputs). Where no fact of the rule is to be judged here,
-        the findings are taken as sent: the facts with none are left out and the others are
-        not named (None in place of each). None for a rule the workers did not judge."""
-        if rule.meta.id not in self.metas:
+    def of(self, rule: Rule[Any], facts: list[object]) -> Taken | Iterable[_Ready] | None:
+        """The workers' findings of `rule` on `facts`: where no fact of the rule is to be
+        judged here, taken as sent; otherwise in the facts' order, (fact, what was found on
+        it), or (fact, None) for a fact it must be judged on here (linking added or changed
+        it, or the rule read other inputs). None for a rule the workers did not judge."""
+        rule_id = rule.meta.id
+        if rule_id not in self.metas:
             return None
-        ids, kept = self.found.pop(rule.meta.id, _no_findings())  # judged once: freed after
-        deferred = self.deferred.get(rule.meta.id, set())
+        ids, kept = self.found.pop(rule_id, _no_findings())  # judged once: freed after
+        deferred = self.deferred.get(rule_id, set())
         late = self.shared.late or set()
         here = self.local | self.shared.relinked | deferred | late
         if facts and self._in_order(ids, facts, here):
-            return zip(repeat(None), map(_found, kept))
+            distinct = rule_id not in self.repeating
+            if rule_id not in self.grouped:  # a finding each
+                return Taken(kept, [], distinct)  # type: ignore[arg-type]
+            return _taken(kept, distinct)
         found = dict(zip(ids, kept, strict=True))
         del ids, kept
         ready = [None if key in here else _found(found.get(key, ())) for key in map(id, facts)]
@@ -556,12 +644,33 @@ _Kept = Finding | tuple[Finding, ...] | InputError
 _Ready = tuple[object, Found | None]  # (fact, its findings), (fact, None): judge it here
 
 
-def _finding(sent: _Sent, verdicts: list[Verdict], places: dict[int, Location]) -> Finding:
-    index, where = sent
-    location = places.get(id(where))
-    if location is None:
-        location = places[id(where)] = Location._make(where)
-    return Finding.at(location, verdicts[index])
+# A sent place made a Location without its Python constructor (the tuple is Location's fields).
+_location: Callable[[_Where], Location] = partial(tuple.__new__, Location)
+
+
+def _grouped(judged: _Judged, findings: Iterator[Finding]) -> Iterator[_Kept]:
+    """What was found on each fact, in order: its one finding, its findings, or its error."""
+    errors = iter(judged.errors)
+    for n in judged.counts:
+        if n == 0:
+            yield next(errors)
+        elif n == 1:
+            yield next(findings)
+        else:
+            yield tuple(islice(findings, n))
+
+
+def _taken(kept: list[_Kept], distinct: bool) -> Taken:
+    findings: list[Finding] = []
+    errors: list[InputError] = []
+    for one in kept:
+        if isinstance(one, Finding):
+            findings.append(one)
+        elif isinstance(one, InputError):
+            errors.append(one)
+        else:
+            findings += one
+    return Taken(findings, errors, distinct)
 
 
 def _no_findings() -> tuple[array[int], list[_Kept]]:
