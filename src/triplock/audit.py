@@ -255,7 +255,7 @@ def checklist(findings: list[Finding]) -> list[ControlStatus]:
     # What is counted is the verdict's, and thousands of findings share one: counted by
     # verdict (by identity, without hashing one), then a verdict at a time.
     verdicts = list(map(attrgetter("verdict"), findings))
-    shared = {id(v): v for v in verdicts}
+    shared = dict(zip(map(id, verdicts), verdicts, strict=True))
     for key, times in Counter(map(id, verdicts)).items():
         v = shared[key]
         waived = v.status is Status.FAIL and v.waiver is not None

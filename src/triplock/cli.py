@@ -71,17 +71,30 @@ def main(argv: list[str] | None = None) -> int:
 # after their output is flushed they skip the interpreter's teardown, which frees every
 # object of a large audit one by one (~0.15 s for 2,000 manifests).
 _HARD_EXIT = frozenset({"audit", "scan", "rules"})
+# What such a command built, left to the exit: dropped as the command returns, a large audit's
+# findings are freed one by one for nothing (~0.45 s for 40,000 inputs). None when the command
+# does not exit hard (a test calling main(), which must not keep anything).
+_left: list[object] | None = None
+
+
+def leave(built: object) -> None:
+    """Leave `built` to the process's exit when that skips the teardown, rather than free it."""
+    if _left is not None:
+        _left.append(built)
 
 
 def run() -> None:
     """The console script: main(), then exit (hard, for the commands of _HARD_EXIT)."""
+    global _left
+    if sys.argv[1:2] and sys.argv[1] in _HARD_EXIT:
+        _left = []
     try:
         code = main()
         sys.stdout.flush()
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
-    if sys.argv[1:2] and sys.argv[1] in _HARD_EXIT:
+    if _left is not None:
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from functools import partial
 from itertools import count, islice
 from multiprocessing.reduction import ForkingPickler
-from operator import lt
+from operator import attrgetter, lt
 from typing import TYPE_CHECKING, Any
 
 from triplock.audit import Found, Judgement, Taken, judge_fact
@@ -229,11 +229,20 @@ def _reducer(kind: type) -> Callable[[Any], tuple[Any, ...]]:
     else slot by slot (`Evidence` has no constructor; a `__post_init__` would run twice)."""
     names = tuple(f.name for f in fields(kind))
     plain = all(f.init for f in fields(kind)) and not hasattr(kind, "__post_init__")
+    values = _values(names)
     if vars(kind).get("__init__") is None or not plain:
-        return lambda obj: (_rebuilt, (kind, names, tuple(getattr(obj, n) for n in names)))
+        return lambda obj: (_rebuilt, (kind, names, values(obj)))
     if kind in _SHARED_VALUES:
-        return lambda obj: (_arrived, (kind, tuple(getattr(obj, n) for n in names)))
-    return lambda obj: (kind, tuple(getattr(obj, n) for n in names))
+        return lambda obj: (_arrived, (kind, values(obj)))
+    return lambda obj: (kind, values(obj))
+
+
+def _values(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """An object's values of these fields as a tuple, read in C (thousands of facts a chunk)."""
+    if len(names) == 1:  # attrgetter of one name gives the value itself
+        (name,) = names
+        return lambda obj: (getattr(obj, name),)
+    return attrgetter(*names) if names else lambda obj: ()
 
 
 # Values the sources share through `Inventory.one` (equal ones are one object): a chunk's
@@ -564,6 +573,7 @@ class Prejudged:
         # twice (`apart`: the paths given do not overlap).
         self.repeating: set[str] = set() if apart else set(self.metas)
         self.deferred: dict[str, set[int]] = defaultdict(set)
+        self._verdicts: dict[_SentVerdict, Verdict] = {}  # as sent
         self._facts: list[object] = []  # the facts of the last rule taken as sent
         self._position: dict[int, int] = {}  # and their places, by id
 
@@ -590,12 +600,18 @@ class Prejudged:
             self.deferred[rule_id].add(id(fact))
 
     def _verdict(self, sent: _SentVerdict) -> Verdict:
-        """The run's Verdict equal to one a worker sent (its rule the main process's)."""
-        rule_id, status, message, severity, evidence, fix, here, cause = sent
-        meta = self.metas[rule_id]
-        return self.shared.one(
-            Verdict(meta, status, message, severity, evidence, fix, here, None, False, cause)
-        )
+        """The run's Verdict equal to one a worker sent (its rule the main process's). Looked
+        up as sent: most chunks send the verdicts of earlier ones, and a Verdict's hash reads
+        its rule's every field."""
+        verdict = self._verdicts.get(sent)
+        if verdict is None:
+            rule_id, status, message, severity, evidence, fix, here, cause = sent
+            meta = self.metas[rule_id]
+            verdict = self.shared.one(
+                Verdict(meta, status, message, severity, evidence, fix, here, None, False, cause)
+            )
+            self._verdicts[sent] = verdict
+        return verdict
 
     def of(self, rule: Rule[Any], facts: list[object]) -> Taken | Iterable[_Ready] | None:
         """The workers' findings of `rule` on `facts`: where no fact of the rule is to be

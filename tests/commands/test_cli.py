@@ -6,8 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from tests.helpers import EXAMPLES, ROOT
+from triplock import cli
+from triplock.model import AuditResult
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 INSECURE = str(EXAMPLES / "spark-on-k8s" / "insecure")
@@ -46,3 +51,30 @@ def test_no_command_prints_usage_and_exits_2() -> None:
     )
     assert proc.returncode == 2
     assert "usage: triplock" in proc.stderr
+
+
+def test_an_audit_leaves_its_result_to_the_hard_exit_and_main_keeps_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The console script's audit exits without freeing its result (cli.leave); main(), as a
+    test or a caller in the same process runs it, keeps nothing once it returns."""
+    report = tmp_path / "report.json"
+    assert cli.main(["audit", INSECURE, "-f", "json", "-o", str(report)]) == 1
+    assert cli._left is None
+    exits: list[int] = []
+
+    def exit_here(code: int) -> None:
+        exits.append(code)
+        raise SystemExit(code)
+
+    monkeypatch.setattr(os, "_exit", exit_here)
+    monkeypatch.setattr(
+        sys, "argv", ["triplock", "audit", INSECURE, "-f", "json", "-o", str(report)]
+    )
+    monkeypatch.setattr(cli, "_left", None)
+    with pytest.raises(SystemExit):
+        cli.run()
+    assert exits == [1]
+    (left,) = cli._left or []
+    assert isinstance(left, AuditResult) and left.findings
+    assert json.loads(report.read_text())["findings"]

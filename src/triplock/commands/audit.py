@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from triplock.cli import leave
 from triplock.commands._args import (
     add_fail_on,
     add_formats_and_outputs,
@@ -212,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
     if args.min_severity:
         result.findings = [f for f in result.findings if f.severity >= Severity(args.min_severity)]
     emit(result, formats, outputs)
+    leave(result)
     if not result.inputs and not result.errors:
         print("triplock: no deployment files found in the given paths", file=sys.stderr)
         return 2
