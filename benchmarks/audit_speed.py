@@ -150,6 +150,9 @@ def compare(files: int, jobs: int, keep: str | None, runs: int) -> None:
     print(f"{'peak RSS (MiB)':18}{one.peak_kib / 1024:>12,.0f}{pool.peak_kib / 1024:>12,.0f}")
     print(f"\n--jobs {jobs} is {one.seconds / pool.seconds:.2f}x the throughput of --jobs 1")
     print(f"{jobs} processes of plain Python work side by side: {best:.2f}x one (the ceiling)")
+    if best > 1:  # what the pool gains over one process, as a share of what the machine allows
+        gained = (one.seconds / pool.seconds - 1) / (best - 1)
+        print(f"--jobs {jobs} gains {gained:.0%} of what the ceiling allows over one process")
 
 
 # Plain Python work (a dict, tuples, strings), the kind an audit does, for about 1.5 s.

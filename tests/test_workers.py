@@ -469,3 +469,12 @@ def test_the_walk_keeps_only_the_files_not_yet_merged(
     (walk,) = walks
     assert (walk.found, walk.released, len(inventory.inputs)) == (60, 60, 60)
     assert max(most) <= (workers.IN_FLIGHT * 2 + 2) * 2  # the chunks out, and the next one
+
+
+def test_a_fact_is_pickled_as_a_tuple_of_its_values_whatever_their_count() -> None:
+    """attrgetter of one name gives the value itself, not a tuple of it: the reducer's values
+    are a tuple for none, one and several fields alike."""
+    fact = argparse.Namespace(a=1, b="two")
+    assert workers._values(())(fact) == ()
+    assert workers._values(("a",))(fact) == (1,)
+    assert workers._values(("b", "a"))(fact) == ("two", 1)
