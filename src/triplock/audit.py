@@ -108,7 +108,7 @@ def judge(
     """Every selected rule over the facts of its type, in rule order then fact order. What
     worker processes already judged (`prejudged`) is taken from them, not judged again."""
     ctx = Context(inventory, options.spark_version, inventory.options)
-    findings: list[Finding] = []
+    by_rule: list[tuple[str, list[Finding]]] = []
     rules = _catalogue(options)
     result = AuditResult(
         inputs=inventory.inputs,
@@ -123,7 +123,8 @@ def judge(
         done = prejudged.of(rule, facts) if prejudged is not None else None
         if isinstance(done, Taken):
             result.errors += done.errors
-            findings += done.findings if done.distinct else _distinct(done.findings)
+            taken = done.findings if done.distinct else _distinct(done.findings)
+            by_rule.append((rule.meta.id, taken))
             continue
         found_by_rule: list[Finding] = []
         for fact, ready in zip(facts, repeat(None)) if done is None else done:
@@ -135,9 +136,8 @@ def judge(
                 continue
             found_by_rule += found
         # Identities differ between rules: one rule's findings at a time are deduplicated.
-        findings += _distinct(found_by_rule)
-    _sort(findings)
-    result.findings = findings
+        by_rule.append((rule.meta.id, _distinct(found_by_rule)))
+    result.findings = _sort(by_rule)
     for step in options.post_steps:
         step(result, options)
     result.checklist = checklist(result.findings)
@@ -234,18 +234,24 @@ _RANK = {
 
 # The report's order: status and severity, path or URL, line, rule id. Sorted one key at a
 # time, the last first (each sort is stable): a tuple key per finding would hold millions of
-# tuples at once on a large tree.
+# tuples at once on a large tree. The last key, the rule's id, is had by putting the rules'
+# findings together in the order of their ids.
 _ORDER: tuple[Callable[[Finding], Any], ...] = (
     lambda f: _RANK[f.verdict.status, f.verdict.severity],
     lambda f: f.location.path or f.location.url or "",
     lambda f: f.location.line or 0,
-    attrgetter("verdict.rule.id"),
 )
 
 
-def _sort(findings: list[Finding]) -> None:
+def _sort(by_rule: list[tuple[str, list[Finding]]]) -> list[Finding]:
+    """The findings of every rule (by the rule's id) in the report's order."""
+    findings: list[Finding] = []
+    for index in sorted(range(len(by_rule)), key=lambda n: by_rule[n][0]):
+        findings += by_rule[index][1]
+        by_rule[index] = ("", [])  # the rule's list freed as soon as it is copied
     for key in reversed(_ORDER):
         findings.sort(key=key)
+    return findings
 
 
 def checklist(findings: list[Finding]) -> list[ControlStatus]:

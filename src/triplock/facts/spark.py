@@ -73,7 +73,7 @@ class SparkApp:
         """Every assignment that is written somewhere: effective ones and shadowed ones."""
         return [*self.settings.values(), *self.shadowed]
 
-    def matching(self, prefix: str) -> list[Setting]:
+    def matching(self, prefix: str | tuple[str, ...]) -> list[Setting]:
         return [s for k, s in self.settings.items() if k.startswith(prefix)]
 
     @property

@@ -85,24 +85,27 @@ def auth_secret_readable(inventory: Inventory, ctx: Context) -> Iterator[Outcome
             yield passed(f"no subject but the driver can read pods in namespace {ns}", where)
 
 
+# spark.kubernetes.{driver,executor}.secrets.NAME=/dir: Secrets Spark mounts in its pods.
+_SECRET_MOUNTS = ("spark.kubernetes.driver.secrets.", "spark.kubernetes.executor.secrets.")
+
+
+# How the names of settings that point at key files end (lowercased).
+_FILE_KEYS = (
+    "keystore",
+    "truststore",
+    "keytab",
+    ".keytab.file",
+    "keystore.location",
+    "truststore.location",
+    "secret.file",
+    "secret.driver.file",
+    "secret.executor.file",
+)
+
+
 def _file_settings(app: SparkApp) -> Iterator[tuple[str, str, Location]]:
     for key, s in app.settings.items():
-        k = key.lower()
-        if s.templated or not (
-            k.endswith(
-                (
-                    "keystore",
-                    "truststore",
-                    "keytab",
-                    ".keytab.file",
-                    "keystore.location",
-                    "truststore.location",
-                    "secret.file",
-                    "secret.driver.file",
-                    "secret.executor.file",
-                )
-            )
-        ):
+        if not key.lower().endswith(_FILE_KEYS) or s.templated:
             continue
         value = s.value.strip()
         if key in ("spark.kerberos.keytab", "spark.yarn.keytab") and not value.startswith(
@@ -148,12 +151,14 @@ def _pod_mounts(inventory: Inventory) -> tuple[dict[str | None, list[str]], list
 def key_file_not_from_secret(inventory: Inventory, ctx: Context) -> Iterator[Outcome]:
     by_owner, templates, any_template = _pod_mounts(inventory)
     for app in _k8s_apps(inventory):
-        own = [s.value.strip() for s in app.matching("spark.kubernetes.driver.secrets.")]
-        own += [s.value.strip() for s in app.matching("spark.kubernetes.executor.secrets.")]
+        files = list(_file_settings(app))
+        if not files:  # most applications: nothing to look for among the mounts
+            continue
+        own = [s.value.strip() for s in app.matching(_SECRET_MOUNTS)]
         known = bool(own) or any_template or app.origin.object in by_owner
         paths = own + templates + by_owner.get(app.origin.object, [])
         mounted = [posixpath.normpath(p) for p in paths if p.startswith("/")]
-        for key, path, where in _file_settings(app):
+        for key, path, where in files:
             if any(path == m or path.startswith(m.rstrip("/") + "/") for m in mounted):
                 yield passed(f"{key} lies in a Secret volume", where, Evidence.of(key, path))
             elif not known:
