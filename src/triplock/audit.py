@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from triplock.controls import CONTROLS
@@ -245,10 +245,10 @@ _ORDER: tuple[Callable[[Finding], Any], ...] = (
 
 def _sort(by_rule: list[tuple[str, list[Finding]]]) -> list[Finding]:
     """The findings of every rule (by the rule's id) in the report's order."""
+    by_rule.sort(key=itemgetter(0), reverse=True)
     findings: list[Finding] = []
-    for index in sorted(range(len(by_rule)), key=lambda n: by_rule[n][0]):
-        findings += by_rule[index][1]
-        by_rule[index] = ("", [])  # the rule's list freed as soon as it is copied
+    while by_rule:  # each rule's list freed as soon as it is copied
+        findings += by_rule.pop()[1]
     for key in reversed(_ORDER):
         findings.sort(key=key)
     return findings

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from functools import partial
 from itertools import count, islice
 from multiprocessing.reduction import ForkingPickler
-from operator import attrgetter, lt
+from operator import attrgetter, itemgetter, lt
 from typing import TYPE_CHECKING, Any
 
 from triplock.audit import Found, Judgement, Taken, judge_fact
@@ -105,6 +105,7 @@ class _Setup:
 # A verdict as sent: Verdict's fields with the rule's id for the rule (no waiver, not
 # baselined: those are the main process's post steps).
 _SentVerdict = tuple[str, Status, str, Severity, tuple[Evidence, ...], Fix | None, bool, str | None]
+_STATUS_MESSAGE: Callable[[_SentVerdict], tuple[Status, str]] = itemgetter(1, 2)
 # A location as sent: Location's fields as a plain tuple (a Location would be rebuilt through
 # its Python constructor; a tuple is made a Location in C on arrival).
 _Where = tuple[str | None, int | None, str | None, str | None]
@@ -116,10 +117,10 @@ class _Judged:
     bytes, where a tuple an outcome cost most of the hand-off (~800,000 at 40,000 inputs)."""
 
     rule_id: str
-    facts: array[int] = field(default_factory=lambda: array("I"))  # in `_Chunk.facts`
-    counts: array[int] = field(default_factory=lambda: array("I"))  # outcomes of each; 0: error
-    verdicts: array[int] = field(default_factory=lambda: array("I"))  # each outcome's
-    places: array[int] = field(default_factory=lambda: array("I"))  # each outcome's
+    facts: array[int] = field(default_factory=partial(array, "I"))  # in `_Chunk.facts`
+    counts: array[int] = field(default_factory=partial(array, "I"))  # outcomes of each; 0: error
+    verdicts: array[int] = field(default_factory=partial(array, "I"))  # each outcome's
+    places: array[int] = field(default_factory=partial(array, "I"))  # each outcome's
     errors: list[InputError] = field(default_factory=list)  # the facts counted 0, in order
     # No two outcomes share an identity (status, location, message), and each is located in a
     # file of the chunk: no other chunk's can share one either, so nothing is to deduplicate.
@@ -158,10 +159,10 @@ class _Numbers:
         """Set `distinct` on each rule's outcomes that have it."""
         paths = {found.path for found in files}
         local = [where[0] in paths for where in self.places]
-        # A verdict's identity is its status and message: the first verdict with both stands
-        # for all that share them.
+        # What a verdict adds to an outcome's identity (Finding.identities) is its status and
+        # message: the first verdict with both stands for all that share them.
         first: dict[tuple[Status, str], int] = {}
-        same = [first.setdefault((v[1], v[2]), n) for n, v in enumerate(self.verdicts)]
+        same = [first.setdefault(_STATUS_MESSAGE(v), n) for n, v in enumerate(self.verdicts)]
         for rule in judged:
             identities = set(zip(rule.places, map(same.__getitem__, rule.verdicts), strict=True))
             rule.distinct = len(identities) == len(rule.places) and all(
