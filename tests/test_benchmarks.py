@@ -40,3 +40,11 @@ def test_the_timeline_benchmark_times_a_run_on_workers() -> None:
         "checklist",
     ]
     assert float(parts[-4][1]) > 0  # a pool's findings were taken
+
+
+def test_the_startup_benchmark_splits_an_empty_audit() -> None:
+    out = _run("benchmarks/startup.py", "--runs", "1")
+    lines = {line.strip().split("  ")[0]: line for line in out.splitlines() if line.strip()}
+    assert "of which dataclasses" in lines and "of which regular expressions" in lines
+    made = int(lines["of which dataclasses"].split("(")[1].split()[0])
+    assert made > 50  # triplock's own dataclasses were counted as they were made

@@ -72,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
 # object of a large audit one by one (~0.15 s for 2,000 manifests).
 _HARD_EXIT = frozenset({"audit", "scan", "rules"})
 # What such a command built, left to the exit: dropped as the command returns, a large audit's
-# findings are freed one by one for nothing (~0.45 s for 40,000 inputs). None when the command
-# does not exit hard (a test calling main(), which must not keep anything).
+# findings would be freed one by one for nothing. None when the command does not exit hard (a
+# test calling main(), which must not keep anything).
 _left: list[object] | None = None
 
 
