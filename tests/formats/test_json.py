@@ -72,6 +72,26 @@ def test_equal_verdicts_in_distinct_objects_are_encoded_alike() -> None:
     assert json_format.render(result) == expected(result)
 
 
+def test_findings_that_share_a_location_object_each_have_their_own_fix_path() -> None:
+    """A run of findings at one Location object encodes it once; the run ends where another
+    object comes, equal or not, and a fix aimed at the finding's own file still names it."""
+    here, there = locations()[:2]
+    again = Location(path=here.path, line=here.line)  # equal to `here`, another object
+    shared, fixing = verdicts()[0], verdicts()[1]
+    assert fixing.fix_here
+    findings = [
+        Finding.at(where, verdict)
+        for where in (here, here, there, there, again, here)
+        for verdict in (shared, fixing)
+    ]
+    result = result_with(findings)
+    assert json_format.render(result) == expected(result)
+    encoded = json.loads(json_format.render(result))["findings"]
+    paths = [w.path for w in (here, here, there, there, again, here)]
+    assert [d["location"]["path"] for d in encoded[::2]] == paths
+    assert [d["fix"]["path"] for d in encoded[1::2]] == paths
+
+
 def test_the_verdicts_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(json_format, "_KEPT", 4)
     where = [Location(path="deploy/spark-defaults.conf", line=i) for i in range(20)]
@@ -80,7 +100,7 @@ def test_the_verdicts_kept_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     ]
     encoder = json_format._Findings()
     text = encoder.encode(findings)
-    assert text == orjson.dumps([finding_dict(f) for f in findings]).decode()[1:-1]
+    assert text == orjson.dumps([finding_dict(f) for f in findings])[1:-1]
     assert 0 < len(encoder._parts) <= 4
     assert len(encoder._verdicts) == len(encoder._parts)
 

@@ -22,20 +22,21 @@ from triplock.safe_read import kind_of
 
 
 def write_text(text: str, path: str | None) -> None:
-    write_chunks([text], path)
+    write_chunks([text.encode()], path)
 
 
-def write_chunks(chunks: Iterable[str], path: str | None) -> None:
-    """Write the text `chunks` join to, piece by piece (a large report is never held whole)."""
+def write_chunks(chunks: Iterable[bytes], path: str | None) -> None:
+    """Write the UTF-8 text `chunks` join to, piece by piece (a large report is never held
+    whole). To stdout it goes as text, in the stream's own encoding and newlines."""
     if path is None or path == "-":
         for chunk in chunks:
-            sys.stdout.write(chunk)
+            sys.stdout.write(chunk.decode())
         sys.stdout.flush()
         return
     from triplock.cli import UsageError
 
     try:
-        _write((chunk.encode("utf-8") for chunk in chunks), path)
+        _write(chunks, path)
     except _Refused as e:
         raise UsageError(f"cannot write {path}: {e}") from None
     except OSError as e:

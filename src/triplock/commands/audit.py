@@ -385,6 +385,7 @@ def emit(result: Any, formats: list[str], outputs: list[str | None]) -> None:
         if name == "table":
             from triplock.formats.table import render
 
-            write_chunks([render(result, color=path is None and sys.stdout.isatty())], path)
+            text = render(result, color=path is None and sys.stdout.isatty())
+            write_chunks([text.encode()], path)
         else:
             write_chunks(fmt.chunker(name)(result), path)

@@ -1,5 +1,5 @@
 """Output formats: one module per format, each exposing `render(result) -> str`; a format
-whose reports can be large also exposes `chunks(result)`, the same text in pieces."""
+whose reports can be large also exposes `chunks(result)`, the same text in UTF-8 pieces."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from types import ModuleType
 from triplock.model import AuditResult
 
 Renderer = Callable[[AuditResult], str]
-Chunker = Callable[[AuditResult], Iterable[str]]
+Chunker = Callable[[AuditResult], Iterable[bytes]]
 
 
 def names() -> list[str]:
@@ -24,9 +24,11 @@ def renderer(name: str) -> Renderer:
 
 
 def chunker(name: str) -> Chunker:
-    """The format's pieces: `chunks` where it streams, else its whole text as one piece."""
+    """The format's UTF-8 pieces: `chunks` where it streams, else its whole text as one."""
     module = _module(name)
-    chunks: Chunker = getattr(module, "chunks", None) or (lambda result: (module.render(result),))
+    chunks: Chunker = getattr(module, "chunks", None) or (
+        lambda result: (module.render(result).encode(),)
+    )
     return chunks
 
 

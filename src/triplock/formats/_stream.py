@@ -1,9 +1,11 @@
 """JSON written piece by piece: a document whose large arrays are iterators is encoded one
 batch of elements at a time, so that a report of millions of findings never exists as one
-string (with its dicts, its bytes and its decoded copy) next to the findings it came from.
+string (with its dicts and its bytes) next to the findings it came from.
 
-The pieces join to exactly what the encoder writes for the whole document with the iterators
-as lists: compact separators, keys in insertion order."""
+The pieces are UTF-8 bytes, as the encoder writes them and a file takes them (a report of
+millions of findings is never decoded to text and encoded back). They join to exactly what
+the encoder writes for the whole document with the iterators as lists: compact separators,
+keys in insertion order."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-Encode = Callable[[Any], str]  # one compact JSON value
-EncodeBatch = Callable[[list[Any]], str]  # elements of an array, joined by commas
+Encode = Callable[[Any], bytes]  # one compact JSON value
+EncodeBatch = Callable[[list[Any]], bytes]  # elements of an array, joined by commas
 
 _BATCH = 2000  # elements per piece: few writes, little memory
 
@@ -27,37 +29,37 @@ class Elements:
     encode: EncodeBatch
 
 
-def pieces(value: Any, encode: Encode) -> Iterator[str]:
+def pieces(value: Any, encode: Encode) -> Iterator[bytes]:
     """`value` as compact JSON in pieces; an iterator anywhere in it is a JSON array."""
     if isinstance(value, Elements):
         yield from _array(value.items, value.encode)
     elif isinstance(value, Iterator):
         yield from _array(value, lambda batch: encode(batch)[1:-1])
     elif isinstance(value, dict) and _lazy(value):
-        yield "{"
+        yield b"{"
         for i, (key, item) in enumerate(value.items()):
-            yield f"{',' if i else ''}{encode(key)}:"
+            yield (b"," if i else b"") + encode(key) + b":"
             yield from pieces(item, encode)
-        yield "}"
+        yield b"}"
     elif isinstance(value, list) and _lazy(value):
-        yield "["
+        yield b"["
         for i, item in enumerate(value):
             if i:
-                yield ","
+                yield b","
             yield from pieces(item, encode)
-        yield "]"
+        yield b"]"
     else:
         yield encode(value)
 
 
-def _array(items: Iterator[Any], encode: EncodeBatch) -> Iterator[str]:
-    yield "["
+def _array(items: Iterator[Any], encode: EncodeBatch) -> Iterator[bytes]:
+    yield b"["
     first = True
     while batch := list(islice(items, _BATCH)):
         joined = encode(batch)  # one call per batch
-        yield joined if first else "," + joined
+        yield joined if first else b"," + joined
         first = False
-    yield "]"
+    yield b"]"
 
 
 def _lazy(value: Any) -> bool:

@@ -8,13 +8,12 @@ costs the encoding of its location: the text is still exactly that of `finding_d
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import orjson
 
 from triplock.formats._common import finding_dict, result_document
 from triplock.formats._stream import Elements, pieces
-from triplock.model import AuditResult, Finding, Verdict
+from triplock.model import AuditResult, Finding, Location, Verdict
 
 # Written as it is by orjson; a NUL byte is escaped everywhere else, so it marks a hole exactly.
 _HOLE = orjson.Fragment(b"\x00")
@@ -24,21 +23,17 @@ _KEPT = 4096
 
 
 def render(result: AuditResult) -> str:
-    return "".join(chunks(result))
+    return b"".join(chunks(result)).decode()
 
 
-def chunks(result: AuditResult) -> Iterator[str]:
-    """The report in pieces (written as they come: a large report is never one string).
-    Compact UTF-8, byte for byte what json.dumps(ensure_ascii=False, separators=(",", ":"))
+def chunks(result: AuditResult) -> Iterator[bytes]:
+    """The report in UTF-8 pieces (written as they come: a large report is never one
+    string). Compact, byte for byte what json.dumps(ensure_ascii=False, separators=(",", ":"))
     writes, in about a third of the time on large reports (benchmarks/phases.py)."""
     # The document's findings (finding_dict of each) replaced by the same text, made faster.
     findings = Elements(iter(result.findings), _Findings().encode)
-    yield from pieces(result_document(result) | {"findings": findings}, _encode)
-    yield "\n"
-
-
-def _encode(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    yield from pieces(result_document(result) | {"findings": findings}, orjson.dumps)
+    yield b"\n"
 
 
 class _Findings:
@@ -48,19 +43,25 @@ class _Findings:
         self._parts: dict[int, tuple[bytes, ...]] = {}  # by id(verdict)
         self._verdicts: list[Verdict] = []  # each one kept alive, so that its id stays its own
 
-    def encode(self, findings: list[Finding]) -> str:
-        """The findings joined by commas; one string for the batch."""
+    def encode(self, findings: list[Finding]) -> bytes:
+        """The findings joined by commas, in one piece."""
         dumps = orjson.dumps
         out: list[bytes] = []
+        # Sorted findings at one place (a file's line) come together, often sharing the one
+        # Location object: each such run encodes it once.
+        last: Location | None = None
+        placed = b""
         for f in findings:
             parts = self._parts.get(id(f.verdict)) or self._encode_verdict(f)
             where = f.location
-            out += (parts[0], dumps(where.to_dict()), parts[1])
+            if where is not last:
+                last, placed = where, dumps(where.to_dict())
+            out += (parts[0], placed, parts[1])
             if len(parts) == 3:  # the fix goes to the finding's own file
                 out += (dumps(where.path), parts[2])
             out.append(b",")
         out.pop()
-        return b"".join(out).decode()
+        return b"".join(out)
 
     def _encode_verdict(self, f: Finding) -> tuple[bytes, ...]:
         """`f` encoded without its location, nor its fix's path where that is the location's:

@@ -42,19 +42,15 @@ _SECURITY_SEVERITY = {
 
 
 def render(result: AuditResult) -> str:
-    return "".join(chunks(result))
+    return b"".join(chunks(result)).decode()
 
 
-def chunks(result: AuditResult) -> Iterator[str]:
-    """The log in pieces, its results written as they come (formats._stream)."""
-    yield from pieces(sarif(result), _encode)
-    yield "\n"
-
-
-def _encode(value: Any) -> str:
-    # Compact (machines read SARIF): what json.dumps(ensure_ascii=False, separators=(",", ":"))
-    # writes, as formats.json does, in a fraction of the time.
-    return orjson.dumps(value).decode()
+def chunks(result: AuditResult) -> Iterator[bytes]:
+    """The log in UTF-8 pieces, its results written as they come (formats._stream). Compact
+    (machines read SARIF): what json.dumps(ensure_ascii=False, separators=(",", ":")) writes,
+    as formats.json does, in a fraction of the time."""
+    yield from pieces(sarif(result), orjson.dumps)
+    yield b"\n"
 
 
 def sarif(result: AuditResult) -> dict[str, Any]:

@@ -3,6 +3,7 @@ over the whole inventory (Spark apps, pod specs, ConfigMaps and effective RBAC t
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Iterator
@@ -103,9 +104,15 @@ _FILE_KEYS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)  # applications share a few hundred setting names
+def _names_key_file(key: str) -> bool:
+    return key.lower().endswith(_FILE_KEYS)
+
+
 def _file_settings(app: SparkApp) -> Iterator[tuple[str, str, Location]]:
-    for key, s in app.settings.items():
-        if not key.lower().endswith(_FILE_KEYS) or s.templated:
+    for key in filter(_names_key_file, app.settings):
+        s = app.settings[key]
+        if s.templated:
             continue
         value = s.value.strip()
         if key in ("spark.kerberos.keytab", "spark.yarn.keytab") and not value.startswith(

@@ -206,7 +206,10 @@ class _Tree:
                 continue
             looked += 1
             try:
-                mode = os.stat(path).st_mode
+                mode = os.lstat(path).st_mode  # one system call for a regular file
+                linked = stat.S_ISLNK(mode)
+                if linked:
+                    mode = os.stat(path).st_mode  # what the link leads to decides
             except PermissionError:
                 denied.append(path)
                 continue
@@ -215,7 +218,7 @@ class _Tree:
                 continue
             if not stat.S_ISREG(mode):
                 continue  # sockets, FIFOs, devices: never deployment files
-            if self._leaves(path):
+            if linked and self._leaves(path):
                 self.inventory.record_error(path, f"link to a file {_NOT_FOLLOWED}")
                 continue
             yield path
