@@ -26,6 +26,11 @@ _HISTORY_SERVER_KEY = re.compile(
 )
 
 
+# spark.kubernetes.{driver,executor}.secrets.NAME=/dir: a Secret Spark mounts in the pods it
+# builds.
+SECRET_MOUNT_PREFIXES = ("spark.kubernetes.driver.secrets.", "spark.kubernetes.executor.secrets.")
+
+
 @dataclass(slots=True)
 class SparkApp:
     """The effective Spark settings of one application as far as the inputs show them.

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from triplock.facts.hadoop import HadoopConf, HadoopScope
 from triplock.facts.kube import KubeConfigMap, PodSpec, SubjectAccess
-from triplock.facts.spark import SparkApp
+from triplock.facts.spark import SECRET_MOUNT_PREFIXES, SparkApp
 from triplock.inventory import Inventory
 from triplock.model import Evidence, Fix, FixAction, Location, Severity
 from triplock.rules._kube import SECRETS_GOOD_PRACTICES, dangers
@@ -86,10 +86,6 @@ def auth_secret_readable(inventory: Inventory, ctx: Context) -> Iterator[Outcome
             yield passed(f"no subject but the driver can read pods in namespace {ns}", where)
 
 
-# spark.kubernetes.{driver,executor}.secrets.NAME=/dir: Secrets Spark mounts in its pods.
-_SECRET_MOUNTS = ("spark.kubernetes.driver.secrets.", "spark.kubernetes.executor.secrets.")
-
-
 # How the names of settings that point at key files end (lowercased).
 _FILE_KEYS = (
     "keystore",
@@ -161,7 +157,7 @@ def key_file_not_from_secret(inventory: Inventory, ctx: Context) -> Iterator[Out
         files = list(_file_settings(app))
         if not files:  # most applications: nothing to look for among the mounts
             continue
-        own = [s.value.strip() for s in app.matching(_SECRET_MOUNTS)]
+        own = [s.value.strip() for s in app.matching(SECRET_MOUNT_PREFIXES)]
         known = bool(own) or any_template or app.origin.object in by_owner
         paths = own + templates + by_owner.get(app.origin.object, [])
         mounted = [posixpath.normpath(p) for p in paths if p.startswith("/")]

@@ -218,7 +218,7 @@ class _Tree:
                 continue
             if not stat.S_ISREG(mode):
                 continue  # sockets, FIFOs, devices: never deployment files
-            if linked and self._leaves(path):
+            if linked and not self.follow and self._outside(path):
                 self.inventory.record_error(path, f"link to a file {_NOT_FOLLOWED}")
                 continue
             yield path
@@ -238,8 +238,10 @@ class _Tree:
 
     def _leaves(self, path: str) -> bool:
         """A symbolic link out of the tree, not to be followed."""
-        if self.follow or not os.path.islink(path):
-            return False
+        return not self.follow and os.path.islink(path) and self._outside(path)
+
+    def _outside(self, path: str) -> bool:
+        """Whether `path` resolves to somewhere outside the tree."""
         real = os.path.realpath(path)
         return real != self.root and not real.startswith(self.root.rstrip(os.sep) + os.sep)
 

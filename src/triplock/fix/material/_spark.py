@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from triplock.facts.spark import SECRET_MOUNT_PREFIXES
 from triplock.fix import editor_for
 from triplock.fix.interface import Edit
 from triplock.fix.material.interface import Generated, Provided
@@ -113,10 +114,7 @@ class Material:
 def pod_mount(secret: str, mount: str) -> dict[str, str]:
     """Settings that make Spark add the Secret as a volume mounted at `mount` to the driver and
     executor pods it builds (also from a pod template, which stays untouched)."""
-    return {
-        f"spark.kubernetes.driver.secrets.{secret}": mount,
-        f"spark.kubernetes.executor.secrets.{secret}": mount,
-    }
+    return {f"{prefix}{secret}": mount for prefix in SECRET_MOUNT_PREFIXES}
 
 
 SettingsFor = Callable[[Finding, SparkTarget, Provided], "dict[str, str] | str"]
