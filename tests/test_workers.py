@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from triplock.audit import JOBS_AUTO, AuditOptions, audit
 from triplock.commands._args import jobs
 from triplock.facts.shell import ShellCommand
 from triplock.inventory import Inventory, RunOptions
-from triplock.rules.registry import Scope, all_rules
+from triplock.model import IDENTITY_FIELDS, Evidence, Finding, Fix, Location, Verdict
+from triplock.rules.registry import Scope, all_rules, fail
 from triplock.sources import all_sources
 from triplock.sources.discovery import walk
 
@@ -478,3 +480,38 @@ def test_a_fact_is_pickled_as_a_tuple_of_its_values_whatever_their_count() -> No
     assert workers._values(())(fact) == ()
     assert workers._values(("a",))(fact) == (1,)
     assert workers._values(("b", "a"))(fact) == ("two", 1)
+
+
+@pytest.mark.parametrize("fix_path", ["/deploy/spark-defaults.conf", "/deploy/other.conf", None])
+def test_a_sent_verdict_holds_the_verdict_fields_it_names_and_the_same_identity(
+    fix_path: str | None,
+) -> None:
+    """The workers' chunks judge which findings are distinct on sent verdicts: what each field
+    of a sent one holds, and the identity read from it, are those of the run's Verdict."""
+    rule = next(r for r in all_rules() if r.scope is Scope.PER_INPUT)
+    where = Location(path="/deploy/spark-defaults.conf", line=3)
+    outcome = fail(
+        "spark.ssl.enabled is false",
+        where,
+        Evidence.of("spark.ssl.enabled", "false"),
+        fix=Fix("set", "spark.ssl.enabled", "true", fix_path),
+        cause="c",
+    )
+    sent = workers._sent_verdict(rule.meta, outcome)
+    verdict = Verdict.at(
+        where.path,
+        rule.meta,
+        outcome.status,
+        outcome.message,
+        rule.meta.severity,
+        outcome.evidence,
+        outcome.fix,
+        cause=outcome.cause,
+    )
+    assert len(sent) == len(workers._SENT_FIELDS)
+    for name, value in zip(workers._SENT_FIELDS, sent, strict=True):
+        expected = getattr(verdict, name)
+        assert value == (expected.id if name == "rule" else expected), name
+    (identity,) = Finding.identities([Finding.at(where, verdict)])
+    assert identity == (where, *map(verdict.__getattribute__, IDENTITY_FIELDS))
+    assert workers._SENT_IDENTITY(sent) == itemgetter(*range(1, len(identity)))(identity)

@@ -237,6 +237,11 @@ class Verdict(NamedTuple):
         return "baselined" if self.baselined else self.status.value
 
 
+# What makes two findings of one rule one finding: their location and these fields of their
+# verdicts. Read by Finding.identities and by the workers' chunks (workers._Numbers).
+IDENTITY_FIELDS = ("status", "message")
+
+
 class Finding:
     """One rule's conclusion at one place: a location and a (shared) verdict. Millions of
     findings can be held at once, so each is these two references and nothing more."""
@@ -352,16 +357,15 @@ class Finding:
         return self.verdict.shown_status
 
     @staticmethod
-    def identities(findings: list[Finding]) -> Iterator[tuple[Status, Location, str]]:
-        """What makes each of these findings (of one rule) the same as another: its status,
-        location and message; computed in C."""
+    def identities(findings: list[Finding]) -> Iterator[tuple[object, ...]]:
+        """What makes each of these findings (of one rule) the same as another: its location
+        and its verdict's IDENTITY_FIELDS, as one flat tuple each; computed in C."""
         verdicts = list(map(_VERDICT, findings))
-        statuses, messages = map(_STATUS, verdicts), map(_MESSAGE, verdicts)
-        return zip(statuses, map(_LOCATION, findings), messages, strict=True)
+        fields = (map(attrgetter(name), verdicts) for name in IDENTITY_FIELDS)
+        return zip(map(_LOCATION, findings), *fields, strict=True)
 
 
 _VERDICT, _LOCATION = attrgetter("verdict"), attrgetter("location")
-_STATUS, _MESSAGE = attrgetter("status"), attrgetter("message")
 
 
 _FINDING_FIELDS = (

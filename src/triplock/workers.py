@@ -36,6 +36,7 @@ from triplock.audit import Found, Judgement, Taken, judge_fact
 from triplock.facts.shell import Arg
 from triplock.inventory import Inventory, RunOptions
 from triplock.model import (
+    IDENTITY_FIELDS,
     Evidence,
     Finding,
     Fix,
@@ -103,9 +104,13 @@ class _Setup:
 
 
 # A verdict as sent: Verdict's fields with the rule's id for the rule (no waiver, not
-# baselined: those are the main process's post steps).
+# baselined: those are the main process's post steps), named in _SENT_FIELDS.
 _SentVerdict = tuple[str, Status, str, Severity, tuple[Evidence, ...], Fix | None, bool, str | None]
-_STATUS_MESSAGE: Callable[[_SentVerdict], tuple[Status, str]] = itemgetter(1, 2)
+_SENT_FIELDS = ("rule", "status", "message", "severity", "evidence", "fix", "fix_here", "cause")
+# What a verdict adds to a finding's identity, read from a sent one.
+_SENT_IDENTITY: Callable[[_SentVerdict], object] = itemgetter(
+    *map(_SENT_FIELDS.index, IDENTITY_FIELDS)
+)
 # A location as sent: Location's fields as a plain tuple (a Location would be rebuilt through
 # its Python constructor; a tuple is made a Location in C on arrival).
 _Where = tuple[str | None, int | None, str | None, str | None]
@@ -159,10 +164,10 @@ class _Numbers:
         """Set `distinct` on each rule's outcomes that have it."""
         paths = {found.path for found in files}
         local = [where[0] in paths for where in self.places]
-        # What a verdict adds to an outcome's identity (Finding.identities) is its status and
-        # message: the first verdict with both stands for all that share them.
-        first: dict[tuple[Status, str], int] = {}
-        same = [first.setdefault(_STATUS_MESSAGE(v), n) for n, v in enumerate(self.verdicts)]
+        # The first verdict with what verdicts add to an identity (model.IDENTITY_FIELDS)
+        # stands for all that share it.
+        first: dict[object, int] = {}
+        same = [first.setdefault(_SENT_IDENTITY(v), n) for n, v in enumerate(self.verdicts)]
         for rule in judged:
             identities = set(zip(rule.places, map(same.__getitem__, rule.verdicts), strict=True))
             rule.distinct = len(identities) == len(rule.places) and all(
