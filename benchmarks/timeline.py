@@ -9,6 +9,10 @@ time of the main process and of its workers in each phase:
   where linking changed a fact (everything with `--jobs 1`), sorting, waivers, the checklist;
 - report: the JSON report encoded and written to a file.
 
+Below the table, the run's floor: what the same work would take were the read phase's CPU
+(the main process's and the workers') spread over every usable core without a wait, the other
+phases, which the main process runs alone, as they took.
+
 A second table splits the judge phase: the rules judged in the main process (the slowest three
 named), the workers' findings taken, each rule's duplicates removed, the sort, the checklist.
 
@@ -76,7 +80,21 @@ def main() -> None:
         before = mark
     total = best["report"]
     print(f"| whole command | {total['end']:.2f} | {total['main']:.2f} | {total['workers']:.2f} |")
+    print_floor(best, len(os.sched_getaffinity(0)))
     print_judge_parts(best["judge parts"])
+
+
+def print_floor(marks: dict[str, dict[str, float]], cores: int) -> None:
+    """The phases the main process runs alone at their wall time, and the read phase's CPU over
+    the cores: the least wall time the same work allows on this machine."""
+    start, read, end = marks["start"], marks["read"], marks["report"]
+    alone = start["end"] + (end["end"] - read["end"])
+    spread = (read["main"] - start["main"] + read["workers"] - start["workers"]) / cores
+    print(
+        f"\nfloor of this work on {cores} cores: {alone:.2f} s in the phases run alone (start, "
+        f"judge, report) + {spread:.2f} s of read CPU spread over the cores = "
+        f"{alone + spread:.2f} s (the whole command took {end['end']:.2f} s)"
+    )
 
 
 def print_judge_parts(parts: dict[str, float]) -> None:

@@ -3,6 +3,7 @@ Nothing is timed here: speed is measured by running the benchmarks themselves.""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -25,9 +26,10 @@ def test_the_hand_off_benchmark_reads_chunks_as_the_workers_do() -> None:
 
 def test_the_timeline_benchmark_times_a_run_on_workers() -> None:
     out = _run("benchmarks/timeline.py", "--files", "250", "--jobs", "2", "--runs", "1")
+    blocks = out.split("\n\n")
     phases, parts = (
         [line.split("|")[1:-1] for line in table.splitlines()[2:]]
-        for table in out.split("\n\n")[1:3]
+        for table in (blocks[1], blocks[3])
     )
     assert [p[0].strip() for p in phases] == ["start", "read", "judge", "report", "whole command"]
     assert float(phases[1][3]) > 0  # the workers' CPU in the read phase: a pool read 250 files
@@ -40,6 +42,12 @@ def test_the_timeline_benchmark_times_a_run_on_workers() -> None:
         "checklist",
     ]
     assert float(parts[-4][1]) > 0  # a pool's findings were taken
+    # No schedule of the same work beats the floor: the read's CPU fits in its wall on the cores.
+    floor, took = (
+        float(n)
+        for n in re.findall(r"= ([0-9.]+) s \(the whole command took ([0-9.]+)", blocks[2])[0]
+    )
+    assert 0 < floor <= took + 0.01
 
 
 def test_the_startup_benchmark_splits_an_empty_audit() -> None:
