@@ -44,6 +44,7 @@ def main() -> int:
     from triplock.rules.registry import Scope, all_rules
     from triplock.sources import all_sources
     from triplock.sources.discovery import link_inputs
+    from triplock.workers import merge, pool, worker
 
     gc.set_threshold(100_000, 50, 1000)  # as the CLI runs
     clock = time.process_time
@@ -51,19 +52,19 @@ def main() -> int:
         root = args.tree or tmp
         if not args.tree:
             generate(Path(tmp), args.files)
-        walked = workers._Walk(AuditOptions(paths=[root]))
+        walked = merge.Walk(AuditOptions(paths=[root]))
         walked.until(sys.maxsize)
         files = walked.files(0, walked.found)
         rules = tuple(r.meta.id for r in all_rules() if r.scope is Scope.PER_INPUT)
-        setup = workers._Setup(10 << 20, RunOptions(paths=(root,)), None, rules, gc.get_threshold())
-        workers._start(setup)
-        size = workers.CHUNK_FILES
+        setup = worker.Setup(10 << 20, RunOptions(paths=(root,)), None, rules, gc.get_threshold())
+        worker.initialize(setup)
+        size = pool.CHUNK_FILES
         starts = range(0, len(files), size)
         t0 = clock()
-        chunks = [workers._read_and_judge(files[s : s + size]) for s in starts]
+        chunks = [worker.read_and_judge(files[s : s + size]) for s in starts]
         t1 = clock()
         for s in starts:
-            workers._read(files[s : s + size], all_sources(), setup.max_bytes, setup.options)
+            worker.read(files[s : s + size], all_sources(), setup.max_bytes, setup.options)
         t2 = clock()
         sent = [bytes(ForkingPickler.dumps(chunk)) for chunk in chunks]
         t3 = clock()
@@ -73,7 +74,7 @@ def main() -> int:
         inventory.options = setup.options
         per_input = [r for r in all_rules() if r.meta.id in rules]
         prejudged = workers.Prejudged(per_input, inventory, workers.apart([root]))
-        merged = workers._Merge(inventory, walked, prejudged)
+        merged = merge.Merge(inventory, walked, prejudged)
         for start, chunk in zip(starts, received, strict=True):
             merged.add(chunk, start)
         merged.finish()

@@ -9,7 +9,7 @@ phase by phase, in one process:
 - render json (orjson, as shipped) next to the standard library's encoder, both from the result;
 - render sarif and render table: the code-scanning and the terminal formats;
 - pickle: a round trip of the whole inventory, what handing every parsed fact to another
-  process would cost (`--jobs` workers send back facts and outcomes by chunk: workers.py).
+  process would cost (`--jobs` workers send back facts and outcomes by chunk: triplock.workers).
 Each phase but imports is the best of --runs.
 """
 

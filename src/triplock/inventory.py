@@ -149,12 +149,12 @@ class Inventory:
 
     def track_late(self) -> None:
         """From now on, record the facts added (by link(), by later steps): what worker
-        processes judged before (workers.py) does not cover them."""
+        processes judged before (triplock.workers) does not cover them."""
         self.late = set()
 
     def changed(self, fact: object) -> None:
         """A source's link() changed this fact in place (assigned a field, edited a container):
-        what a worker process judged of it before linking no longer holds (workers.py). Every
+        what a worker process judged of it before linking no longer holds (triplock.workers). Every
         in-place change by link() is declared so; adding and removing facts need not be."""
         self.relinked.add(id(fact))
 

@@ -238,7 +238,7 @@ class Verdict(NamedTuple):
 
 
 # What makes two findings of one rule one finding: their location and these fields of their
-# verdicts. Read by Finding.identities and by the workers' chunks (workers._Numbers).
+# verdicts. Read by Finding.identities and by the workers' chunks (workers.sent.Numbers).
 IDENTITY_FIELDS = ("status", "message")
 
 

@@ -78,5 +78,5 @@ class Source(Protocol):
     def link(self, inventory: Inventory) -> None:
         """After every input is parsed: connect facts across inputs (e.g. a submit command to
         the properties file it loads). Most sources do nothing here. A fact changed in place
-        is declared with `inventory.changed(fact)` (workers.py judged it before linking)."""
+        is declared with `inventory.changed(fact)` (a worker judged it before linking)."""
         ...
