@@ -1,6 +1,10 @@
 """triplock vs Checkov on the same Kubernetes manifests: wall time and peak memory.
 
-    python benchmarks/k8s_vs_checkov.py [-n 2000] [--runs 1]
+    python benchmarks/k8s_vs_checkov.py [-n 2000] [--runs 1] [--dump]
+
+With --dump the same manifests are one file, a `kind: List` of every object as
+`kubectl get ... -o yaml` writes a cluster dump (its size printed; triplock is given a
+--max-file-size that admits it).
 
 triplock runs twice: as shipped (the default --jobs: worker processes from 200 files on) and
 with --jobs 1 (one process), so that what the pool costs or saves shows side by side.
@@ -133,18 +137,32 @@ spec:
 """
 
 
-def generate(n: int) -> Path:
-    out = WORK / f"manifests-{n}"
+def generate(n: int, dump: bool = False) -> Path:
+    """A directory of the n manifests, a file each; with `dump`, one `kind: List` file."""
+    out = WORK / (f"dump-{n}" if dump else f"manifests-{n}")
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     kinds = (DEPLOYMENT, RBAC, CONFIGMAP, SPARK_APP)
+    items: list[str] = []
     for i in range(n):
         template = kinds[i % len(kinds)]
         role_kind, role_name = ("ClusterRole", "edit") if i % 8 == 1 else ("Role", f"role-{i}")
         text = template.format(i=i, ns=i % 10, role_kind=role_kind, role_name=role_name)
-        (out / f"m{i:05d}.yaml").write_text(text, encoding="utf-8")
+        if dump:
+            items += (_item(doc) for doc in text.split("---\n") if doc.strip())
+        else:
+            (out / f"m{i:05d}.yaml").write_text(text, encoding="utf-8")
+    if dump:
+        listed = "apiVersion: v1\nitems:\n" + "".join(items) + "kind: List\nmetadata: {}\n"
+        (out / "all.yaml").write_text(listed, encoding="utf-8")
     return out
+
+
+def _item(doc: str) -> str:
+    """A manifest as an item of a List: `- ` before its first line, indented after."""
+    first, *rest = doc.rstrip("\n").split("\n")
+    return "".join([f"- {first}\n", *(f"  {line}\n" if line else "\n" for line in rest)])
 
 
 def ensure_checkov() -> Path:
@@ -216,9 +234,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=2000, help="number of manifests (default 2000)")
     parser.add_argument("--runs", type=int, default=1, help="runs per tool; the best is kept")
+    parser.add_argument("--dump", action="store_true", help="the manifests as one List file")
     args = parser.parse_args()
 
-    manifests = generate(args.n)
+    manifests = generate(args.n, args.dump)
+    label = f"{args.n}-dump" if args.dump else f"{args.n}"
+    size = sum(f.stat().st_size for f in manifests.iterdir())
     checkov = ensure_checkov()
     offline = dict(os.environ)
     offline.update(
@@ -247,6 +268,8 @@ def main() -> int:
         "json",
         "--fail-on",
         "critical",
+        "--max-file-size",
+        str(max(size, 10 << 20)),
     ]
     tools = {
         "triplock": triplock,
@@ -267,31 +290,33 @@ def main() -> int:
     }
     results: dict[str, Run] = {}
     for name, argv in tools.items():
-        out = WORK / f"{name.replace(' ', '')}-{args.n}.json"
+        out = WORK / f"{name.replace(' ', '')}-{label}.json"
         runs = [measure(argv, offline, out) for _ in range(args.runs)]
         results[name] = min(runs, key=lambda r: r.seconds)
         if results[name].code not in (0, 1):
             print(f"{name} exited with {results[name].code}", file=sys.stderr)
             return 2
-    checked = json.loads((WORK / f"checkov-{args.n}.json").read_text())
+    checked = json.loads((WORK / f"checkov-{label}.json").read_text())
     summary = (checked[0] if isinstance(checked, list) else checked).get("summary", {})
     if not summary.get("resource_count"):
         print("checkov scanned no resource; the comparison would be void", file=sys.stderr)
         return 2
-    audited = json.loads((WORK / f"triplock-{args.n}.json").read_text())
+    audited = json.loads((WORK / f"triplock-{label}.json").read_text())
     print(
         f"triplock: {len(audited['inputs'])} inputs, {len(audited['findings'])} findings; "
         f"checkov: {summary['resource_count']} resources, "
         f"{summary['passed'] + summary['failed']} results"
     )
 
-    one = (WORK / f"triplock-j1-{args.n}.json").read_bytes()
-    if one != (WORK / f"triplock-{args.n}.json").read_bytes():
+    one = (WORK / f"triplock-j1-{label}.json").read_bytes()
+    if one != (WORK / f"triplock-{label}.json").read_bytes():
         print("triplock --jobs 1 and the default --jobs reported differently", file=sys.stderr)
         return 2
     c = results["checkov"]
     print(
-        f"{args.n} manifests, {os.cpu_count()} CPUs, best of {args.runs}, "
+        f"{args.n} manifests"
+        + (f" as one kind: List file of {size:,} bytes" if args.dump else "")
+        + f", {os.cpu_count()} CPUs, best of {args.runs}, "
         f"load average {os.getloadavg()[0]:.1f}"
     )
     print(

@@ -3,6 +3,9 @@ the line of every key and item, merge keys, complex keys and the alias budget.""
 
 from __future__ import annotations
 
+import re
+import tracemalloc
+
 import pytest
 
 from triplock.facts.kube import YList, YMap
@@ -95,3 +98,54 @@ def test_the_alias_budget_counts_every_node_once() -> None:
     assert len(_one(laughs(4))) == 5
     with pytest.raises(SourceError, match="alias bomb"):
         list(load_documents(laughs(5)))
+
+
+def test_a_list_document_is_read_an_item_at_a_time() -> None:
+    """A cluster dump is one `kind: List` document: read from the parser's events, no graph
+    of the whole document is held on the way, so the most memory the reading takes is little
+    more than what it returns (a node graph of it took three times that again)."""
+    items = "".join(
+        f"- kind: ConfigMap\n  metadata: {{name: c{i}, namespace: n}}\n  data:\n    a: '1'\n"
+        for i in range(2000)
+    )
+    text = "apiVersion: v1\nitems:\n" + items + "kind: List\n"
+    tracemalloc.start()
+    try:
+        docs = list(load_documents(text))
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(docs) == 2000 and docs[-1].line == 2 + 4 * 1999 + 1
+    assert peak < 1.5 * kept
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("kind: X\na: *nope\n", "line 2: malformed YAML: found undefined alias"),
+        ("kind: X\na: &x 1\nb: &x 2\n", "line 3: malformed YAML: second occurrence"),
+        ("kind: X\na: &r [1, *r]\n", "line 2: recursive YAML alias"),
+        ("kind: X\na: &r\n  b: *r\n", "line 2: recursive YAML alias"),
+        ("kind: X\nm: &r { *r : 1 }\n", "line 2: unrendered Helm template"),
+    ],
+)
+def test_aliases_that_cannot_be_read_are_errors_with_their_line(text: str, error: str) -> None:
+    with pytest.raises(SourceError, match=re.escape(error)):
+        list(load_documents(text))
+
+
+def test_an_alias_reads_its_anchor_where_it_was_written() -> None:
+    """An alias of a scalar is the scalar as its anchor wrote it (a block's text a line
+    below), as a key or an item; anchors are a document's own."""
+    doc = _one("kind: X\na: &b |\n  text\n&k name: 1\n*k : 2\nl:\n- *b\n- &i {p: 1}\n- *i\n")
+    assert doc["a"] == "text\n" and doc["name"] == "2"
+    assert doc.list("l").lines == [3, 8, 8]
+    assert _duplicates("kind: X\n&k name: 1\n*k : 2\n") == {(2, "name")}  # the anchor's line
+    with pytest.raises(SourceError, match="found undefined alias"):
+        list(load_documents("a: &x 1\n---\nb: *x\n"))
+
+
+def _duplicates(text: str) -> set[tuple[int, str]]:
+    found: set[tuple[int, str]] = set()
+    list(load_documents(text, found))
+    return found
