@@ -7,12 +7,13 @@ Kept apart from facts/certs.py so that importing the facts (every audit does) do
 from __future__ import annotations
 
 import hashlib
+import warnings
 from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -41,6 +42,23 @@ _KEY_USAGE_NAMES = (
 )
 
 
+def _dsa_key_types() -> tuple[type, ...]:
+    """DSA's key classes, where this `cryptography` still has them. It deprecates DSA (a
+    warning on the classes' first use, from 51 on, which the CLI would print) and will remove
+    it; until then a DSA key is still named for what it is."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            from cryptography.hazmat.primitives.asymmetric import dsa
+
+            return (dsa.DSAPublicKey, dsa.DSAPrivateKey)
+        except (ImportError, AttributeError):
+            return ()
+
+
+_DSA_KEYS = _dsa_key_types()
+
+
 def spki_sha256(public_key: Any) -> str:
     """The SHA-256 of a public key's DER SubjectPublicKeyInfo, in hex."""
     der = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
@@ -57,8 +75,8 @@ def key_facts(key: object) -> tuple[KeyType, int, str | None]:
         return "Ed25519", 256, None
     if isinstance(key, ed448.Ed448PublicKey | ed448.Ed448PrivateKey):
         return "Ed448", 456, None
-    if isinstance(key, dsa.DSAPublicKey | dsa.DSAPrivateKey):
-        return "DSA", key.key_size, None
+    if isinstance(key, _DSA_KEYS):
+        return "DSA", int(getattr(key, "key_size", 0)), None
     return "unknown", 0, None
 
 
