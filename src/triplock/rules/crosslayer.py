@@ -61,6 +61,9 @@ def auth_secret_readable(inventory: Inventory, ctx: Context) -> Iterator[Outcome
     if not inventory.of(SubjectAccess):
         return
     readers_by_ns = _pod_readers(inventory)
+    # A namespace's readers, sorted once: a cluster dump has thousands of applications in a
+    # few namespaces, each with thousands of readers.
+    in_namespace: dict[str, tuple[list[str], set[str]]] = {}
     for app in _k8s_apps(inventory):
         if app.flag("spark.authenticate", default=False) is not True:
             continue
@@ -69,14 +72,19 @@ def auth_secret_readable(inventory: Inventory, ctx: Context) -> Iterator[Outcome
             continue
         driver = app.value("spark.kubernetes.authenticate.driver.serviceAccountName") or "default"
         ns = _namespace(app)
-        everyone = readers_by_ns.get(None, set()) | readers_by_ns.get(ns, set())
-        readers = sorted(everyone - {f"ServiceAccount {ns}/{driver}"})
+        if ns not in in_namespace:
+            everyone = readers_by_ns.get(None, set()) | readers_by_ns.get(ns, set())
+            in_namespace[ns] = sorted(everyone), everyone
+        ordered, everyone = in_namespace[ns]
+        itself = f"ServiceAccount {ns}/{driver}"
+        count = len(everyone) - (itself in everyone)
         where = app.where("spark.authenticate")
-        if readers:
-            more = f" and {len(readers) - 5} more" if len(readers) > 5 else ""
+        if count:
+            shown = [reader for reader in ordered[:6] if reader != itself][:5]
+            more = f" and {count - 5} more" if count > 5 else ""
             yield fail(
                 f"_SPARK_AUTH_SECRET in the executor pods of namespace {ns} is readable by "
-                f"{', '.join(readers[:5])}{more}",
+                f"{', '.join(shown)}{more}",
                 where,
                 fix=Fix(
                     FixAction.SET, _SECRET_FILES[1], "/mnt/secrets/spark-auth/secret", where.path
