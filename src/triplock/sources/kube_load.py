@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml._yaml import CParser
@@ -117,7 +117,13 @@ def _flatten(doc: YMap) -> Iterator[YMap]:
 
 _TRUE_WORDS = frozenset({"true", "yes", "on", "y"})
 _BLOCK_STYLES = frozenset({"|", ">"})
-_BUILDING = object()  # an anchor whose collection is still being built
+
+
+class _Building(NamedTuple):
+    """An anchored collection still being built: an alias to it is recursive."""
+
+    line: int
+    mapping: bool
 
 
 def _tag(event: Any) -> str:
@@ -198,8 +204,8 @@ class _Builder:
         return self._copy(anchored)
 
     def _copy(self, value: Any) -> Any:
-        if isinstance(value, tuple):  # (_BUILDING, line, ...): an alias inside its anchor
-            raise SourceError(f"line {value[1]}: recursive YAML alias")
+        if isinstance(value, _Building):  # an alias inside its own anchor
+            raise SourceError(f"line {value.line}: recursive YAML alias")
         self.budget.spend(len(value) + 1)
         if isinstance(value, YList):
             seq = YList(value.line)
@@ -215,7 +221,7 @@ class _Builder:
     def _begin(self, event: Any) -> int:
         line: int = event.start_mark.line + 1
         if event.anchor is not None:
-            building = (_BUILDING, line, event.__class__ is MappingStartEvent)
+            building = _Building(line, event.__class__ is MappingStartEvent)
             self._anchor(event.anchor, event, building)
         return line
 
@@ -251,7 +257,7 @@ class _Builder:
         if event.__class__ is AliasEvent:
             written = self._anchored(event)
             if not isinstance(written, ScalarEvent):
-                return written[1] if isinstance(written, tuple) else int(written.line)
+                return int(written.line)  # a collection's, built or being built
         mark: Any = written.start_mark
         line: int = mark.line + 1
         if written.__class__ is ScalarEvent and written.style in _BLOCK_STYLES:
@@ -333,7 +339,9 @@ class _Builder:
     def _is_mapping(self, event: Any) -> bool:
         if event.__class__ is AliasEvent:
             anchored = self._anchored(event)
-            return isinstance(anchored, YMap) or (isinstance(anchored, tuple) and anchored[2])
+            return isinstance(anchored, YMap) or (
+                isinstance(anchored, _Building) and anchored.mapping
+            )
         return event.__class__ is MappingStartEvent
 
 
