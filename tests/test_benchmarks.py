@@ -3,11 +3,15 @@ Nothing is timed here: speed is measured by running the benchmarks themselves.""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
+from pathlib import Path
+from types import SimpleNamespace
 
 from tests.helpers import ROOT
+from triplock.sources import kube_load
 
 
 def _run(*args: str) -> str:
@@ -46,6 +50,34 @@ def test_the_timeline_benchmark_times_a_run_on_workers() -> None:
     floor, took = (
         float(n)
         for n in re.findall(r"= ([0-9.]+) s \(the whole command took ([0-9.]+)", blocks[2])[0]
+    )
+    assert 0 < floor <= took + 0.01
+
+
+def test_the_free_yaml_what_if_hands_out_the_trees_read_ahead(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("timeline", ROOT / "benchmarks/timeline.py")
+    assert spec is not None and spec.loader is not None
+    timeline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(timeline)
+    (tmp_path / "a.yaml").write_text("kind: ConfigMap\nmetadata: {name: a}\n")
+    (tmp_path / "notes.txt").write_text("kind: ConfigMap\n")
+    reader = SimpleNamespace(load_documents=kube_load.load_documents)
+    timeline.read_yaml_ahead(str(tmp_path), kube_load, reader)
+    first = list(reader.load_documents("kind: ConfigMap\nmetadata: {name: a}\n"))
+    again = list(reader.load_documents("kind: ConfigMap\nmetadata: {name: a}\n"))
+    assert [d["metadata"]["name"] for d in first] == ["a"]
+    assert first[0] is again[0]  # the tree read ahead, not read again
+    other = list(reader.load_documents("kind: Secret\n"))  # a text not read ahead is read
+    assert [d["kind"] for d in other] == ["Secret"]
+
+
+def test_the_timeline_benchmark_runs_the_free_yaml_what_if() -> None:
+    out = _run(
+        "benchmarks/timeline.py", "--tree", "examples", "--jobs", "1", "--runs", "1", "--free-yaml"
+    )
+    assert "(YAML read ahead, its time left out)" in out.splitlines()[0]
+    floor, took = (
+        float(n) for n in re.findall(r"= ([0-9.]+) s \(the whole command took ([0-9.]+)", out)[0]
     )
     assert 0 < floor <= took + 0.01
 
