@@ -202,4 +202,8 @@ def sent_verdict(meta: RuleMeta, outcome: Outcome) -> SentVerdict:
         outcome.fix,
         cause=outcome.cause,
     )
-    return (meta.id, v.status, v.message, v.severity, v.evidence, v.fix, v.fix_here, v.cause)
+    return (meta.id, *_VERDICT_FIELDS(v))
+
+
+# The fields of SENT_FIELDS but the rule (sent as its id), read off the run's Verdict.
+_VERDICT_FIELDS = attrgetter(*SENT_FIELDS[1:])

@@ -10,9 +10,7 @@ from typing import Any
 
 from triplock.audit import judge_fact
 from triplock.inventory import Inventory, RunOptions
-from triplock.model import (
-    InputError,
-)
+from triplock.model import InputError
 from triplock.rules.registry import Context, Rule, all_rules
 from triplock.sources import all_sources
 from triplock.sources.discovery import Walked, read_input
